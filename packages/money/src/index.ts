@@ -2,7 +2,7 @@
  * Money on decimal.js. Amounts are exact decimals in a currency's minor unit;
  * a JS number never carries money anywhere in this project.
  */
-import Decimal from 'decimal.js'
+import { Decimal } from 'decimal.js'
 
 export { Decimal }
 

@@ -1,0 +1,5 @@
+export * from './config.ts'
+export * from './logger.ts'
+export * from './kafka.ts'
+export * from './metrics.ts'
+export * from './shutdown.ts'
