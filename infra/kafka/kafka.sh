@@ -23,7 +23,7 @@
 #   KAFKA_LOG_LEVEL        broker root log level  default WARN
 #
 # Files in the data dir: server.properties, cluster.id, kafka.pid, kafka.log
-# (broker console), log/ (the broker's log.dirs).
+# (broker console; kafka.log.1 is the previous run's), log/ (log.dirs).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -81,7 +81,7 @@ cmd_fetch() {
     jars_present && exit 0
     log "fetching Kafka jars into $LIB_DIR (Maven Central)..."
     rm -rf "$LIB_DIR.tmp"
-    mvn -B -q -f "$POM" \
+    mvn -B -q -Dstyle.color=never -f "$POM" \
       org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
       -DincludeScope=runtime -DoutputDirectory="$LIB_DIR.tmp" >&2 \
       || die "mvn copy-dependencies failed"
@@ -152,6 +152,7 @@ format_storage() {
 }
 
 launch_broker() {
+  [[ -f "$LOG_FILE" ]] && mv -f "$LOG_FILE" "$LOG_FILE.1" # keep the previous run's log
   : >"$LOG_FILE"
   rm -f "$PID_FILE"
   # New session (setsid) + nohup: the broker outlives the calling shell and its
@@ -171,43 +172,55 @@ launch_broker() {
 
 fail_start() {
   log "error: $*"
-  log "last lines of $LOG_FILE:"
-  tail -n 40 "$LOG_FILE" >&2 || true
+  if [[ -f "$LOG_FILE" ]]; then
+    log "last lines of $LOG_FILE:"
+    tail -n 40 "$LOG_FILE" >&2 || true
+  fi
   exit 1
 }
 
 # Wait until the broker logs that it started (it is then registered and
-# unfenced) and answers a real client request (TopicCommand --list).
+# unfenced) and its port accepts connections. The topic creation that follows
+# is the first real client request; it is retried until the same deadline.
 wait_ready() {
-  local deadline=$(($(date +%s) + START_TIMEOUT)) pid
+  local pid
   pid="$(cat "$PID_FILE")"
   while :; do
     kill -0 "$pid" 2>/dev/null || fail_start "broker process $pid exited during startup"
-    if grep -qF "Kafka Server started" "$LOG_FILE" 2>/dev/null && port_open "$PORT"; then break; fi
-    (($(date +%s) < deadline)) || fail_start "broker not started after ${START_TIMEOUT}s"
+    if grep -qF "Kafka Server started" "$LOG_FILE" 2>/dev/null && port_open "$PORT"; then return 0; fi
+    if (($(date +%s) >= DEADLINE)); then
+      log "broker not started after ${START_TIMEOUT}s (KAFKA_START_TIMEOUT); stopping it"
+      stop_unlocked || true
+      fail_start "broker not started after ${START_TIMEOUT}s"
+    fi
     sleep 0.2
   done
+}
+
+create_topic() { # name partitions; retried until DEADLINE
+  local out
   while :; do
-    if timeout 30 java "${TOOL_JVM_OPTS[@]}" -cp "$LIB_DIR/*" org.apache.kafka.tools.TopicCommand \
-      --bootstrap-server "$BOOTSTRAP" --list >/dev/null 2>&1; then
+    if out="$(timeout 30 java "${TOOL_JVM_OPTS[@]}" -cp "$LIB_DIR/*" org.apache.kafka.tools.TopicCommand \
+      --bootstrap-server "$BOOTSTRAP" --create --if-not-exists \
+      --topic "$1" --partitions "$2" --replication-factor 1 2>&1)"; then
       return 0
     fi
-    kill -0 "$pid" 2>/dev/null || fail_start "broker process $pid exited during startup"
-    (($(date +%s) < deadline)) || fail_start "broker does not answer on $BOOTSTRAP after ${START_TIMEOUT}s"
+    (($(date +%s) < DEADLINE)) || break
+    broker_pid >/dev/null || break
     sleep 0.5
   done
+  echo "$out" >&2
+  fail_start "could not create topic $1 on $BOOTSTRAP"
 }
 
-create_topic() { # name partitions
-  local out
-  out="$(kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" \
-    --create --if-not-exists --topic "$1" --partitions "$2" --replication-factor 1 2>&1)" \
-    || { echo "$out" >&2; die "could not create topic $1"; }
-}
-
+# Both topics at once (each TopicCommand is a ~1.5 s JVM start).
 ensure_topics() {
-  create_topic taps "$TAPS_PARTITIONS"
-  create_topic taps.dlq 1
+  local p1 p2 rc=0
+  create_topic taps "$TAPS_PARTITIONS" & p1=$!
+  create_topic taps.dlq 1 & p2=$!
+  wait "$p1" || rc=1
+  wait "$p2" || rc=1
+  return "$rc"
 }
 
 # ---------------------------------------------------------------- commands
@@ -215,6 +228,7 @@ ensure_topics() {
 cmd_start() {
   local t0
   t0="$(now_ms)"
+  DEADLINE=$(($(date +%s) + START_TIMEOUT))
   mkdir -p "$DATA_DIR"
   exec 8>"$DATA_DIR/.lock"
   flock 8 # one start/stop at a time on this data dir
