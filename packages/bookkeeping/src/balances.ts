@@ -1,0 +1,34 @@
+import { Decimal } from '@fare/money'
+import { moneyFromDb } from '@fare/db'
+import type { Executor } from './accounts.ts'
+
+export interface CardBalance {
+  cardToken: string
+  accountId: string
+  status: 'active' | 'blocked'
+  riderCategoryId: string
+  riderId: string | null
+  balance: Decimal
+  currency: string
+}
+
+export async function cardBalance(db: Executor, cardToken: string): Promise<CardBalance | undefined> {
+  const row = await db
+    .selectFrom('cards')
+    .innerJoin('accounts', 'accounts.id', 'cards.account_id')
+    .select(['cards.card_token', 'cards.account_id', 'cards.status', 'cards.rider_category_id', 'cards.rider_id', 'accounts.balance', 'accounts.currency'])
+    .where('cards.card_token', '=', cardToken)
+    .executeTakeFirst()
+  if (!row) return undefined
+  return {
+    cardToken: row.card_token,
+    accountId: row.account_id,
+    status: row.status,
+    riderCategoryId: row.rider_category_id,
+    riderId: row.rider_id,
+    balance: moneyFromDb(row.balance),
+    currency: row.currency.trim(),
+  }
+}
+
+export { Decimal }

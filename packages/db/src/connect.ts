@@ -1,0 +1,39 @@
+import { Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import type { Database } from './schema.ts'
+
+export type Db = Kysely<Database>
+
+/** A Kysely instance over a pg pool. Numeric and bigint stay strings (pg's default) for exact mapping. */
+export function createDb(databaseUrl: string, options: { maxConnections?: number; applicationName?: string } = {}): Db {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.maxConnections ?? 10,
+    application_name: options.applicationName ?? 'fare',
+  })
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+}
+
+/** Replaces the database name in a postgres URL. */
+export function withDatabase(databaseUrl: string, database: string): string {
+  const url = new URL(databaseUrl)
+  url.pathname = `/${database}`
+  return url.toString()
+}
+
+/** Creates the database if it does not exist (connecting to the `postgres` maintenance db). */
+export async function ensureDatabase(databaseUrl: string): Promise<void> {
+  const name = new URL(databaseUrl).pathname.slice(1)
+  const client = new pg.Client({ connectionString: withDatabase(databaseUrl, 'postgres') })
+  await client.connect()
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [name])
+    if (found.rowCount === 0) {
+      await client.query(`create database "${name.replaceAll('"', '""')}"`).catch((err: { code?: string }) => {
+        if (err.code !== '42P04') throw err // created concurrently by someone else: fine
+      })
+    }
+  } finally {
+    await client.end()
+  }
+}

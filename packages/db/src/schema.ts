@@ -1,0 +1,98 @@
+/**
+ * The database as Kysely sees it. Ledger columns are `ColumnType<S, I, never>`:
+ * the application can never type an update to them. pg returns numeric and
+ * bigint as strings; money becomes Decimal in `money.ts`, never via parseFloat.
+ */
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely'
+
+type Immutable<S, I = S> = ColumnType<S, I, never>
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>
+
+export type AccountKind = 'rider' | 'operator_revenue' | 'top_up_clearing' | 'concession' | 'refunds'
+export type TransferKind = 'fare' | 'fare_adjustment' | 'top_up' | 'refund' | 'concession' | 'manual_adjustment'
+
+interface OperatorsTable {
+  id: string
+  name: string
+  created_at: CreatedAt
+}
+
+interface AccountsTable {
+  id: Generated<string>
+  kind: Immutable<AccountKind>
+  operator_id: Immutable<string | null, string | null | undefined>
+  currency: Immutable<string>
+  balance: ColumnType<string, string | undefined, string>
+  created_at: CreatedAt
+}
+
+interface CardsTable {
+  card_token: Immutable<string>
+  account_id: Immutable<string>
+  rider_id: string | null
+  rider_category_id: ColumnType<string, string | undefined, string>
+  category_valid_from: ColumnType<string | null, string | null | undefined, string | null>
+  category_valid_to: ColumnType<string | null, string | null | undefined, string | null>
+  fare_media_id: string | null
+  status: ColumnType<'active' | 'blocked', 'active' | 'blocked' | undefined, 'active' | 'blocked'>
+  created_at: CreatedAt
+}
+
+interface TapsTable {
+  tap_id: Immutable<string>
+  card_token: Immutable<string>
+  kind: Immutable<'entry' | 'exit'>
+  tapped_at: Immutable<Date, Date | string>
+  tapped_at_text: Immutable<string>
+  route_id: Immutable<string>
+  stop_id: Immutable<string | null, string | null | undefined>
+  vehicle_id: Immutable<string | null, string | null | undefined>
+  device_id: Immutable<string>
+  operator_id: Immutable<string>
+  device_seq: Immutable<string | null, string | number | null | undefined>
+  received_at: Immutable<Date, Date | string>
+  kafka_partition: Immutable<number>
+  kafka_offset: Immutable<string, string>
+  recorded_at: CreatedAt
+}
+
+interface TransfersTable {
+  id: Immutable<string, string | undefined>
+  debit_account_id: Immutable<string>
+  credit_account_id: Immutable<string>
+  amount: Immutable<string>
+  currency: Immutable<string>
+  kind: Immutable<TransferKind>
+  tap_id: Immutable<string | null, string | null | undefined>
+  journey_id: Immutable<string | null, string | null | undefined>
+  reason: Immutable<string | null, string | null | undefined>
+  explanation: Immutable<unknown, string | null | undefined>
+  idempotency_key: Immutable<string | null, string | null | undefined>
+  created_at: CreatedAt
+}
+
+interface KafkaOffsetsTable {
+  consumer_group: string
+  topic: string
+  partition: number
+  next_offset: string
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>
+}
+
+export interface Database {
+  operators: OperatorsTable
+  accounts: AccountsTable
+  cards: CardsTable
+  taps: TapsTable
+  transfers: TransfersTable
+  kafka_offsets: KafkaOffsetsTable
+}
+
+export type Operator = Selectable<OperatorsTable>
+export type Account = Selectable<AccountsTable>
+export type Card = Selectable<CardsTable>
+export type NewCard = Insertable<CardsTable>
+export type TapRow = Selectable<TapsTable>
+export type NewTap = Insertable<TapsTable>
+export type Transfer = Selectable<TransfersTable>
+export type NewTransfer = Insertable<TransfersTable>

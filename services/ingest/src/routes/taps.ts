@@ -1,0 +1,87 @@
+/**
+ * POST /v1/taps: a validator uploads 1 to 500 taps. Each tap is checked on its
+ * own; the valid ones go to Kafka in one send, and the answer (per tap, in
+ * request order) is sent only after Kafka acknowledged. If Kafka fails, the
+ * whole request is 503 and nothing is reported accepted.
+ */
+import type { FastifyPluginAsync } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { authenticate } from '@fare/auth'
+import {
+  ErrorBody,
+  MAX_TAPS_PER_REQUEST,
+  TAP_EVENT_SCHEMA,
+  TapBatchRequest,
+  TapBatchResponse,
+  tapInputChecker,
+  type TapEvent,
+  type TapResult,
+} from '@fare/contracts'
+import { BatchTooLarge, BROKER_RETRY_AFTER_SECONDS, BrokerUnavailable, TAP_INVALID, TAP_TIME_OUT_OF_RANGE } from '../errors.ts'
+import type { TapSink } from '../tap-producer.ts'
+
+export interface TapRoutesOptions {
+  sink: TapSink
+  maxFutureSkewSeconds: number
+  maxTapAgeDays: number
+  /** The clock is injected so tests can place taps at the skew boundaries. */
+  now: () => Date
+  onAccepted?: (count: number) => void
+}
+
+const DAY_MS = 86_400_000
+
+export const tapRoutes: FastifyPluginAsync<TapRoutesOptions> = async (plugin, options) => {
+  const app = plugin.withTypeProvider<TypeBoxTypeProvider>()
+  app.post(
+    '/v1/taps',
+    {
+      preHandler: authenticate('taps:write'),
+      schema: {
+        body: TapBatchRequest,
+        response: { 200: TapBatchResponse, '4xx': ErrorBody, '5xx': ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const { taps } = request.body
+      if (taps.length > MAX_TAPS_PER_REQUEST) throw new BatchTooLarge(String(MAX_TAPS_PER_REQUEST))
+      const device = request.user
+      if (device.role !== 'device' || !device.operator_id) {
+        return reply.status(403).send({ error: { code: 'SCOPE_DENIED', message: 'only a device token may upload taps' } })
+      }
+      const now = options.now()
+      const receivedAt = now.toISOString()
+      const earliest = now.getTime() - options.maxTapAgeDays * DAY_MS
+      const latest = now.getTime() + options.maxFutureSkewSeconds * 1000
+
+      const results: TapResult[] = []
+      const events: TapEvent[] = []
+      for (const tap of taps) {
+        const tapId = typeof (tap as { tapId?: unknown })?.tapId === 'string' ? ((tap as { tapId: string }).tapId.slice(0, 64)) : null
+        if (!tapInputChecker.check(tap)) {
+          results.push({ tapId, status: 'rejected', error: { code: TAP_INVALID, message: tapInputChecker.firstError(tap) } })
+          continue
+        }
+        const tappedAtMs = Date.parse(tap.tappedAt)
+        if (!(tappedAtMs >= earliest && tappedAtMs <= latest)) {
+          results.push({ tapId, status: 'rejected', error: { code: TAP_TIME_OUT_OF_RANGE, message: 'tappedAt is too far in the future or past the retention window' } })
+          continue
+        }
+        results.push({ tapId, status: 'accepted' })
+        events.push({ schema: TAP_EVENT_SCHEMA, ...tap, deviceId: device.sub, operatorId: device.operator_id, receivedAt })
+      }
+
+      if (events.length > 0) {
+        try {
+          await options.sink.send(events)
+        } catch (err) {
+          request.log.warn({ err: { message: (err as Error).message, name: (err as Error).name } }, 'kafka send failed')
+          reply.header('retry-after', String(BROKER_RETRY_AFTER_SECONDS))
+          throw new BrokerUnavailable()
+        }
+        options.onAccepted?.(events.length)
+      }
+      return { results }
+    },
+  )
+}
