@@ -6,7 +6,7 @@ import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs'
 import type { Logger } from './logger.ts'
 
 export type { Admin, Consumer, EachBatchPayload, Producer, Message, KafkaMessage, RecordMetadata } from 'kafkajs'
-export { Kafka, CompressionTypes } from 'kafkajs'
+export { Kafka, CompressionTypes, Partitioners } from 'kafkajs'
 
 const LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',

@@ -3,7 +3,7 @@
  * `send` resolves only once Kafka has acknowledged every record, which is what
  * lets ingest answer `accepted`.
  */
-import type { Kafka, Producer } from '@fare/platform'
+import { Partitioners, type Kafka, type Producer } from '@fare/platform'
 import type { TapEvent } from '@fare/contracts'
 
 export interface TapSink {
@@ -13,7 +13,7 @@ export interface TapSink {
 }
 
 export async function createKafkaTapSink(kafka: Kafka, options: { topic: string; timeoutMs: number }): Promise<TapSink> {
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } })
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } })
   await producer.connect()
   const admin = kafka.admin()
   await admin.connect()

@@ -1,0 +1,34 @@
+/**
+ * The demo city: two operators (Lutsk's buses and trolleybuses), a device per
+ * operator, and a few cards with money on them. Seeding is idempotent (top-ups
+ * carry fixed idempotency keys), so `pnpm start` can run it every time.
+ */
+import { Decimal } from '@fare/money'
+import type { Db } from '@fare/db'
+import { ensureOperator, openCard, topUp } from '@fare/bookkeeping'
+
+export const DEMO_CURRENCY = 'UAH'
+export const DEMO_OPERATORS = [
+  { id: 'lutsk-bus', name: 'Lutsk bus operator' },
+  { id: 'lutsk-trolley', name: 'Lutsk trolleybus operator' },
+] as const
+export const DEMO_DEVICES = [
+  { id: 'validator-bus-10-01', operatorId: 'lutsk-bus', routeId: '10', stopId: 'S1' },
+  { id: 'validator-trolley-4-01', operatorId: 'lutsk-trolley', routeId: '4', stopId: 'S7' },
+] as const
+export const DEMO_CARDS = [
+  { cardToken: 'ct_demo_adult_0001', riderCategoryId: 'adult', riderId: 'rider-olena', topUp: '200.00' },
+  { cardToken: 'ct_demo_adult_0002', riderCategoryId: 'adult', riderId: 'rider-taras', topUp: '50.00' },
+  { cardToken: 'ct_demo_pupil_0003', riderCategoryId: 'pupil', riderId: 'rider-marta', topUp: '100.00' },
+  { cardToken: 'ct_demo_pension_0004', riderCategoryId: 'pensioner', riderId: 'rider-ivan', topUp: '10.00' },
+] as const
+
+export async function seedDemo(db: Db): Promise<void> {
+  for (const op of DEMO_OPERATORS) await ensureOperator(db, op.id, op.name)
+  for (const card of DEMO_CARDS) {
+    const accountId = await db.transaction().execute((trx) =>
+      openCard(trx, { cardToken: card.cardToken, currency: DEMO_CURRENCY, riderCategoryId: card.riderCategoryId, riderId: card.riderId }),
+    )
+    await topUp(db, { accountId, amount: new Decimal(card.topUp), idempotencyKey: `demo-seed:${card.cardToken}` })
+  }
+}

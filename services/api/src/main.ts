@@ -1,0 +1,15 @@
+import { readPemKey } from '@fare/auth'
+import { createDb } from '@fare/db'
+import { createLogger, createMetricsRegistry, onShutdown } from '@fare/platform'
+import { buildApp } from './app.ts'
+import { readApiConfig } from './config.ts'
+
+const config = readApiConfig()
+const logger = createLogger({ level: config.logLevel, name: 'api' })
+const db = createDb(config.databaseUrl, { applicationName: 'api' })
+const app = await buildApp(
+  { logger, db, registry: createMetricsRegistry('api'), jwtPublicKeyPem: readPemKey(config.jwtPublicKeyFile, 'public') },
+  { jwtIssuer: config.jwtIssuer },
+)
+onShutdown(logger, [() => app.close(), () => db.destroy()])
+await app.listen({ host: config.host, port: config.port })
