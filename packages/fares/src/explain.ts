@@ -103,7 +103,7 @@ function capPhrase(caps: readonly CapFacts[], increment: Decimal, amount: Decima
   const word = PERIOD_WORD[limiting.period]
   return amount.isZero()
     ? `${word} cap of ${formatAmount(limiting.capAmount, currency)} ${currency} reached`
-    : `${word} cap of ${formatAmount(limiting.capAmount, currency)} ${currency}: ${formatAmount(increment, currency)} reduced to`
+    : `${word} cap of ${formatAmount(limiting.capAmount, currency)} ${currency} (fare ${formatAmount(increment, currency)} ${currency})`
 }
 
 /** The short human sentence, e.g. "Transfer within 60 min: 0.00 UAH". */
