@@ -1,0 +1,78 @@
+/**
+ * The three services in this process, on the real Kafka broker and a test
+ * database of the file's own, listening on loopback ports chosen by the OS,
+ * so tests speak real HTTP to them.
+ */
+import type { FastifyInstance } from 'fastify'
+import { createTestDatabase, type TestDatabase } from '@fare/db/testing'
+import { createMetricsRegistry } from '@fare/platform'
+import { buildApp as buildIngest } from '../../services/ingest/src/app.ts'
+import { createKafkaTapSink, type TapSink } from '../../services/ingest/src/tap-producer.ts'
+import { buildApp as buildApi } from '../../services/api/src/app.ts'
+import { createLedgerConsumer, type LedgerConsumer } from '../../services/ledger/src/consumer.ts'
+import { flatFarePricer } from '../../services/ledger/src/pricing.ts'
+import { createTestIssuer, type TestIssuer } from './keys.ts'
+import { createTestTopics, type TestTopics } from './kafka.ts'
+
+export interface TestStack {
+  database: TestDatabase
+  topics: TestTopics
+  issuer: TestIssuer
+  ingest: FastifyInstance
+  api: FastifyInstance
+  ingestUrl: string
+  apiUrl: string
+  sink: TapSink
+  ledger: LedgerConsumer
+  close(): Promise<void>
+}
+
+export async function startTestStack(name: string, options: { flatFare?: string } = {}): Promise<TestStack> {
+  const database = await createTestDatabase()
+  const topics = await createTestTopics(name)
+  const issuer = createTestIssuer()
+  const sink = await createKafkaTapSink(topics.kafka, { topic: topics.taps, timeoutMs: 5000 })
+  const ingest = await buildIngest(
+    { logger: topics.logger, sink, registry: createMetricsRegistry('ingest'), jwtPublicKeyPem: issuer.publicKeyPem },
+    { maxFutureSkewSeconds: 300, maxTapAgeDays: 31, bodyLimitBytes: 512 * 1024 },
+  )
+  const api = await buildApi({ logger: topics.logger, db: database.db, registry: createMetricsRegistry('api'), jwtPublicKeyPem: issuer.publicKeyPem })
+  const ledger = createLedgerConsumer({
+    kafka: topics.kafka,
+    db: database.db,
+    logger: topics.logger,
+    topic: topics.taps,
+    consumerGroup: topics.group,
+    pricer: flatFarePricer(options.flatFare ?? '18.00', 'UAH'),
+  })
+  await ledger.start()
+  const ingestUrl = await ingest.listen({ host: '127.0.0.1', port: 0 })
+  const apiUrl = await api.listen({ host: '127.0.0.1', port: 0 })
+  return {
+    database,
+    topics,
+    issuer,
+    ingest,
+    api,
+    ingestUrl,
+    apiUrl,
+    sink,
+    ledger,
+    async close() {
+      await ledger.stop()
+      await ingest.close()
+      await api.close()
+      await sink.close()
+      await database.drop()
+    },
+  }
+}
+
+/** Polls until `condition` holds, failing after `timeoutMs` with `what` in the message. */
+export async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
