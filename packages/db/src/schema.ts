@@ -79,6 +79,38 @@ interface KafkaOffsetsTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>
 }
 
+interface DevicesTable {
+  id: Immutable<string>
+  operator_id: Immutable<string>
+  public_key_pem: string
+  status: ColumnType<'active' | 'revoked', 'active' | 'revoked' | undefined, 'active' | 'revoked'>
+  revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  created_at: CreatedAt
+}
+
+interface DenyListChangesTable {
+  version: Generated<string>
+  card_token: Immutable<string>
+  action: Immutable<'add' | 'remove'>
+  reason: Immutable<string | null, string | null | undefined>
+  changed_at: CreatedAt
+}
+
+interface DenyListTable {
+  card_token: string
+  version: string
+  added_at: CreatedAt
+}
+
+interface TariffVersionsTable {
+  id: Generated<string>
+  name: string
+  effective_from: Immutable<Date, Date | string>
+  files: Immutable<Record<string, string>, string>
+  sha256: Immutable<string>
+  created_at: CreatedAt
+}
+
 export interface Database {
   operators: OperatorsTable
   accounts: AccountsTable
@@ -86,7 +118,14 @@ export interface Database {
   taps: TapsTable
   transfers: TransfersTable
   kafka_offsets: KafkaOffsetsTable
+  devices: DevicesTable
+  deny_list_changes: DenyListChangesTable
+  deny_list: DenyListTable
+  tariff_versions: TariffVersionsTable
 }
+
+export type Device = Selectable<DevicesTable>
+export type TariffVersion = Selectable<TariffVersionsTable>
 
 export type Operator = Selectable<OperatorsTable>
 export type Account = Selectable<AccountsTable>
