@@ -1,0 +1,125 @@
+/**
+ * The feed loader: published-feed CSV quirks read the obvious way; what makes
+ * a price unknowable is FEED_INVALID naming file, line and field; slips with
+ * one obvious reading are warnings.
+ */
+import t from 'tap'
+import { deflateRawSync } from 'node:zlib'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { FareError, loadFeed, loadFeedFromFiles, priceJourney } from '../src/index.ts'
+import { demoTariff, feed } from './helpers.ts'
+
+function feedError(t: Tap.Test, build: () => unknown, expected: { file: string; field: string; line?: number }): void {
+  try {
+    build()
+    t.fail('expected FEED_INVALID')
+  } catch (error) {
+    t.ok(error instanceof FareError, 'a FareError')
+    const e = error as FareError
+    t.equal(e.code, 'FEED_INVALID')
+    t.equal(e.details?.file, expected.file)
+    t.equal(e.details?.field, expected.field)
+    if (expected.line !== undefined) t.equal(e.details?.line, expected.line)
+  }
+}
+declare namespace Tap { type Test = Parameters<Parameters<typeof t.test>[1]>[0] }
+
+t.test('CSV quirks: BOM, CRLF, quotes, stray spaces and tabs, short rows', async (t) => {
+  const tariff = loadFeedFromFiles({
+    'agency.txt': '\uFEFFagency_id,agency_name,agency_url,agency_timezone\r\n a , "Agency, with comma" ,https://a,\tEurope/Kyiv\r\n',
+    'routes.txt': 'route_id,agency_id,route_type,network_id\r\n"r1",a,3,n1\r\nr2,a\r\n',
+    'fare_products.txt': 'fare_product_id,fare_product_name,amount,currency\n"p1","Single ""fare""", 10 ,UAH\n\n',
+    'fare_leg_rules.txt': 'leg_group_id,network_id,fare_product_id\ng1,n1,p1\ng2,,p1\n',
+  })
+  t.equal(tariff.routes.get('r2')?.networkId, '', 'short row: missing fields are empty')
+  t.equal(tariff.products.get('p1')?.[0]?.productName, 'Single "fare"')
+  const result = priceJourney(tariff, { legs: [{ routeId: 'r2', departure: '2026-01-05T10:00:00+02:00' }] })
+  t.equal(result.total.toFixed(2), '10.00', 'empty network matches the unlisted network')
+})
+
+t.test('dangling references and bad values are FEED_INVALID with file, line and field', async (t) => {
+  feedError(t, () => feed({ 'fare_leg_rules.txt': ['network_id,fare_product_id', 'n1,p1', 'n1,nope'] }), { file: 'fare_leg_rules.txt', field: 'fare_product_id', line: 3 })
+  feedError(t, () => feed({ 'fare_leg_rules.txt': ['network_id,from_area_id,fare_product_id', 'n1,z9,p1'], 'areas.txt': ['area_id', 'z1'] }), { file: 'fare_leg_rules.txt', field: 'from_area_id', line: 2 })
+  feedError(t, () => feed({ 'fare_products.txt': ['fare_product_id,amount,currency', 'p1,1e3,UAH'] }), { file: 'fare_products.txt', field: 'amount', line: 2 })
+  feedError(t, () => feed({ 'fare_products.txt': ['fare_product_id,amount,currency', 'p1,10,UAH', 'p1,11,UAH'] }), { file: 'fare_products.txt', field: 'fare_product_id', line: 3 })
+  feedError(t, () => feed({ 'fare_transfer_rules.txt': ['from_leg_group_id,to_leg_group_id,fare_transfer_type', 'g1,g1,0'] }), { file: 'fare_transfer_rules.txt', field: 'transfer_count', line: 2 })
+  feedError(t, () => feed({ 'fare_transfer_rules.txt': ['from_leg_group_id,to_leg_group_id,duration_limit,fare_transfer_type', 'g1,g2,3600,0'] }), { file: 'fare_transfer_rules.txt', field: 'duration_limit_type', line: 2 })
+  feedError(t, () => feed({ 'fare_transfer_rules.txt': ['from_leg_group_id,to_leg_group_id,fare_transfer_type', 'g1,g9,0'] }), { file: 'fare_transfer_rules.txt', field: 'to_leg_group_id', line: 2 })
+  feedError(t, () => feed({
+    'calendar.txt': ['service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date', 'wk,1,1,1,1,1,0,0,20260101,20261231'],
+    'timeframes.txt': ['timeframe_group_id,start_time,end_time,service_id', 'peak,07:00:00,10:00:00,wk', 'peak,09:00:00,12:00:00,wk'],
+  }), { file: 'timeframes.txt', field: 'start_time', line: 3 })
+  feedError(t, () => feed({
+    'calendar.txt': ['service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date', 'wk,1,1,1,1,1,0,0,20260101,20261231'],
+    'timeframes.txt': ['timeframe_group_id,start_time,end_time,service_id', 'peak,7:0:00,10:00:00,wk'],
+  }), { file: 'timeframes.txt', field: 'start_time', line: 2 })
+  feedError(t, () => feed({
+    'rider_categories.txt': ['rider_category_id,is_default_fare_category', 'adult,1', 'senior,1'],
+    'fare_products.txt': ['fare_product_id,rider_category_id,amount,currency', 'p1,adult,10,UAH', 'p1,senior,5,UAH'],
+  }), { file: 'fare_products.txt', field: 'rider_category_id' })
+  feedError(t, () => feed({ 'agency.txt': ['agency_id,agency_name,agency_url,agency_timezone', 'a,A,https://a,Mars/Olympus'] }), { file: 'agency.txt', field: 'agency_timezone', line: 2 })
+  feedError(t, () => feed({ 'fare_leg_rules.txt': undefined }), { file: 'fare_leg_rules.txt', field: '*' })
+  feedError(t, () => feed({ 'fare_caps.txt': ['cap_id,amount,currency,period', 'c1,50.00,UAH,fortnight'] }), { file: 'fare_caps.txt', field: 'period', line: 2 })
+  feedError(t, () => feed({ 'fare_caps.txt': ['cap_id,amount,currency,period', 'c1,50.00,UAH,rolling'] }), { file: 'fare_caps.txt', field: 'duration_days', line: 2 })
+  feedError(t, () => feed({ 'fare_caps.txt': ['cap_id,amount,currency,period,network_id', 'c1,50.00,UAH,day,tram'] }), { file: 'fare_caps.txt', field: 'network_id', line: 2 })
+  feedError(t, () => feed({ 'stop_areas.txt': ['area_id,stop_id', 'z1,s1'], 'areas.txt': ['area_id', 'z1'] }), { file: 'stops.txt', field: '*' })
+})
+
+t.test('slips with one obvious reading are warnings', async (t) => {
+  const tariff = feed({
+    'fare_transfer_rules.txt': ['from_leg_group_id,to_leg_group_id,transfer_count,fare_transfer_type,colour', 'g1,g2,1,0,red'],
+  })
+  t.ok(tariff.warnings.some((w) => w.field === 'transfer_count' && w.line === 2), 'transfer_count on differing groups')
+  t.ok(tariff.warnings.some((w) => w.field === 'colour' && w.line === 1), 'unknown column')
+  t.equal(tariff.transferRules[0]?.transferCount, undefined, 'ignored')
+})
+
+function zip(files: Record<string, string>): Buffer {
+  const locals: Buffer[] = []
+  const centrals: Buffer[] = []
+  let offset = 0
+  for (const [name, text] of Object.entries(files)) {
+    const data = deflateRawSync(Buffer.from(text))
+    const nameBuf = Buffer.from(name)
+    const local = Buffer.alloc(30)
+    local.writeUInt32LE(0x04034b50, 0); local.writeUInt16LE(8, 8); local.writeUInt32LE(data.length, 18); local.writeUInt32LE(text.length, 22); local.writeUInt16LE(nameBuf.length, 26)
+    const central = Buffer.alloc(46)
+    central.writeUInt32LE(0x02014b50, 0); central.writeUInt16LE(8, 10); central.writeUInt32LE(data.length, 20); central.writeUInt32LE(text.length, 24); central.writeUInt16LE(nameBuf.length, 28); central.writeUInt32LE(offset, 42)
+    locals.push(local, nameBuf, data)
+    centrals.push(central, nameBuf)
+    offset += 30 + nameBuf.length + data.length
+  }
+  const cd = Buffer.concat(centrals)
+  const end = Buffer.alloc(22)
+  end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(Object.keys(files).length, 8); end.writeUInt16LE(Object.keys(files).length, 10); end.writeUInt32LE(cd.length, 12); end.writeUInt32LE(offset, 16)
+  return Buffer.concat([...locals, cd, end])
+}
+
+t.test('loads a zipped feed like a folder', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fares-zip-'))
+  const path = join(dir, 'feed.zip')
+  writeFileSync(path, zip({
+    'gtfs/agency.txt': 'agency_id,agency_name,agency_url,agency_timezone\na,A,https://a,Europe/Kyiv\n',
+    'gtfs/routes.txt': 'route_id,agency_id,route_type,network_id\nr1,a,3,n1\n',
+    'gtfs/fare_products.txt': 'fare_product_id,amount,currency\np1,8.00,UAH\n',
+    'gtfs/fare_leg_rules.txt': 'network_id,fare_product_id\nn1,p1\n',
+  }))
+  const tariff = loadFeed(path)
+  t.equal(priceJourney(tariff, { legs: [{ routeId: 'r1', departure: '2026-01-05T10:00:00+02:00' }] }).total.toFixed(2), '8.00')
+  try {
+    loadFeed(join(dir, 'missing'))
+    t.fail('expected an error')
+  } catch (error) {
+    t.equal((error as FareError).code, 'FEED_INVALID')
+  }
+})
+
+t.test('the demo tariff loads without warnings and is tap-on only', async (t) => {
+  const tariff = demoTariff()
+  t.same(tariff.warnings, [])
+  t.equal(tariff.currency, 'UAH')
+  t.ok(tariff.tapOnOnlyNetworkIds.has('bus') && tariff.tapOnOnlyNetworkIds.has('trolleybus'))
+  t.equal(tariff.caps.length, 4)
+})
