@@ -1,6 +1,6 @@
 /**
- * Test databases. A template database is migrated once per test run
- * (test/setup.ts); each test file clones it, so files run in parallel on the
+ * Test databases. A template database is migrated once per schema; each test
+ * file clones it, so files run in parallel on the
  * real Postgres without sharing rows.
  */
 import { createHash, randomBytes } from 'node:crypto'
@@ -35,7 +35,7 @@ async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** Builds the migrated template unless it exists. Run once before the test files. */
+/** Builds the migrated template unless it exists (once per schema, whatever runs first). */
 export async function prepareTemplateDatabase(): Promise<void> {
   await admin(async (c) => {
     await c.query(`select pg_advisory_lock(hashtext('fare-test-template'))`)
@@ -61,8 +61,12 @@ export interface TestDatabase {
   drop(): Promise<void>
 }
 
+let templateReady: Promise<void> | undefined
+
 /** A fresh, migrated database of this test file's own. */
 export async function createTestDatabase(): Promise<TestDatabase> {
+  templateReady ??= prepareTemplateDatabase()
+  await templateReady
   const name = `fare_test_f_${randomBytes(6).toString('hex')}`
   await admin((c) => c.query(`create database ${name} template ${TEMPLATE}`))
   const url = withDatabase(TEST_SERVER_URL, name)
