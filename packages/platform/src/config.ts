@@ -7,6 +7,8 @@ export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
     super(`invalid configuration:\n  ${problems.join('\n  ')}`)
     this.name = 'ConfigError'
+    // A start-up with bad settings should print what to fix, not a stack trace.
+    this.stack = `${this.name}: ${this.message}`
   }
 }
 

@@ -1,0 +1,44 @@
+/**
+ * The services as real processes: a bad setting stops the start with a message
+ * naming the variable; SIGTERM closes the server and the pool and exits 0.
+ */
+import t from 'tap'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { createTestDatabase } from '@fare/db/testing'
+import { createTestIssuer } from '../support/keys.ts'
+import { listeningUrl, startService } from '../support/process.ts'
+
+const keyDir = mkdtempSync(path.join(tmpdir(), 'fare-keys-'))
+const publicKeyFile = path.join(keyDir, 'issuer.pub.pem')
+writeFileSync(publicKeyFile, createTestIssuer().publicKeyPem)
+
+t.test('a bad variable is named and the process exits non-zero', async (t) => {
+  const api = startService('api', { API_PORT: 'eighty', JWT_PUBLIC_KEY_FILE: publicKeyFile })
+  const { code } = await api.exited
+  t.not(code, 0)
+  t.match(api.stderr.join(''), /API_PORT must be an integer/)
+})
+
+t.test('api: SIGTERM closes and exits 0', async (t) => {
+  const database = await createTestDatabase()
+  t.teardown(() => database.drop())
+  const api = startService('api', { API_PORT: '0', DATABASE_URL: database.url, JWT_PUBLIC_KEY_FILE: publicKeyFile })
+  const url = listeningUrl(await api.waitForLog((l) => /listening at/.test(String(l.msg))))
+  t.equal((await fetch(`${url}/readyz`)).status, 200)
+  api.child.kill('SIGTERM')
+  const { code } = await api.exited
+  t.equal(code, 0, 'clean exit')
+  t.ok(api.logs.some((l) => l.msg === 'stopped'), 'logged that it stopped')
+})
+
+t.test('ingest: SIGTERM closes the producer and exits 0', async (t) => {
+  const ingest = startService('ingest', { INGEST_PORT: '0', JWT_PUBLIC_KEY_FILE: publicKeyFile })
+  const url = listeningUrl(await ingest.waitForLog((l) => /listening at/.test(String(l.msg))))
+  t.equal((await fetch(`${url}/healthz`)).status, 200)
+  ingest.child.kill('SIGTERM')
+  const { code } = await ingest.exited
+  t.equal(code, 0, 'clean exit')
+  t.ok(ingest.logs.some((l) => l.msg === 'stopped'))
+})
