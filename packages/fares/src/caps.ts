@@ -5,13 +5,16 @@
  */
 import { Decimal } from '@fare/money'
 import type { Cap, Tariff } from './model.ts'
-import { civilOf, dayNumberOf, instantOfLocal, localWallMs, MS_PER_DAY, weekdayOf } from './time/zone.ts'
+import { civilOf, dayNumberOf, formatInstant, instantOfLocal, localWallMs, MS_PER_DAY, weekdayOf } from './time/zone.ts'
 
 export interface CapWindow {
   /** Identity of the window within its cap. */
   readonly key: number
   readonly startMs: number
   readonly endMs: number
+  /** Local ISO times of the bounds, for explanations. */
+  readonly start: string
+  readonly end: string
 }
 
 export interface CapLeg {
@@ -75,27 +78,42 @@ export function calendarWindow(tariff: Tariff, cap: Cap, epochMs: number): CapWi
       throw new Error(`unknown period ${String(never)}`)
     }
   }
-  return {
-    key: firstDay,
-    startMs: instantOfLocal(zone, firstDay * MS_PER_DAY + dayStartMs),
-    endMs: instantOfLocal(zone, endDay * MS_PER_DAY + dayStartMs),
-  }
+  const startMs = instantOfLocal(zone, firstDay * MS_PER_DAY + dayStartMs)
+  const endMs = instantOfLocal(zone, endDay * MS_PER_DAY + dayStartMs)
+  return { key: firstDay, startMs, endMs, start: formatInstant(zone, startMs), end: formatInstant(zone, endMs) }
 }
 
 /** Tracks spending per cap window while legs are charged in event order. */
 export class CapLedger {
   private readonly spent = new Map<Cap, Map<number, Decimal>>()
   private readonly rolling = new Map<Cap, CapWindow>()
+  /** Calendar windows by cap and service day: computing one costs several time-zone look-ups. */
+  private readonly calendar = new Map<Cap, Map<number, CapWindow>>()
 
   constructor(private readonly tariff: Tariff) {}
 
   /** The window of `cap` containing `epochMs`; a rolling cap opens a new window when none covers it (and `open`). */
   windowOf(cap: Cap, epochMs: number, open: boolean): CapWindow | undefined {
-    if (cap.period.kind !== 'rolling') return calendarWindow(this.tariff, cap, epochMs)
+    if (cap.period.kind !== 'rolling') {
+      const serviceDay = Math.floor((localWallMs(this.tariff.defaultTimezone, epochMs) - cap.dayStartSecond * 1000) / MS_PER_DAY)
+      let byDay = this.calendar.get(cap)
+      if (!byDay) {
+        byDay = new Map()
+        this.calendar.set(cap, byDay)
+      }
+      let window = byDay.get(serviceDay)
+      if (!window) {
+        window = calendarWindow(this.tariff, cap, epochMs)
+        byDay.set(serviceDay, window)
+      }
+      return window
+    }
     const current = this.rolling.get(cap)
     if (current && epochMs >= current.startMs && epochMs < current.endMs) return current
     if (!open) return undefined
-    const window = { key: epochMs, startMs: epochMs, endMs: epochMs + cap.period.durationDays * MS_PER_DAY }
+    const endMs = epochMs + cap.period.durationDays * MS_PER_DAY
+    const zone = this.tariff.defaultTimezone
+    const window = { key: epochMs, startMs: epochMs, endMs, start: formatInstant(zone, epochMs), end: formatInstant(zone, endMs) }
     this.rolling.set(cap, window)
     return window
   }

@@ -110,11 +110,10 @@ function ruleFacts(rule: LegRule, product: ProductRow, amount: Decimal): RuleFac
   }
 }
 
-function capFacts(tariff: Tariff, checks: readonly CapCheck[]): CapFacts[] {
-  const zone = tariff.defaultTimezone
+function capFacts(checks: readonly CapCheck[]): CapFacts[] {
   return checks.map((c) => ({
     capId: c.cap.capId, period: c.cap.period.kind, capAmount: c.cap.amount,
-    window: { start: formatInstant(zone, c.window.startMs), end: formatInstant(zone, c.window.endMs) },
+    window: { start: c.window.start, end: c.window.end },
     spentBefore: c.spentBefore, headroom: c.headroom, limiting: c.limiting,
   }))
 }
@@ -189,7 +188,7 @@ export function rate(tariff: Tariff, profile: CardProfile, taps: readonly Tap[],
         const capped = ledger.charge({ departureMs: leg.entry.ms, networkId: leg.networkId, riderCategoryId: category ?? fallbackCategory, fareMediaId: profile.fareMediaId, increment: own.amount })
         const explanation: Explanation = {
           kind: 'group', taps, leg: facts, rule: ruleFacts(own.rule, own.product, own.amount), increment: own.amount,
-          caps: capFacts(tariff, capped.checks), amount: capped.charge,
+          caps: capFacts(capped.checks), amount: capped.charge,
         }
         legCharges.push({ ...base, journeyId: leg.entry.tapId, amount: capped.charge, flags: capped.capped ? ['capped'] : [], fullFare: full, legFare: own.amount, explanation, sentence: sentence(explanation, tariff.currency) })
         return
@@ -221,7 +220,7 @@ export function rate(tariff: Tariff, profile: CardProfile, taps: readonly Tap[],
         for (let p = span.start + 1; p <= span.end; p++) joinedTapIds.push((legs[completeIndexes[p] as number] as TapLeg).entry.tapId)
         const explanation: Explanation = {
           kind: 'fare', taps, leg: facts, joinedTapIds, rule: ruleFacts(span.option.rule, span.option.product, span.option.amount),
-          journey, increment: span.increment, caps: capFacts(tariff, capped.checks), amount: capped.charge,
+          journey, increment: span.increment, caps: capFacts(capped.checks), amount: capped.charge,
         }
         const flags: ChargeFlag[] = []
         if (span.kind === 'transfer') flags.push('transfer')

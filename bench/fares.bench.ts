@@ -1,0 +1,94 @@
+/**
+ * Fare engine benchmark (not a test): rates one month of taps for N cards
+ * (default 100,000) under the demo tariff and under a tap-on/tap-off zone
+ * tariff, one card at a time on one thread, and prints taps rated per second
+ * per core. Taps are generated from a seeded PRNG so runs are comparable.
+ *   pnpm bench:fares [--cards N]
+ */
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { loadFeed, rate, type CardProfile, type Tap, type Tariff } from '../packages/fares/src/index.ts'
+import { ZONE_ROUTES, ZONE_STOPS, zoneTariff } from './fares-zone-tariff.ts'
+
+const args = process.argv.slice(2)
+const cardsFlag = args.indexOf('--cards')
+const CARDS = cardsFlag >= 0 ? Number(args[cardsFlag + 1]) : 100_000
+if (!Number.isInteger(CARDS) || CARDS <= 0) throw new Error('--cards must be a positive integer')
+
+/** mulberry32: a small seeded PRNG (the benchmark's own, outside the pure engine). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const MONTH_START = Date.parse('2026-03-01T00:00:00+02:00')
+const DAYS = 31
+const DEMO_ROUTES = ['bus-2', 'bus-10', 'bus-15', 'bus-30', 'trolley-1', 'trolley-4', 'trolley-7']
+const CATEGORIES = [undefined, undefined, undefined, undefined, 'pupil', 'student', 'pensioner', 'veteran'] as const
+
+interface Card { readonly profile: CardProfile; readonly taps: Tap[] }
+
+function demoCard(random: () => number, cardIndex: number): Card {
+  const taps: Tap[] = []
+  const category = CATEGORIES[Math.floor(random() * CATEGORIES.length)]
+  for (let day = 0; day < DAYS; day++) {
+    const rides = Math.floor(random() * 5) // 0..4 rides a day
+    let minute = 360 + Math.floor(random() * 180)
+    for (let r = 0; r < rides; r++) {
+      const time = new Date(MONTH_START + day * 86_400_000 + minute * 60_000).toISOString()
+      const stop = `S${1 + Math.floor(random() * 12)}`
+      taps.push({ tapId: `c${cardIndex}-${day}-${r}`, kind: 'entry', routeId: DEMO_ROUTES[Math.floor(random() * DEMO_ROUTES.length)] as string, stopId: stop, time })
+      minute += 20 + Math.floor(random() * 240)
+    }
+  }
+  return { profile: category === undefined ? {} : { riderCategoryId: category }, taps }
+}
+
+function zoneCard(random: () => number, cardIndex: number): Card {
+  const taps: Tap[] = []
+  for (let day = 0; day < DAYS; day++) {
+    const rides = Math.floor(random() * 4)
+    let minute = 360 + Math.floor(random() * 180)
+    for (let r = 0; r < rides; r++) {
+      const route = ZONE_ROUTES[Math.floor(random() * ZONE_ROUTES.length)] as string
+      const entryMs = MONTH_START + day * 86_400_000 + minute * 60_000
+      const ride = 5 + Math.floor(random() * 40)
+      taps.push({ tapId: `z${cardIndex}-${day}-${r}-in`, kind: 'entry', routeId: route, stopId: ZONE_STOPS[Math.floor(random() * ZONE_STOPS.length)] as string, time: new Date(entryMs).toISOString() })
+      if (random() > 0.03) { // 3 % forget to tap out
+        taps.push({ tapId: `z${cardIndex}-${day}-${r}-out`, kind: 'exit', routeId: route, stopId: ZONE_STOPS[Math.floor(random() * ZONE_STOPS.length)] as string, time: new Date(entryMs + ride * 60_000).toISOString() })
+      }
+      minute += ride + 10 + Math.floor(random() * 240)
+    }
+  }
+  return { profile: {}, taps }
+}
+
+function run(name: string, tariff: Tariff, makeCard: (random: () => number, index: number) => Card): void {
+  const random = prng(20260301)
+  let taps = 0
+  let ratingMs = 0
+  // Generate in batches so that generation time is not counted and memory stays flat.
+  const batch = 5_000
+  for (let start = 0; start < CARDS; start += batch) {
+    const cards: Card[] = []
+    for (let i = start; i < Math.min(CARDS, start + batch); i++) cards.push(makeCard(random, i))
+    const t0 = process.hrtime.bigint()
+    for (const card of cards) {
+      rate(tariff, card.profile, card.taps)
+      taps += card.taps.length
+    }
+    ratingMs += Number(process.hrtime.bigint() - t0) / 1e6
+  }
+  const perSecond = Math.round(taps / (ratingMs / 1000))
+  console.log(`${name}: ${CARDS} cards, ${taps} taps in ${(ratingMs / 1000).toFixed(1)} s -> ${perSecond.toLocaleString('en-US')} taps/s per core (1 thread)`)
+}
+
+const here = fileURLToPath(new URL('.', import.meta.url))
+run('demo tariff (tap-on, Lutsk-like)', loadFeed(resolve(here, '../infra/demo-tariff')), demoCard)
+run('zone tariff (tap-on/tap-off)', zoneTariff(), zoneCard)
