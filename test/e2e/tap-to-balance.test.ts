@@ -8,9 +8,9 @@ import t from 'tap'
 import { Decimal } from '@fare/money'
 import { newTapId } from '@fare/contracts'
 import { ensureOperator, openCard, topUp } from '@fare/bookkeeping'
-import { startTestStack, waitFor } from '../support/stack.ts'
+import { loadFeed, rate } from '@fare/fares'
+import { DEMO_TARIFF_FOLDER, startTestStack, waitFor } from '../support/stack.ts'
 
-const FARE = new Decimal('18.00')
 const OPENING = new Decimal('1000.00')
 
 t.test('taps posted over HTTP end in exact balances through the api', async (t) => {
@@ -25,15 +25,16 @@ t.test('taps posted over HTTP end in exact balances through the api', async (t) 
     await topUp(db, { accountId, amount: OPENING, idempotencyKey: `opening:${card}` })
   }
 
-  // 150 distinct taps: mostly entries, some exits (free under the flat fare), all within the last hour.
+  // 150 distinct taps on the demo tariff's bus 10: mostly entries, some exits
+  // (charged 0 on a tap-on-only network), all within the last hour.
   const start = Date.now() - 3_600_000
   const taps = Array.from({ length: 150 }, (_, i) => ({
     tapId: newTapId(),
     cardToken: cards[i % cards.length] as string,
     kind: i % 10 === 9 ? 'exit' : 'entry',
     tappedAt: new Date(start + i * 20_000).toISOString(),
-    routeId: '10',
-    stopId: `S${i % 12}`,
+    routeId: 'bus-10',
+    stopId: `S${(i % 12) + 1}`,
     deviceSeq: i,
   }))
   const token = stack.issuer.deviceToken('validator-1', 'op-bus')
@@ -55,8 +56,16 @@ t.test('taps posted over HTTP end in exact balances through the api', async (t) 
     if (i % 50 === 0) await post(batch) // the same batch re-sent, as a validator does after a timeout
   }
 
-  const expected = new Map<string, Decimal>(cards.map((c) => [c, OPENING]))
-  for (const tap of taps) if (tap.kind === 'entry') expected.set(tap.cardToken, (expected.get(tap.cardToken) as Decimal).minus(FARE))
+  // What the pure fare engine charges each card for its taps, rated in one go (caps included).
+  const tariff = loadFeed(DEMO_TARIFF_FOLDER)
+  const expected = new Map<string, Decimal>()
+  const expectedByTap = new Map<string, Decimal>()
+  for (const card of cards) {
+    const mine = taps.filter((x) => x.cardToken === card)
+    const rating = rate(tariff, { riderCategoryId: 'adult' }, mine.map((x) => ({ tapId: x.tapId, kind: x.kind as 'entry' | 'exit', routeId: x.routeId, stopId: x.stopId, deviceId: 'validator-1', time: x.tappedAt })))
+    expected.set(card, OPENING.minus(rating.total))
+    for (const charge of rating.charges) expectedByTap.set(charge.tapId, charge.amount)
+  }
 
   await waitFor('all taps recorded', async () => {
     const row = await db.selectFrom('taps').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()
@@ -73,9 +82,12 @@ t.test('taps posted over HTTP end in exact balances through the api', async (t) 
     t.same(body.balance, { amount: (expected.get(card) as Decimal).toFixed(2), currency: 'UAH' }, `balance of ${card}`)
   }
 
-  const fares = await db.selectFrom('transfers').select(['tap_id']).where('kind', '=', 'fare').execute()
-  t.equal(fares.length, taps.filter((x) => x.kind === 'entry').length, 'one fare transfer per entry tap')
+  const fares = await db.selectFrom('transfers').select(['tap_id', 'amount']).where('kind', 'in', ['fare', 'fare_adjustment']).execute()
   t.equal(new Set(fares.map((f) => f.tap_id)).size, fares.length, 'no tap charged twice')
+  const chargedTaps = [...expectedByTap].filter(([, amount]) => !amount.isZero())
+  t.ok(chargedTaps.length > 0 && chargedTaps.length < taps.length, 'some taps cost money, exits and capped rides do not')
+  t.equal(fares.length, chargedTaps.length, 'one fare transfer per tap the engine charges')
+  for (const f of fares) t.ok(new Decimal(f.amount).equals(expectedByTap.get(f.tap_id ?? '') ?? new Decimal(-1)), `tap ${f.tap_id} charged what the engine says`)
 
   const sums = await db
     .selectFrom('accounts')

@@ -10,7 +10,7 @@ import { buildApp as buildIngest } from '../../services/ingest/src/app.ts'
 import { createKafkaTapSink, type TapSink } from '../../services/ingest/src/tap-producer.ts'
 import { buildApp as buildApi } from '../../services/api/src/app.ts'
 import { createLedgerConsumer, type LedgerConsumer } from '../../services/ledger/src/consumer.ts'
-import { flatFarePricer } from '../../services/ledger/src/pricing.ts'
+import { createTariffBook, readFeedFolder, saveTariffVersion } from '../../services/ledger/src/tariffs.ts'
 import { createTestIssuer, type TestIssuer } from './keys.ts'
 import { createTestTopics, type TestTopics } from './kafka.ts'
 
@@ -27,8 +27,13 @@ export interface TestStack {
   close(): Promise<void>
 }
 
-export async function startTestStack(name: string, options: { flatFare?: string } = {}): Promise<TestStack> {
+/** The demo tariff (infra/demo-tariff), in force from this instant in every test stack unless a test brings its own. */
+export const TEST_TARIFF_EFFECTIVE_FROM = '2020-01-01T00:00:00+02:00'
+export const DEMO_TARIFF_FOLDER = new URL('../../infra/demo-tariff/', import.meta.url).pathname
+
+export async function startTestStack(name: string, options: { tariffFiles?: Record<string, string> } = {}): Promise<TestStack> {
   const database = await createTestDatabase()
+  await saveTariffVersion(database.db, { name: 'test tariff', effectiveFrom: TEST_TARIFF_EFFECTIVE_FROM, files: options.tariffFiles ?? readFeedFolder(DEMO_TARIFF_FOLDER) })
   const topics = await createTestTopics(name)
   const issuer = createTestIssuer()
   const sink = await createKafkaTapSink(topics.kafka, { topic: topics.taps, timeoutMs: 5000 })
@@ -43,7 +48,8 @@ export async function startTestStack(name: string, options: { flatFare?: string 
     logger: topics.logger,
     topic: topics.taps,
     consumerGroup: topics.group,
-    pricer: flatFarePricer(options.flatFare ?? '18.00', 'UAH'),
+    dlqTopic: topics.dlq,
+    settle: { tariffs: createTariffBook() },
   })
   await ledger.start()
   const ingestUrl = await ingest.listen({ host: '127.0.0.1', port: 0 })

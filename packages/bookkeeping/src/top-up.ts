@@ -3,6 +3,7 @@ import { moneyFromDb } from '@fare/db'
 import type { Db } from '@fare/db'
 import { systemAccountId } from './accounts.ts'
 import { postTransfers } from './transfers.ts'
+import { restoreIfCovered } from './deny-list.ts'
 
 export class IdempotencyConflictError extends Error {
   readonly code = 'IDEMPOTENCY_CONFLICT'
@@ -50,6 +51,8 @@ export async function topUp(db: Db, request: { accountId: string; amount: Decima
     await postTransfers(trx, [
       { id: transferId, debitAccountId: clearing, creditAccountId: account.id, amount: request.amount, currency, kind: 'top_up', idempotencyKey: request.idempotencyKey },
     ])
+    // A top-up that restores a denied card takes it off the deny list in the same transaction.
+    await restoreIfCovered(trx, account.id)
     return { transferId, accountId: account.id, amount: request.amount, currency, replayed: false }
   })
 }

@@ -100,6 +100,20 @@ interface DenyListTable {
   card_token: string
   version: string
   added_at: CreatedAt
+  /** The balance at which the card is restored (migration 2026-11-28T02-00). */
+  restore_balance: ColumnType<string, string | undefined, string>
+}
+
+interface RejectedTapsTable {
+  topic: Immutable<string>
+  partition: Immutable<number>
+  offset: Immutable<string>
+  tap_id: Immutable<string | null, string | null | undefined>
+  card_token: Immutable<string | null, string | null | undefined>
+  code: Immutable<string>
+  detail: Immutable<string>
+  value: Immutable<string | null, string | null | undefined>
+  rejected_at: CreatedAt
 }
 
 interface TariffVersionsTable {
@@ -122,10 +136,12 @@ export interface Database {
   deny_list_changes: DenyListChangesTable
   deny_list: DenyListTable
   tariff_versions: TariffVersionsTable
+  rejected_taps: RejectedTapsTable
 }
 
 export type Device = Selectable<DevicesTable>
 export type TariffVersion = Selectable<TariffVersionsTable>
+export type RejectedTap = Selectable<RejectedTapsTable>
 
 export type Operator = Selectable<OperatorsTable>
 export type Account = Selectable<AccountsTable>

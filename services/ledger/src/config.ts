@@ -4,10 +4,13 @@ export interface LedgerConfig extends CommonConfig {
   readonly host: string
   readonly port: number
   readonly consumerGroup: string
-  /** Until the fare engine is wired in, every entry tap costs this flat fare. */
-  readonly flatFareAmount: string
-  readonly currency: string
   readonly maxBytesPerPartition: number
+  readonly partitionsConsumedConcurrently: number
+  /** Rides a card may take on credit before it is denied (Lutsk: 1). */
+  readonly creditRides: number
+  readonly maxTapAgeDays: number
+  readonly maxFutureSkewSeconds: number
+  readonly lagIntervalMs: number
 }
 
 export function readLedgerConfig(env = new EnvReader()): LedgerConfig {
@@ -16,9 +19,12 @@ export function readLedgerConfig(env = new EnvReader()): LedgerConfig {
     host: env.string('LEDGER_HOST', '127.0.0.1'),
     port: env.integer('LEDGER_PORT', 8081, { min: 0, max: 65535 }),
     consumerGroup: env.string('LEDGER_GROUP', 'ledger'),
-    flatFareAmount: env.decimal('FLAT_FARE_AMOUNT', '18.00'),
-    currency: env.string('FARE_CURRENCY', 'UAH'),
     maxBytesPerPartition: env.integer('LEDGER_MAX_BYTES_PER_PARTITION', 1024 * 1024, { min: 1024 }),
+    partitionsConsumedConcurrently: env.integer('LEDGER_CONCURRENCY', 3, { min: 1, max: 64 }),
+    creditRides: env.integer('LEDGER_CREDIT_RIDES', 1, { min: 0, max: 100 }),
+    maxTapAgeDays: env.integer('LEDGER_MAX_TAP_AGE_DAYS', 35, { min: 1 }),
+    maxFutureSkewSeconds: env.integer('LEDGER_MAX_FUTURE_SKEW_SECONDS', 3600, { min: 0 }),
+    lagIntervalMs: env.integer('LEDGER_LAG_INTERVAL_MS', 5000, { min: 100 }),
   }
   env.done()
   return config

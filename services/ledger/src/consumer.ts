@@ -2,21 +2,23 @@
  * The ledger's Kafka loop. Offsets live in Postgres (written in the batch's
  * own transaction); on assignment the consumer seeks to them. Kafka's own
  * committed offset is only a hint, committed after Postgres, so it is never
- * ahead of what was settled.
+ * ahead of what was settled. A partition revoked mid-batch commits nothing.
  */
-import type { Consumer, EachBatchPayload, Kafka, Logger } from '@fare/platform'
+import type { Consumer, EachBatchPayload, Kafka, Logger, Producer } from '@fare/platform'
 import type { Db } from '@fare/db'
-import { settleBatch, type SettleResult } from './settle.ts'
-import type { Pricer } from './pricing.ts'
+import { settleBatch, type RejectedRecord, type SettleOptions, type SettleResult } from './settle.ts'
 
 export interface LedgerConsumerOptions {
   kafka: Kafka
   db: Db
   logger: Logger
   topic: string
+  /** Where rejected records go (default `taps.dlq`). */
+  dlqTopic?: string
   consumerGroup: string
-  pricer: Pricer
+  settle: SettleOptions
   maxBytesPerPartition?: number
+  partitionsConsumedConcurrently?: number
   onSettled?: (result: SettleResult, seconds: number, partition: number) => void
 }
 
@@ -30,7 +32,8 @@ export interface LedgerConsumer {
 class PartitionRevokedError extends Error {}
 
 export function createLedgerConsumer(options: LedgerConsumerOptions): LedgerConsumer {
-  const { kafka, db, logger, topic, consumerGroup, pricer } = options
+  const { kafka, db, logger, topic, consumerGroup } = options
+  const dlqTopic = options.dlqTopic ?? 'taps.dlq'
   const consumer = kafka.consumer({
     groupId: consumerGroup,
     sessionTimeout: 10_000,
@@ -39,6 +42,7 @@ export function createLedgerConsumer(options: LedgerConsumerOptions): LedgerCons
     maxBytesPerPartition: options.maxBytesPerPartition ?? 1024 * 1024,
     retry: { retries: 10 },
   })
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false })
 
   consumer.on(consumer.events.GROUP_JOIN, async ({ payload }) => {
     const partitions = payload.memberAssignment[topic] ?? []
@@ -54,26 +58,46 @@ export function createLedgerConsumer(options: LedgerConsumerOptions): LedgerCons
     logger.info({ partitions, seeked: stored.length }, 'partitions assigned')
   })
 
+  async function publishRejected(partition: number, rejected: readonly RejectedRecord[]): Promise<void> {
+    await producer.send({
+      topic: dlqTopic,
+      acks: -1,
+      messages: rejected.map((r) => ({
+        key: r.message.key,
+        value: r.message.value,
+        headers: {
+          'x-reject-code': r.code,
+          'x-reject-detail': r.detail.slice(0, 1000),
+          'x-source-topic': topic,
+          'x-source-partition': String(partition),
+          'x-source-offset': r.offset,
+        },
+      })),
+    })
+  }
+
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, isRunning, isStale, heartbeat, resolveOffset, commitOffsetsIfNecessary } = payload
     if (batch.messages.length === 0 || !isRunning() || isStale()) return
     const started = process.hrtime.bigint()
     let result: SettleResult
     try {
-      result = await settleBatch(db, { consumerGroup, topic, partition: batch.partition, messages: batch.messages }, pricer, {
+      result = await settleBatch(db, { consumerGroup, topic, partition: batch.partition, messages: batch.messages }, options.settle, {
         assertStillOwned: () => {
           if (isStale()) throw new PartitionRevokedError(`partition ${batch.partition} was revoked`)
         },
+        publishRejected: (rejected) => publishRejected(batch.partition, rejected),
       })
     } catch (err) {
       if (err instanceof PartitionRevokedError) {
         logger.info({ partition: batch.partition }, 'partition revoked mid-batch; rolled back')
         return
       }
+      logger.error({ err, partition: batch.partition, firstOffset: batch.firstOffset() }, 'batch failed; rolled back, will retry')
       throw err // kafkajs retries the batch; nothing of it was committed
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9
-    for (const r of result.rejected) logger.warn({ partition: batch.partition, offset: r.offset, reason: r.reason }, 'tap record rejected')
+    for (const r of result.rejected) logger.warn({ partition: batch.partition, offset: r.offset, code: r.code, detail: r.detail }, 'tap record rejected')
     resolveOffset(batch.lastOffset())
     await commitOffsetsIfNecessary()
     await heartbeat()
@@ -83,12 +107,20 @@ export function createLedgerConsumer(options: LedgerConsumerOptions): LedgerCons
   return {
     consumer,
     async start() {
+      await producer.connect()
       await consumer.connect()
       await consumer.subscribe({ topic, fromBeginning: true })
-      await consumer.run({ eachBatchAutoResolve: false, autoCommit: true, autoCommitInterval: 1000, partitionsConsumedConcurrently: 3, eachBatch })
+      await consumer.run({
+        eachBatchAutoResolve: false,
+        autoCommit: true,
+        autoCommitInterval: 1000,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
+        eachBatch,
+      })
     },
     async stop() {
       await consumer.disconnect()
+      await producer.disconnect()
     },
   }
 }

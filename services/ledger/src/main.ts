@@ -1,36 +1,49 @@
 import { createDb } from '@fare/db'
-import { Counter, Histogram, createKafka, createLogger, createMetricsRegistry, onShutdown } from '@fare/platform'
+import { createKafka, createLogger, createMetricsRegistry, onShutdown } from '@fare/platform'
 import { buildApp } from './app.ts'
 import { readLedgerConfig } from './config.ts'
 import { createLedgerConsumer } from './consumer.ts'
-import { flatFarePricer } from './pricing.ts'
+import { createLedgerMetrics } from './metrics.ts'
+import { createTariffBook } from './tariffs.ts'
 
 const config = readLedgerConfig()
 const logger = createLogger({ level: config.logLevel, name: 'ledger' })
-const db = createDb(config.databaseUrl, { applicationName: 'ledger' })
+const db = createDb(config.databaseUrl, { applicationName: 'ledger', maxConnections: config.partitionsConsumedConcurrently + 3 })
 const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'ledger', logger })
 const registry = createMetricsRegistry('ledger')
-const tapsSettled = new Counter({ name: 'ledger_taps_recorded_total', help: 'Taps recorded (first delivery)', registers: [registry] })
-const transfersPosted = new Counter({ name: 'ledger_transfers_posted_total', help: 'Transfers posted', registers: [registry] })
-const batchSeconds = new Histogram({ name: 'ledger_batch_seconds', help: 'Time to settle one batch', registers: [registry] })
+const metrics = createLedgerMetrics(registry)
 
 const ledger = createLedgerConsumer({
   kafka,
   db,
   logger,
   topic: config.tapsTopic,
+  dlqTopic: config.dlqTopic,
   consumerGroup: config.consumerGroup,
-  pricer: flatFarePricer(config.flatFareAmount, config.currency),
-  maxBytesPerPartition: config.maxBytesPerPartition,
-  onSettled: (result, seconds) => {
-    tapsSettled.inc(result.recorded)
-    transfersPosted.inc(result.transfers)
-    batchSeconds.observe(seconds)
+  settle: {
+    tariffs: createTariffBook(),
+    creditRides: config.creditRides,
+    maxTapAgeDays: config.maxTapAgeDays,
+    maxFutureSkewSeconds: config.maxFutureSkewSeconds,
   },
+  maxBytesPerPartition: config.maxBytesPerPartition,
+  partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
+  onSettled: (result, seconds, partition) => metrics.observe(result, seconds, partition),
 })
 const admin = kafka.admin()
 await admin.connect()
+const lagTimer = setInterval(() => {
+  metrics.updateLag(admin, db, config.tapsTopic, config.consumerGroup).catch((err: unknown) => logger.warn({ err }, 'lag update failed'))
+}, config.lagIntervalMs)
+lagTimer.unref()
 const app = await buildApp({ logger, db, registry, kafkaReady: async () => void (await admin.fetchTopicMetadata({ topics: [config.tapsTopic] })) })
-onShutdown(logger, [() => ledger.stop(), () => app.close(), () => admin.disconnect(), () => db.destroy()])
+onShutdown(logger, [
+  async () => clearInterval(lagTimer),
+  () => ledger.stop(),
+  () => app.close(),
+  () => admin.disconnect(),
+  () => db.destroy(),
+])
 await ledger.start()
 await app.listen({ host: config.host, port: config.port })
+logger.info({ topic: config.tapsTopic, group: config.consumerGroup }, 'ledger started')

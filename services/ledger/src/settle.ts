@@ -1,17 +1,22 @@
 /**
  * One Kafka batch of one partition, settled in one Postgres transaction: taps
- * recorded once (tap id unique), their charges posted as balanced transfers,
- * cached balances moved, and the partition's next offset stored, all or
- * nothing. A crash anywhere leaves Postgres at the previous batch, and the
- * redelivered records are recognised by their offsets and tap ids.
+ * recorded once (tap id unique), the touched cards re-rated with the fare
+ * engine, only the differences posted as balanced transfers, cached balances
+ * and the deny list moved, rejected records written, and the partition's next
+ * offset stored, all or nothing. A crash anywhere leaves Postgres at the
+ * previous batch, and the redelivered records are recognised by their offsets
+ * and tap ids.
  */
 import { sql } from 'kysely'
+import { Decimal } from '@fare/money'
 import type { Db, NewTap } from '@fare/db'
-import { ensureOperator, openCard, postTransfers, revenueAccountId, type Executor, type TransferToPost } from '@fare/bookkeeping'
+import { ensureOperator, openCard, postTransfers, refreshDenyList, revenueAccountId, systemAccountId, type DenyCheck, type Executor, type TransferToPost } from '@fare/bookkeeping'
+import type { RateOptions } from '@fare/fares'
 import type { TapEvent } from '@fare/contracts'
 import type { KafkaMessage } from '@fare/platform'
 import { decodeTapMessage } from './decode.ts'
-import type { Pricer } from './pricing.ts'
+import { maxRideAmount, planCard, spanOf, type LedgerTap, type PlannedTransfer, type Posted, type Side, type StoredProfile } from './rating.ts'
+import type { TariffBook } from './tariffs.ts'
 
 export interface PartitionBatch {
   consumerGroup: string
@@ -20,25 +25,75 @@ export interface PartitionBatch {
   messages: readonly KafkaMessage[]
 }
 
+export type RejectCode = 'SCHEMA' | 'TAP_CONFLICT' | 'UNKNOWN_ROUTE' | 'UNKNOWN_STOP' | 'TIME_OUT_OF_RANGE' | 'NO_TARIFF' | 'RATING_FAILED'
+
+export interface RejectedRecord {
+  offset: string
+  code: RejectCode
+  detail: string
+  tapId?: string
+  cardToken?: string
+  message: KafkaMessage
+}
+
 export interface SettleResult {
   /** Offset to resume from: last record of the batch + 1. */
   nextOffset: string
   recorded: number
   duplicates: number
   skippedAlreadySettled: number
-  rejected: { offset: string; reason: string }[]
+  rejected: RejectedRecord[]
   transfers: number
+  cardsRated: number
+  denied: string[]
+  restored: string[]
+}
+
+export interface SettleOptions {
+  readonly tariffs: TariffBook
+  readonly rateOptions?: RateOptions
+  /** Rides a card may take on credit (Lutsk: 1): the deny threshold is this many of its dearest ride below zero. */
+  readonly creditRides?: number
+  /** Taps older than this before their arrival at ingest are rejected. */
+  readonly maxTapAgeDays?: number
+  /** Taps this far after their arrival at ingest are rejected (validator clock wrong). */
+  readonly maxFutureSkewSeconds?: number
 }
 
 export interface SettleHooks {
   /** Checked just before commit: a revoked partition must commit nothing. */
   assertStillOwned?: () => void
+  /** Sends the rejected records to the DLQ; called before commit (at-least-once into the DLQ). */
+  publishRejected?: (rejected: readonly RejectedRecord[]) => Promise<void>
 }
 
-export async function settleBatch(db: Db, batch: PartitionBatch, pricer: Pricer, hooks: SettleHooks = {}): Promise<SettleResult> {
+const ZERO = new Decimal(0)
+
+function sameTap(a: { cardToken: string; kind: string; ms: number; routeId: string; stopId: string | null; deviceId: string }, b: typeof a): boolean {
+  return a.cardToken === b.cardToken && a.kind === b.kind && a.ms === b.ms && a.routeId === b.routeId && a.stopId === b.stopId && a.deviceId === b.deviceId
+}
+
+function toLedgerTap(event: TapEvent): LedgerTap {
+  return {
+    tapId: event.tapId,
+    cardToken: event.cardToken,
+    kind: event.kind,
+    time: event.tappedAt,
+    ms: Date.parse(event.tappedAt),
+    routeId: event.routeId,
+    stopId: event.stopId ?? null,
+    deviceId: event.deviceId,
+    operatorId: event.operatorId,
+  }
+}
+
+export async function settleBatch(db: Db, batch: PartitionBatch, options: SettleOptions, hooks: SettleHooks = {}): Promise<SettleResult> {
   const last = batch.messages.at(-1)
   if (!last) throw new Error('empty batch')
   const nextOffset = (BigInt(last.offset) + 1n).toString()
+  const rateOptions = options.rateOptions ?? {}
+  const maxAgeMs = (options.maxTapAgeDays ?? 35) * 86_400_000
+  const maxSkewMs = (options.maxFutureSkewSeconds ?? 3600) * 1000
 
   return db.transaction().execute(async (trx) => {
     // The offset row is the partition's lock: a second consumer still holding a
@@ -58,18 +113,153 @@ export async function settleBatch(db: Db, batch: PartitionBatch, pricer: Pricer,
       .executeTakeFirstOrThrow()
     const settledBefore = BigInt(stored.next_offset)
     const fresh = batch.messages.filter((m) => BigInt(m.offset) >= settledBefore)
+    await options.tariffs.refresh(trx)
 
-    const rejected: SettleResult['rejected'] = []
-    const events: { event: TapEvent; offset: string }[] = []
-    for (const message of fresh) {
-      const decoded = decodeTapMessage(message)
-      if (decoded.ok) events.push({ event: decoded.event, offset: message.offset })
-      else rejected.push({ offset: message.offset, reason: decoded.reason })
+    const rejected: RejectedRecord[] = []
+    const reject = (message: KafkaMessage, code: RejectCode, detail: string, event?: TapEvent): void => {
+      rejected.push({ offset: message.offset, code, detail, message, ...(event ? { tapId: event.tapId, cardToken: event.cardToken } : {}) })
     }
 
-    let recorded: TapEvent[] = []
-    if (events.length > 0) {
-      const rows: NewTap[] = events.map(({ event, offset }) => ({
+    // 1. Decode and check each record on its own.
+    const candidates: { event: TapEvent; tap: LedgerTap; message: KafkaMessage }[] = []
+    for (const message of fresh) {
+      const decoded = decodeTapMessage(message)
+      if (!decoded.ok) {
+        reject(message, 'SCHEMA', decoded.reason)
+        continue
+      }
+      const event = decoded.event
+      const tap = toLedgerTap(event)
+      const receivedMs = Date.parse(event.receivedAt)
+      if (!Number.isFinite(tap.ms) || !Number.isFinite(receivedMs) || tap.ms > receivedMs + maxSkewMs || tap.ms < receivedMs - maxAgeMs) {
+        reject(message, 'TIME_OUT_OF_RANGE', `tapped at ${event.tappedAt}, received at ${event.receivedAt}`, event)
+        continue
+      }
+      const version = options.tariffs.at(tap.ms)
+      if (!version) {
+        reject(message, 'NO_TARIFF', `no tariff version in force at ${event.tappedAt}`, event)
+        continue
+      }
+      if (!version.tariff.routes.has(tap.routeId)) {
+        reject(message, 'UNKNOWN_ROUTE', `route ${JSON.stringify(tap.routeId)} is not in tariff version ${version.id}`, event)
+        continue
+      }
+      if (tap.stopId !== null && version.tariff.hasStops && !version.tariff.stops.has(tap.stopId)) {
+        reject(message, 'UNKNOWN_STOP', `stop ${JSON.stringify(tap.stopId)} is not in tariff version ${version.id}`, event)
+        continue
+      }
+      candidates.push({ event, tap, message })
+    }
+
+    // 2. Duplicates and conflicts, inside the batch and against what is recorded.
+    let duplicates = 0
+    const firstInBatch = new Map<string, LedgerTap>()
+    const unique: typeof candidates = []
+    for (const c of candidates) {
+      const first = firstInBatch.get(c.tap.tapId)
+      if (!first) {
+        firstInBatch.set(c.tap.tapId, c.tap)
+        unique.push(c)
+      } else if (sameTap(first, c.tap)) duplicates++
+      else reject(c.message, 'TAP_CONFLICT', `tap id ${c.tap.tapId} already seen in this batch with different content`, c.event)
+    }
+    const recordedRows = unique.length === 0 ? [] : await trx
+      .selectFrom('taps')
+      .select(['tap_id', 'card_token', 'kind', 'tapped_at', 'route_id', 'stop_id', 'device_id'])
+      .where('tap_id', 'in', unique.map((c) => c.tap.tapId))
+      .execute()
+    const recorded = new Map(recordedRows.map((r) => [r.tap_id, r]))
+    let fresh_: typeof candidates = []
+    for (const c of unique) {
+      const row = recorded.get(c.tap.tapId)
+      if (!row) {
+        fresh_.push(c)
+        continue
+      }
+      const known = { cardToken: row.card_token, kind: row.kind, ms: row.tapped_at.getTime(), routeId: row.route_id, stopId: row.stop_id, deviceId: row.device_id }
+      if (sameTap(known, c.tap)) duplicates++
+      else reject(c.message, 'TAP_CONFLICT', `tap id ${c.tap.tapId} was recorded before with different content; the first is kept`, c.event)
+    }
+
+    // 3. Rate the touched cards and plan the differences.
+    const byCard = new Map<string, typeof candidates>()
+    for (const c of fresh_) {
+      const list = byCard.get(c.tap.cardToken) ?? []
+      list.push(c)
+      byCard.set(c.tap.cardToken, list)
+    }
+    const cardTokens = [...byCard.keys()].sort()
+    const currency = options.tariffs.versions.at(-1)?.tariff.currency ?? 'UAH'
+    const cards = new Map<string, { accountId: string; profile: StoredProfile }>()
+    if (cardTokens.length > 0) {
+      const missing = new Set(cardTokens)
+      for (let attempt = 0; attempt < 2 && missing.size > 0; attempt++) {
+        const rows = await sql<{ card_token: string; account_id: string; rider_category_id: string; valid_from: string | null; valid_to: string | null; fare_media_id: string | null }>`
+          select card_token, account_id::text as account_id, rider_category_id, fare_media_id,
+                 to_char(category_valid_from, 'YYYY-MM-DD') as valid_from, to_char(category_valid_to, 'YYYY-MM-DD') as valid_to
+          from cards where card_token = any(${[...missing]}::text[])`.execute(trx)
+        for (const r of rows.rows) {
+          cards.set(r.card_token, {
+            accountId: r.account_id,
+            profile: { riderCategoryId: r.rider_category_id, riderCategoryValidFrom: r.valid_from, riderCategoryValidTo: r.valid_to, fareMediaId: r.fare_media_id },
+          })
+          missing.delete(r.card_token)
+        }
+        // A card seen for the first time gets an account (adult, no medium) at its first tap.
+        for (const token of missing) await openCard(trx, { cardToken: token, currency })
+      }
+    }
+
+    const spans = new Map<string, ReturnType<typeof spanOf>>()
+    for (const token of cardTokens) spans.set(token, spanOf(options.tariffs, (byCard.get(token) ?? []).map((c) => c.tap), rateOptions))
+    const spanTaps = new Map<string, LedgerTap[]>()
+    if (cardTokens.length > 0) {
+      const fromMs = Math.min(...[...spans.values()].map((s) => s.fromMs))
+      const toMs = Math.max(...[...spans.values()].map((s) => s.toMs))
+      const rows = await sql<{ tap_id: string; card_token: string; kind: 'entry' | 'exit'; tapped_at: Date; tapped_at_text: string; route_id: string; stop_id: string | null; device_id: string; operator_id: string }>`
+        select tap_id, card_token, kind, tapped_at, tapped_at_text, route_id, stop_id, device_id, operator_id from taps
+        where card_token = any(${cardTokens}::text[]) and tapped_at >= ${new Date(fromMs).toISOString()}::timestamptz and tapped_at < ${new Date(toMs).toISOString()}::timestamptz`.execute(trx)
+      for (const r of rows.rows) {
+        const span = spans.get(r.card_token)
+        const ms = r.tapped_at.getTime()
+        if (!span || ms < span.fromMs || ms >= span.toMs) continue
+        const list = spanTaps.get(r.card_token) ?? []
+        list.push({ tapId: r.tap_id, cardToken: r.card_token, kind: r.kind, time: r.tapped_at_text, ms, routeId: r.route_id, stopId: r.stop_id, deviceId: r.device_id, operatorId: r.operator_id })
+        spanTaps.set(r.card_token, list)
+      }
+    }
+    const allSpanTapIds = [...spanTaps.values()].flatMap((list) => list.map((t) => t.tapId))
+    const posted = await loadPosted(trx, allSpanTapIds, cards, spanTaps, currency)
+
+    const plans: { token: string; planned: PlannedTransfer[] }[] = []
+    const accepted: typeof candidates = []
+    for (const token of cardTokens) {
+      const fresh = byCard.get(token) ?? []
+      const card = cards.get(token)
+      const span = spans.get(token)
+      if (!card || !span) throw new Error(`internal: card ${token} not loaded`)
+      try {
+        const planned = planCard({
+          book: options.tariffs,
+          profile: card.profile,
+          taps: [...(spanTaps.get(token) ?? []), ...fresh.map((c) => c.tap)],
+          newTapIds: new Set(fresh.map((c) => c.tap.tapId)),
+          span,
+          posted,
+          options: rateOptions,
+        })
+        plans.push({ token, planned })
+        accepted.push(...fresh)
+      } catch (err) {
+        // A card the engine cannot rate must not stop the partition: its new taps go to the DLQ.
+        const detail = err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err)
+        for (const c of fresh) reject(c.message, 'RATING_FAILED', detail, c.event)
+      }
+    }
+
+    // 4. Write: taps, transfers (one call: each account locked once), deny list, rejects, offsets.
+    if (accepted.length > 0) {
+      const rows: NewTap[] = accepted.map(({ event, message }) => ({
         tap_id: event.tapId,
         card_token: event.cardToken,
         kind: event.kind,
@@ -83,19 +273,54 @@ export async function settleBatch(db: Db, batch: PartitionBatch, pricer: Pricer,
         device_seq: event.deviceSeq ?? null,
         received_at: event.receivedAt,
         kafka_partition: batch.partition,
-        kafka_offset: offset,
+        kafka_offset: message.offset,
       }))
-      const inserted = await trx.insertInto('taps').values(rows).onConflict((oc) => oc.column('tap_id').doNothing()).returning('tap_id').execute()
-      const insertedIds = new Set(inserted.map((r) => r.tap_id))
-      // The same tap id twice in one batch: the first one was inserted, the rest are duplicates.
-      const seen = new Set<string>()
-      recorded = events
-        .map((e) => e.event)
-        .filter((e) => insertedIds.has(e.tapId) && !seen.has(e.tapId) && seen.add(e.tapId))
+      let inserted = 0
+      for (const chunk of chunks(rows, 2000)) {
+        const result = await trx.insertInto('taps').values(chunk).onConflict((oc) => oc.column('tap_id').doNothing()).executeTakeFirst()
+        inserted += Number(result.numInsertedOrUpdatedRows ?? 0n)
+      }
+      // Another partition recorded one of these ids meanwhile: retry the batch, which then sees it.
+      if (inserted !== rows.length) throw new Error('a tap id was recorded concurrently; retrying the batch')
     }
 
-    const transfers = await chargeTransfers(trx, recorded, pricer)
-    await postTransfers(trx, transfers)
+    const transfers = await resolveAccounts(trx, plans, cards, currency)
+    for (const chunk of chunks(transfers, 3000)) await postTransfers(trx, chunk)
+
+    let denied: string[] = []
+    let restored: string[] = []
+    if (plans.length > 0) {
+      const creditRides = new Decimal(options.creditRides ?? 1)
+      const checks: DenyCheck[] = []
+      for (const { token } of plans) {
+        const card = cards.get(token)
+        const lastTap = (byCard.get(token) ?? []).reduce((a, b) => (b.tap.ms > a ? b.tap.ms : a), -Infinity)
+        const version = options.tariffs.at(lastTap)
+        if (!card || !version) continue
+        const maxRide = maxRideAmount(version.tariff, card.profile)
+        checks.push({ cardToken: token, maxRideAmount: maxRide, creditAllowance: maxRide.times(creditRides) })
+      }
+      const update = await refreshDenyList(trx, checks)
+      denied = update.added
+      restored = update.removed
+    }
+
+    if (rejected.length > 0) {
+      await trx
+        .insertInto('rejected_taps')
+        .values(rejected.map((r) => ({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: r.offset,
+          tap_id: r.tapId ?? null,
+          card_token: r.cardToken ?? null,
+          code: r.code,
+          detail: r.detail,
+          value: r.message.value ? r.message.value.toString('utf8').replaceAll('\u0000', '') : null,
+        })))
+        .onConflict((oc) => oc.columns(['topic', 'partition', 'offset']).doNothing())
+        .execute()
+    }
 
     await trx
       .updateTable('kafka_offsets')
@@ -105,47 +330,129 @@ export async function settleBatch(db: Db, batch: PartitionBatch, pricer: Pricer,
       .where('partition', '=', batch.partition)
       .execute()
     hooks.assertStillOwned?.()
+    if (rejected.length > 0) await hooks.publishRejected?.(rejected)
+    hooks.assertStillOwned?.()
     return {
       nextOffset,
-      recorded: recorded.length,
-      duplicates: events.length - recorded.length,
+      recorded: accepted.length,
+      duplicates,
       skippedAlreadySettled: batch.messages.length - fresh.length,
       rejected,
       transfers: transfers.length,
+      cardsRated: plans.length,
+      denied,
+      restored,
     }
   })
 }
 
-/** Rider account -> operator revenue, one transfer per charged tap. Unknown cards get an account at their first tap. */
-async function chargeTransfers(db: Executor, taps: readonly TapEvent[], pricer: Pricer): Promise<TransferToPost[]> {
-  const charges = pricer.price(taps).filter((c) => !c.amount.isZero())
-  if (charges.length === 0) return []
-  const cardByTap = new Map(taps.map((t) => [t.tapId, t.cardToken]))
-  const accountByCard = new Map<string, string>()
-  const tokens = [...new Set(charges.map((c) => cardByTap.get(c.tapId) ?? ''))]
-  const known = await db.selectFrom('cards').select(['card_token', 'account_id']).where('card_token', 'in', tokens).execute()
-  for (const row of known) accountByCard.set(row.card_token, row.account_id)
-  for (const token of tokens) {
-    if (!accountByCard.has(token)) accountByCard.set(token, await openCard(db, { cardToken: token, currency: pricer.currency }))
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
+/** What was posted so far for the span's taps (rider side, concession side) and journeys (operator split). */
+async function loadPosted(
+  trx: Executor,
+  tapIds: readonly string[],
+  cards: ReadonlyMap<string, { accountId: string }>,
+  spanTaps: ReadonlyMap<string, readonly LedgerTap[]>,
+  currency: string,
+): Promise<Posted> {
+  const fareByTap = new Map<string, Decimal>()
+  const concessionByTap = new Map<string, Decimal>()
+  const splitByJourney = new Map<string, Map<string, Decimal>>()
+  if (tapIds.length === 0) return { fareByTap, concessionByTap, splitByJourney }
+  const riderAccountOfTap = new Map<string, string>()
+  for (const [token, taps] of spanTaps) {
+    const account = cards.get(token)?.accountId
+    if (account) for (const t of taps) riderAccountOfTap.set(t.tapId, account)
   }
-  const revenueByOperator = new Map<string, string>()
-  for (const operatorId of new Set(charges.map((c) => c.operatorId))) {
-    // Device tokens name registered operators; a missing row must still not stop the partition.
-    await ensureOperator(db, operatorId, operatorId)
-    revenueByOperator.set(operatorId, await revenueAccountId(db, operatorId, pricer.currency))
+  const concessionAccount = await trx.selectFrom('accounts').select('id').where('kind', '=', 'concession').where('currency', '=', currency).executeTakeFirst()
+  const rows = await sql<{ tap_id: string | null; journey_id: string | null; kind: string; reason: string | null; debit_account_id: string; credit_account_id: string; amount: string }>`
+    select tap_id::text as tap_id, journey_id, kind, reason, debit_account_id::text as debit_account_id, credit_account_id::text as credit_account_id, amount::text as amount
+    from transfers
+    where (tap_id = any(${tapIds}::uuid[]) and kind in ('fare', 'fare_adjustment', 'concession'))
+       or (journey_id = any(${tapIds}::text[]) and reason = 'revenue_split')`.execute(trx)
+  const splitRows = rows.rows.filter((r) => r.reason === 'revenue_split')
+  const operatorOfAccount = new Map<string, string>()
+  if (splitRows.length > 0) {
+    const ids = [...new Set(splitRows.flatMap((r) => [r.debit_account_id, r.credit_account_id]))]
+    const accounts = await trx.selectFrom('accounts').select(['id', 'operator_id']).where('id', 'in', ids).execute()
+    for (const a of accounts) if (a.operator_id) operatorOfAccount.set(a.id, a.operator_id)
   }
-  return charges.map((charge) => {
-    const rider = accountByCard.get(cardByTap.get(charge.tapId) ?? '')
-    const revenue = revenueByOperator.get(charge.operatorId)
-    if (!rider || !revenue) throw new Error(`no account for tap ${charge.tapId}`)
-    const positive = charge.amount.isPositive()
-    return {
-      debitAccountId: positive ? rider : revenue,
-      creditAccountId: positive ? revenue : rider,
-      amount: charge.amount.abs(),
-      currency: pricer.currency,
-      kind: 'fare' as const,
-      tapId: charge.tapId,
+  const add = (map: Map<string, Decimal>, key: string, amount: Decimal): void => void map.set(key, (map.get(key) ?? ZERO).plus(amount))
+  for (const r of rows.rows) {
+    const amount = new Decimal(r.amount)
+    if (r.reason === 'revenue_split') {
+      if (!r.journey_id) continue
+      const byOp = splitByJourney.get(r.journey_id) ?? new Map<string, Decimal>()
+      add(byOp, operatorOfAccount.get(r.credit_account_id) ?? '', amount)
+      add(byOp, operatorOfAccount.get(r.debit_account_id) ?? '', amount.negated())
+      splitByJourney.set(r.journey_id, byOp)
+    } else if (r.kind === 'concession') {
+      if (!r.tap_id) continue
+      add(concessionByTap, r.tap_id, r.debit_account_id === concessionAccount?.id ? amount : amount.negated())
+    } else if (r.tap_id) {
+      add(fareByTap, r.tap_id, r.debit_account_id === riderAccountOfTap.get(r.tap_id) ? amount : amount.negated())
     }
-  })
+  }
+  return { fareByTap, concessionByTap, splitByJourney }
+}
+
+/** Sides to account ids: the card's account, the operators' revenue accounts, the concession account. */
+async function resolveAccounts(
+  trx: Executor,
+  plans: readonly { token: string; planned: readonly PlannedTransfer[] }[],
+  cards: ReadonlyMap<string, { accountId: string }>,
+  currency: string,
+): Promise<TransferToPost[]> {
+  const operators = new Set<string>()
+  let needsConcession = false
+  for (const { planned } of plans) {
+    for (const p of planned) {
+      for (const side of [p.debit, p.credit]) {
+        if (side === 'concession') needsConcession = true
+        else if (side !== 'rider') operators.add(side.operatorId)
+      }
+    }
+  }
+  if (operators.size === 0 && !needsConcession) return []
+  const revenue = new Map<string, string>()
+  const existing = operators.size === 0 ? [] : await trx
+    .selectFrom('accounts')
+    .select(['id', 'operator_id'])
+    .where('kind', '=', 'operator_revenue')
+    .where('currency', '=', currency)
+    .where('operator_id', 'in', [...operators])
+    .execute()
+  for (const row of existing) if (row.operator_id) revenue.set(row.operator_id, row.id)
+  for (const op of [...operators].sort()) {
+    if (revenue.has(op)) continue
+    // The tariff's agency ids are operator ids; an agency not registered yet must still not stop the partition.
+    await ensureOperator(trx, op, op)
+    revenue.set(op, await revenueAccountId(trx, op, currency))
+  }
+  const concession = needsConcession ? await systemAccountId(trx, 'concession', currency) : ''
+  const out: TransferToPost[] = []
+  for (const { token, planned } of plans) {
+    const rider = cards.get(token)?.accountId
+    if (!rider) throw new Error(`internal: no account for card ${token}`)
+    const account = (side: Side): string => (side === 'rider' ? rider : side === 'concession' ? concession : (revenue.get(side.operatorId) as string))
+    for (const p of planned) {
+      out.push({
+        debitAccountId: account(p.debit),
+        creditAccountId: account(p.credit),
+        amount: p.amount,
+        currency,
+        kind: p.kind,
+        ...(p.tapId === undefined ? {} : { tapId: p.tapId }),
+        ...(p.journeyId === undefined ? {} : { journeyId: p.journeyId }),
+        reason: p.reason,
+        explanation: p.explanation,
+      })
+    }
+  }
+  return out
 }

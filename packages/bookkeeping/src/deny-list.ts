@@ -1,0 +1,94 @@
+/**
+ * The deny list (ARCHITECTURE.md, "Deny list back to validators"): a card
+ * whose balance can no longer cover what one more ride may take, credit
+ * allowance included, is added; a balance that reaches `restore_balance`
+ * again removes it. Every add and remove is a new `deny_list_changes` row (the
+ * version validators fetch deltas from). Runs inside the caller's Postgres
+ * transaction, after the balances moved, so the list never disagrees with them.
+ */
+import { sql } from 'kysely'
+import { Decimal } from '@fare/money'
+import { moneyFromDb } from '@fare/db'
+import type { Executor } from './accounts.ts'
+
+export interface DenyCheck {
+  readonly cardToken: string
+  /** The most one more ride may take for this card (its category's highest fare). */
+  readonly maxRideAmount: Decimal
+  /** How far below zero the balance may go (Lutsk: one ride on credit). */
+  readonly creditAllowance: Decimal
+}
+
+export interface DenyListUpdate {
+  added: string[]
+  removed: string[]
+}
+
+/**
+ * A card is denied when balance + creditAllowance < maxRideAmount, and is
+ * restored once balance >= maxRideAmount - creditAllowance.
+ */
+export async function refreshDenyList(trx: Executor, checks: readonly DenyCheck[], reason = 'balance'): Promise<DenyListUpdate> {
+  const update: DenyListUpdate = { added: [], removed: [] }
+  if (checks.length === 0) return update
+  const tokens = checks.map((c) => c.cardToken)
+  const rows = await trx
+    .selectFrom('cards')
+    .innerJoin('accounts', 'accounts.id', 'cards.account_id')
+    .leftJoin('deny_list', 'deny_list.card_token', 'cards.card_token')
+    .select(['cards.card_token', 'accounts.balance', 'deny_list.version'])
+    .where('cards.card_token', 'in', tokens)
+    .execute()
+  const byToken = new Map(rows.map((r) => [r.card_token, r]))
+  const toAdd: { token: string; restore: Decimal }[] = []
+  const toRemove: string[] = []
+  for (const check of checks) {
+    const row = byToken.get(check.cardToken)
+    if (!row) continue
+    const balance = moneyFromDb(row.balance)
+    const restore = check.maxRideAmount.minus(check.creditAllowance)
+    const denied = row.version !== null
+    if (!denied && balance.lessThan(restore)) toAdd.push({ token: check.cardToken, restore })
+    else if (denied && !balance.lessThan(restore)) toRemove.push(check.cardToken)
+  }
+  for (const { token, restore } of toAdd.sort((a, b) => (a.token < b.token ? -1 : 1))) {
+    const change = await trx.insertInto('deny_list_changes').values({ card_token: token, action: 'add', reason }).returning('version').executeTakeFirstOrThrow()
+    await trx
+      .insertInto('deny_list')
+      .values({ card_token: token, version: change.version, restore_balance: restore.toFixed(2) })
+      .onConflict((oc) => oc.column('card_token').doNothing())
+      .execute()
+    update.added.push(token)
+  }
+  for (const token of toRemove.sort()) {
+    await removeFromDenyList(trx, token, reason)
+    update.removed.push(token)
+  }
+  return update
+}
+
+async function removeFromDenyList(trx: Executor, cardToken: string, reason: string): Promise<void> {
+  const deleted = await trx.deleteFrom('deny_list').where('card_token', '=', cardToken).returning('card_token').execute()
+  if (deleted.length > 0) await trx.insertInto('deny_list_changes').values({ card_token: cardToken, action: 'remove', reason }).execute()
+}
+
+/**
+ * After money arrived on an account (a top-up, a refund): removes its card
+ * from the deny list if the balance now reaches the card's restore balance.
+ * Needs no tariff: the threshold was stored when the card was added.
+ */
+export async function restoreIfCovered(trx: Executor, accountId: string, reason = 'top_up'): Promise<boolean> {
+  const row = await sql<{ card_token: string; balance: string; restore_balance: string }>`
+    select c.card_token, a.balance, d.restore_balance
+    from cards c join accounts a on a.id = c.account_id join deny_list d on d.card_token = c.card_token
+    where c.account_id = ${accountId}`.execute(trx)
+  const found = row.rows[0]
+  if (!found) return false
+  if (moneyFromDb(found.balance).lessThan(moneyFromDb(found.restore_balance))) return false
+  await removeFromDenyList(trx, found.card_token, reason)
+  return true
+}
+
+export async function isDenied(db: Executor, cardToken: string): Promise<boolean> {
+  return (await db.selectFrom('deny_list').select('card_token').where('card_token', '=', cardToken).executeTakeFirst()) !== undefined
+}

@@ -1,0 +1,54 @@
+/**
+ * The ledger's Prometheus metrics (served at /metrics): consumer lag per
+ * partition, batch size and time, taps per second, transfers posted, rejected
+ * records by code, deny-list changes.
+ */
+import { Counter, Gauge, Histogram, type Admin, type Registry } from '@fare/platform'
+import type { Db } from '@fare/db'
+import type { SettleResult } from './settle.ts'
+
+export interface LedgerMetrics {
+  observe(result: SettleResult, seconds: number, partition: number): void
+  /** Lag per partition: the topic's high watermark minus the next offset stored in Postgres. */
+  updateLag(admin: Admin, db: Db, topic: string, consumerGroup: string): Promise<void>
+}
+
+export function createLedgerMetrics(registry: Registry): LedgerMetrics {
+  const registers = [registry]
+  const taps = new Counter({ name: 'ledger_taps_recorded_total', help: 'Taps recorded (first delivery)', registers })
+  const duplicates = new Counter({ name: 'ledger_taps_duplicate_total', help: 'Redelivered or repeated taps (no effect)', registers })
+  const rejected = new Counter({ name: 'ledger_taps_rejected_total', help: 'Records sent to the DLQ', labelNames: ['code'], registers })
+  const transfers = new Counter({ name: 'ledger_transfers_posted_total', help: 'Transfers posted', registers })
+  const deny = new Counter({ name: 'ledger_deny_list_changes_total', help: 'Deny-list changes made by the ledger', labelNames: ['action'], registers })
+  const batchSize = new Histogram({ name: 'ledger_batch_records', help: 'Records per settled batch', buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000], registers })
+  const batchSeconds = new Histogram({ name: 'ledger_batch_seconds', help: 'Time to settle one batch', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers })
+  const tapsPerSecond = new Gauge({ name: 'ledger_taps_per_second', help: 'Taps recorded per second over the last 10 s', registers })
+  const lag = new Gauge({ name: 'ledger_consumer_lag', help: 'High watermark minus next offset settled in Postgres', labelNames: ['partition'], registers })
+  const recent: { at: number; n: number }[] = []
+  return {
+    observe(result, seconds) {
+      taps.inc(result.recorded)
+      duplicates.inc(result.duplicates)
+      transfers.inc(result.transfers)
+      for (const r of result.rejected) rejected.inc({ code: r.code })
+      if (result.denied.length) deny.inc({ action: 'add' }, result.denied.length)
+      if (result.restored.length) deny.inc({ action: 'remove' }, result.restored.length)
+      batchSize.observe(result.recorded + result.duplicates + result.rejected.length)
+      batchSeconds.observe(seconds)
+      const now = Date.now()
+      recent.push({ at: now, n: result.recorded })
+      while (recent.length > 0 && (recent[0]?.at ?? now) < now - 10_000) recent.shift()
+      tapsPerSecond.set(recent.reduce((s, r) => s + r.n, 0) / 10)
+    },
+    async updateLag(admin, db, topic, consumerGroup) {
+      const offsets = await admin.fetchTopicOffsets(topic)
+      const stored = await db.selectFrom('kafka_offsets').select(['partition', 'next_offset']).where('consumer_group', '=', consumerGroup).where('topic', '=', topic).execute()
+      const next = new Map(stored.map((r) => [r.partition, BigInt(r.next_offset)]))
+      for (const o of offsets) {
+        const high = BigInt(o.high)
+        const settled = next.get(o.partition) ?? BigInt(o.low)
+        lag.set({ partition: String(o.partition) }, Number(high > settled ? high - settled : 0n))
+      }
+    },
+  }
+}

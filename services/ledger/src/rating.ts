@@ -1,0 +1,308 @@
+/**
+ * The ledger's pure step (functional core): given a card's taps in the span
+ * the new taps can affect, what was already posted for them, and the tariff
+ * versions, rate with the fare engine and return only the differences to
+ * post. No IO here; settle.ts loads the state and writes what this returns.
+ */
+import { Decimal, splitProRata } from '@fare/money'
+import { rate, rerateWindow, type Charge, type Rating, type Tap, type Tariff, type CardProfile, type RateOptions } from '@fare/fares'
+import type { TariffBook, TariffVersionInForce } from './tariffs.ts'
+
+const ZERO = new Decimal(0)
+
+export interface LedgerTap {
+  readonly tapId: string
+  readonly cardToken: string
+  readonly kind: 'entry' | 'exit'
+  /** The validator's ISO string (offset included). */
+  readonly time: string
+  readonly ms: number
+  readonly routeId: string
+  readonly stopId: string | null
+  readonly deviceId: string
+  readonly operatorId: string
+}
+
+export interface StoredProfile {
+  readonly riderCategoryId: string | null
+  readonly riderCategoryValidFrom: string | null
+  readonly riderCategoryValidTo: string | null
+  readonly fareMediaId: string | null
+}
+
+/** Signed sums already posted, from the rider's and the operators' side. */
+export interface Posted {
+  /** Per tap: what the rider paid so far (fare + fare_adjustment; credits negative). */
+  readonly fareByTap: ReadonlyMap<string, Decimal>
+  /** Per tap: concession compensation posted to its operator so far. */
+  readonly concessionByTap: ReadonlyMap<string, Decimal>
+  /** Per journey id, per operator: net revenue moved by `revenue_split` transfers. */
+  readonly splitByJourney: ReadonlyMap<string, ReadonlyMap<string, Decimal>>
+}
+
+export type Side = 'rider' | 'concession' | { readonly operatorId: string }
+
+/** A transfer to post, named by sides; settle.ts maps sides to account ids. */
+export interface PlannedTransfer {
+  readonly debit: Side
+  readonly credit: Side
+  readonly amount: Decimal
+  readonly kind: 'fare' | 'fare_adjustment' | 'concession'
+  readonly tapId?: string
+  readonly journeyId?: string
+  readonly reason: string
+  readonly explanation: unknown
+}
+
+export interface Span {
+  readonly fromMs: number
+  readonly toMs: number
+  /** Differences are posted only for taps at or after this instant (before it the span is context only). */
+  readonly postFromMs: number
+}
+
+/** Longest stretch a journey can reach back: taps this far before the span only give context. */
+function contextMarginMs(tariff: Tariff, options: RateOptions): number {
+  let margin = (options.maxJourneyMinutes ?? 120) * 60_000
+  for (const rule of tariff.transferRules) if (rule.durationLimitSeconds !== undefined) margin = Math.max(margin, rule.durationLimitSeconds * 1000)
+  return margin
+}
+
+/** The union of the re-rate windows of the new taps (FARES.md section 6). */
+export function spanOf(book: TariffBook, newTaps: readonly LedgerTap[], options: RateOptions): Span {
+  let fromMs = Infinity
+  let toMs = -Infinity
+  let postFromMs = Infinity
+  for (const tap of newTaps) {
+    const version = book.at(tap.ms)
+    if (!version) throw new Error(`no tariff in force at ${tap.time}`)
+    const window = rerateWindow(version.tariff, tap.time, options)
+    const from = Date.parse(window.from)
+    fromMs = Math.min(fromMs, from)
+    toMs = Math.max(toMs, Date.parse(window.to))
+    postFromMs = Math.min(postFromMs, from + contextMarginMs(version.tariff, options), tap.ms)
+  }
+  return { fromMs, toMs, postFromMs }
+}
+
+function profileFor(tariff: Tariff, stored: StoredProfile): CardProfile {
+  // A category or medium the tariff does not know is rated as the default, never a stuck partition.
+  const category = stored.riderCategoryId !== null && tariff.riderCategories.has(stored.riderCategoryId) ? stored.riderCategoryId : undefined
+  const medium = stored.fareMediaId !== null && tariff.fareMedia.has(stored.fareMediaId) ? stored.fareMediaId : undefined
+  return {
+    ...(category === undefined ? {} : { riderCategoryId: category }),
+    ...(category !== undefined && stored.riderCategoryValidFrom !== null ? { riderCategoryValidFrom: stored.riderCategoryValidFrom } : {}),
+    ...(category !== undefined && stored.riderCategoryValidTo !== null ? { riderCategoryValidTo: stored.riderCategoryValidTo } : {}),
+    ...(medium === undefined ? {} : { fareMediaId: medium }),
+  }
+}
+
+function toEngineTap(tap: LedgerTap): Tap {
+  return { tapId: tap.tapId, kind: tap.kind, routeId: tap.routeId, ...(tap.stopId === null ? {} : { stopId: tap.stopId }), deviceId: tap.deviceId, time: tap.time }
+}
+
+function defaultCategory(tariff: Tariff): string | undefined {
+  for (const id of tariff.defaultRiderCategoryIds) return id
+  return undefined
+}
+
+function legCategory(charge: Charge): string | undefined {
+  const explanation = charge.explanation as { leg?: { riderCategoryId?: string } }
+  return explanation.leg?.riderCategoryId
+}
+
+interface RatedSegment {
+  readonly version: TariffVersionInForce
+  readonly rating: Rating
+}
+
+/**
+ * Rates the card's span, one rating per tariff version (a new version starts
+ * afresh: caps and transfers do not carry across a tariff change), and plans
+ * the transfers that bring what was posted to what the engine says.
+ */
+export function planCard(input: {
+  readonly book: TariffBook
+  readonly profile: StoredProfile
+  readonly taps: readonly LedgerTap[]
+  readonly newTapIds: ReadonlySet<string>
+  readonly span: Span
+  readonly posted: Posted
+  readonly options: RateOptions
+}): PlannedTransfer[] {
+  const { book, posted, span, newTapIds } = input
+  const byVersion = new Map<string, { version: TariffVersionInForce; taps: LedgerTap[] }>()
+  for (const tap of input.taps) {
+    const version = book.at(tap.ms)
+    if (!version) continue
+    const entry = byVersion.get(version.id) ?? { version, taps: [] }
+    entry.taps.push(tap)
+    byVersion.set(version.id, entry)
+  }
+  const segments: RatedSegment[] = []
+  for (const { version, taps } of byVersion.values()) {
+    segments.push({ version, rating: rate(version.tariff, profileFor(version.tariff, input.profile), taps.map(toEngineTap), input.options) })
+  }
+
+  const newExitEntries = new Set<string>()
+  for (const { rating } of segments) {
+    for (const charge of rating.charges) {
+      if (newTapIds.has(charge.tapId) && charge.explanation.kind === 'exit') newExitEntries.add(charge.explanation.entryTapId)
+    }
+  }
+  const tapById = new Map(input.taps.map((t) => [t.tapId, t]))
+  const inPostRange = (tapId: string): boolean => (tapById.get(tapId)?.ms ?? -Infinity) >= span.postFromMs
+  const newIds = [...newTapIds].sort()
+
+  const planned: PlannedTransfer[] = []
+  for (const { version, rating } of segments) {
+    const tariff = version.tariff
+    const fallback = defaultCategory(tariff)
+    for (const charge of rating.charges) {
+      if (!inPostRange(charge.tapId)) continue
+      const tap = tapById.get(charge.tapId) as LedgerTap
+      const operatorId = charge.agencyId !== '' ? charge.agencyId : tap.operatorId
+      const before = posted.fareByTap.get(charge.tapId) ?? ZERO
+      const delta = charge.amount.minus(before)
+      const isNew = newTapIds.has(charge.tapId)
+      const reason = isNew ? 'new_tap' : newExitEntries.has(charge.tapId) ? 'exit_completed' : 'late_tap'
+      const journey = charge.journeyId === undefined ? {} : { journeyId: charge.journeyId }
+      if (!delta.isZero()) {
+        const positive = delta.isPositive()
+        planned.push({
+          debit: positive ? 'rider' : { operatorId },
+          credit: positive ? { operatorId } : 'rider',
+          amount: delta.abs(),
+          kind: isNew && before.isZero() ? 'fare' : 'fare_adjustment',
+          tapId: charge.tapId,
+          ...journey,
+          reason,
+          explanation: {
+            tariffVersionId: version.id,
+            before: before.toFixed(2),
+            after: charge.amount.toFixed(2),
+            causeTapIds: isNew ? [charge.tapId] : newIds,
+            flags: charge.flags,
+            sentence: charge.sentence,
+            charge: charge.explanation,
+          },
+        })
+      }
+      // Concession rides: the city owes the operator the full fare minus what the rider paid.
+      const category = legCategory(charge)
+      const concessionTarget = category !== undefined && category !== fallback && charge.fullFare.greaterThan(charge.amount) ? charge.fullFare.minus(charge.amount) : ZERO
+      const concessionBefore = posted.concessionByTap.get(charge.tapId) ?? ZERO
+      const concessionDelta = concessionTarget.minus(concessionBefore)
+      if (!concessionDelta.isZero()) {
+        const positive = concessionDelta.isPositive()
+        planned.push({
+          debit: positive ? 'concession' : { operatorId },
+          credit: positive ? { operatorId } : 'concession',
+          amount: concessionDelta.abs(),
+          kind: 'concession',
+          tapId: charge.tapId,
+          ...journey,
+          reason: isNew ? 'concession' : reason,
+          explanation: {
+            tariffVersionId: version.id,
+            riderCategoryId: category,
+            fullFare: charge.fullFare.toFixed(2),
+            riderPaid: charge.amount.toFixed(2),
+            before: concessionBefore.toFixed(2),
+            after: concessionTarget.toFixed(2),
+          },
+        })
+      }
+    }
+    planned.push(...planSplits(rating, posted, inPostRange, tapById))
+  }
+  // Journeys that had a split posted but no longer exist (a late tap regrouped them): move it back.
+  const liveJourneys = new Set(segments.flatMap((s) => s.rating.charges.map((c) => c.journeyId ?? '')))
+  for (const [journeyId, byOperator] of posted.splitByJourney) {
+    if (liveJourneys.has(journeyId) || !inPostRange(journeyId)) continue
+    planned.push(...settleSplit(journeyId, new Map(), byOperator, { reason: 'journey regrouped' }))
+  }
+  return planned
+}
+
+/**
+ * Multi-operator journeys (FARES.md section 7): the rider's fare went to each
+ * leg's operator; the journey total is then re-divided pro rata to the legs'
+ * own fares with `revenue_split` transfers between the operators.
+ */
+function planSplits(rating: Rating, posted: Posted, inPostRange: (tapId: string) => boolean, tapById: ReadonlyMap<string, LedgerTap>): PlannedTransfer[] {
+  const journeys = new Map<string, Charge[]>()
+  for (const charge of rating.charges) {
+    if (charge.journeyId === undefined || !inPostRange(charge.journeyId)) continue
+    const list = journeys.get(charge.journeyId) ?? []
+    list.push(charge)
+    journeys.set(charge.journeyId, list)
+  }
+  const planned: PlannedTransfer[] = []
+  for (const [journeyId, charges] of journeys) {
+    const operatorOf = (c: Charge): string => (c.agencyId !== '' ? c.agencyId : (tapById.get(c.tapId)?.operatorId ?? ''))
+    const direct = new Map<string, Decimal>()
+    const weights = new Map<string, Decimal>()
+    let total = ZERO
+    for (const c of charges) {
+      total = total.plus(c.amount)
+      direct.set(operatorOf(c), (direct.get(operatorOf(c)) ?? ZERO).plus(c.amount))
+      if (c.explanation.kind !== 'exit') weights.set(operatorOf(c), (weights.get(operatorOf(c)) ?? ZERO).plus(c.legFare))
+    }
+    const target = new Map<string, Decimal>()
+    if (weights.size > 1) {
+      const shares = splitProRata(total, rating.currency, [...weights].map(([key, weight]) => ({ key, weight })))
+      for (const [op, share] of shares) target.set(op, share.minus(direct.get(op) ?? ZERO))
+      for (const [op, amount] of direct) if (!shares.has(op)) target.set(op, amount.negated())
+    }
+    const before = posted.splitByJourney.get(journeyId) ?? new Map<string, Decimal>()
+    planned.push(...settleSplit(journeyId, target, before, { total: total.toFixed(2), shares: Object.fromEntries([...target].map(([k, v]) => [k, v.toFixed(2)])) }))
+  }
+  return planned
+}
+
+/** Transfers between operators that move the posted split to the target (both maps sum to zero). */
+function settleSplit(journeyId: string, target: ReadonlyMap<string, Decimal>, before: ReadonlyMap<string, Decimal>, facts: Record<string, unknown>): PlannedTransfer[] {
+  const delta: { op: string; amount: Decimal }[] = []
+  for (const op of new Set([...target.keys(), ...before.keys()])) {
+    const d = (target.get(op) ?? ZERO).minus(before.get(op) ?? ZERO)
+    if (!d.isZero()) delta.push({ op, amount: d })
+  }
+  delta.sort((a, b) => (a.op < b.op ? -1 : 1))
+  const givers = delta.filter((d) => d.amount.isNegative()).map((d) => ({ op: d.op, left: d.amount.negated() }))
+  const takers = delta.filter((d) => d.amount.isPositive()).map((d) => ({ op: d.op, left: d.amount }))
+  const planned: PlannedTransfer[] = []
+  for (const taker of takers) {
+    for (const giver of givers) {
+      if (taker.left.isZero()) break
+      if (giver.left.isZero()) continue
+      const amount = Decimal.min(taker.left, giver.left)
+      taker.left = taker.left.minus(amount)
+      giver.left = giver.left.minus(amount)
+      planned.push({
+        debit: { operatorId: giver.op },
+        credit: { operatorId: taker.op },
+        amount,
+        kind: 'fare_adjustment',
+        journeyId,
+        reason: 'revenue_split',
+        explanation: { journeyId, ...facts },
+      })
+    }
+  }
+  return planned
+}
+
+/** The most one ride may take for a card: the highest product price its category (or any) can pay. */
+export function maxRideAmount(tariff: Tariff, stored: StoredProfile): Decimal {
+  const profile = profileFor(tariff, stored)
+  const category = profile.riderCategoryId ?? defaultCategory(tariff)
+  let max = ZERO
+  for (const rows of tariff.products.values()) {
+    for (const row of rows) {
+      if (row.riderCategoryId !== undefined && row.riderCategoryId !== category) continue
+      if (row.amount.greaterThan(max)) max = row.amount
+    }
+  }
+  return max
+}
