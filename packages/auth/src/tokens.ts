@@ -10,6 +10,9 @@ export const DEFAULT_ISSUER = 'fare-auth'
 export const AUDIENCE = { ingest: 'fare-ingest', api: 'fare-api' } as const
 
 export type Scope = 'taps:write' | 'denylist:read' | 'tariff:read' | 'balance:read'
+
+/** What a validator's access token may do. */
+export const DEVICE_SCOPES: readonly Scope[] = ['taps:write', 'denylist:read', 'tariff:read']
 export type Role = 'device' | 'operator' | 'admin' | 'rider'
 
 export interface AccessClaims {
@@ -43,13 +46,13 @@ export function signAccessToken(claims: AccessClaims, options: SignOptions): str
 }
 
 /** The verify options every service passes to @fastify/jwt. */
-export function verifyOptions(audience: string, issuer = DEFAULT_ISSUER) {
+export function verifyOptions(audience: string, issuer = DEFAULT_ISSUER, clockToleranceSeconds = 5) {
   return {
     algorithms: [TOKEN_ALGORITHM] as ['ES256'],
     allowedIss: issuer,
     allowedAud: audience,
     requiredClaims: ['sub', 'iss', 'aud', 'exp', 'role'],
-    clockTolerance: 5000, // milliseconds, as fast-jwt counts
+    clockTolerance: clockToleranceSeconds * 1000, // milliseconds, as fast-jwt counts
   }
 }
 

@@ -8,8 +8,14 @@ const config = readApiConfig()
 const logger = createLogger({ level: config.logLevel, name: 'api' })
 const db = createDb(config.databaseUrl, { applicationName: 'api' })
 const app = await buildApp(
-  { logger, db, registry: createMetricsRegistry('api'), jwtPublicKeyPem: readPemKey(config.jwtPublicKeyFile, 'public') },
-  { jwtIssuer: config.jwtIssuer },
+  {
+    logger,
+    db,
+    registry: createMetricsRegistry('api'),
+    jwtPublicKeyPem: readPemKey(config.jwtPublicKeyFile, 'public'),
+    jwtPrivateKeyPem: readPemKey(config.jwtPrivateKeyFile, 'private'),
+  },
+  { jwtIssuer: config.jwtIssuer, deviceTokenTtlSeconds: config.deviceTokenTtlSeconds, deviceAssertionAudience: config.deviceAssertionAudience },
 )
 onShutdown(logger, [() => app.close(), () => db.destroy()])
 await app.listen({ host: config.host, port: config.port })

@@ -1,15 +1,32 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import rateLimit from '@fastify/rate-limit'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { sql } from 'kysely'
 import { accessTokens, AUDIENCE } from '@fare/auth'
+import { openApiDocument } from '@fare/contracts'
+import type { Db } from '@fare/db'
 import { errorHandling, opsRoutes, Counter, type Logger, type Registry } from '@fare/platform'
 import type { TapSink } from './tap-producer.ts'
 import { tapRoutes } from './routes/taps.ts'
+import { distributionRoutes } from './routes/distribution.ts'
 
 export interface IngestDeps {
   logger: Logger
   sink: TapSink
+  /** Deny list and tariff versions are read from Postgres; without a db those routes are not served. */
+  db?: Db
   registry: Registry
   jwtPublicKeyPem: string
   now?: () => Date
+}
+
+/** TLS for validators (PEM strings); with `ca` and `requireClientCert`, mutual TLS. */
+export interface IngestTls {
+  cert: string
+  key: string
+  ca?: string
+  requireClientCert?: boolean
 }
 
 export interface IngestOptions {
@@ -17,22 +34,73 @@ export interface IngestOptions {
   maxFutureSkewSeconds: number
   maxTapAgeDays: number
   bodyLimitBytes: number
+  /** Requests per device per minute on the device routes (default 600). */
+  rateLimitPerMinute?: number
+  /** Seconds of clock skew forgiven on a token's exp (default 5). */
+  tokenClockToleranceSeconds?: number
+  tls?: IngestTls
 }
 
 /** Builds the validator-facing app; does not listen (main.ts does, tests inject). */
 export async function buildApp(deps: IngestDeps, options: IngestOptions): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: options.bodyLimitBytes, onProtoPoisoning: 'error', onConstructorPoisoning: 'error' })
+  const common = { loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: options.bodyLimitBytes, onProtoPoisoning: 'error' as const, onConstructorPoisoning: 'error' as const,
+    // Unknown fields are refused (400), not silently dropped as Fastify's default Ajv would.
+    ajv: { customOptions: { removeAdditional: false as const } },
+  }
+  const tls = options.tls
+  const app = (
+    tls
+      ? Fastify({
+          ...common,
+          https: {
+            cert: tls.cert,
+            key: tls.key,
+            ...(tls.ca ? { ca: tls.ca } : {}),
+            ...(tls.requireClientCert ? { requestCert: true, rejectUnauthorized: true } : {}),
+            minVersion: 'TLSv1.2' as const,
+          },
+        })
+      : Fastify(common)
+  ) as unknown as FastifyInstance
   const tapsAccepted = new Counter({ name: 'ingest_taps_accepted_total', help: 'Taps acknowledged by Kafka and answered accepted', registers: [deps.registry] })
+  const brokerUnavailable = new Counter({ name: 'ingest_broker_unavailable_total', help: 'Tap requests answered 503 because Kafka did not acknowledge in time', registers: [deps.registry] })
+  const now = deps.now ?? (() => new Date())
+  const db = deps.db
 
   await app.register(errorHandling, { bodyTooLargeCode: 'BATCH_TOO_LARGE' })
-  await app.register(opsRoutes, { registry: deps.registry, readiness: { kafka: () => deps.sink.ready() } })
-  await app.register(accessTokens, { publicKeyPem: deps.jwtPublicKeyPem, audience: AUDIENCE.ingest, ...(options.jwtIssuer ? { issuer: options.jwtIssuer } : {}) })
-  await app.register(tapRoutes, {
-    sink: deps.sink,
-    maxFutureSkewSeconds: options.maxFutureSkewSeconds,
-    maxTapAgeDays: options.maxTapAgeDays,
-    now: deps.now ?? (() => new Date()),
-    onAccepted: (n) => tapsAccepted.inc(n),
+  await app.register(swagger, { openapi: openApiDocument('fare ingest', 'The validator-facing service: taps, deny list, tariff') })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  await app.register(opsRoutes, {
+    registry: deps.registry,
+    readiness: { kafka: () => deps.sink.ready(), ...(db ? { postgres: async () => void (await sql`select 1`.execute(db)) } : {}) },
+  })
+  await app.register(accessTokens, {
+    publicKeyPem: deps.jwtPublicKeyPem,
+    audience: AUDIENCE.ingest,
+    ...(options.jwtIssuer ? { issuer: options.jwtIssuer } : {}),
+    ...(options.tokenClockToleranceSeconds === undefined ? {} : { clockToleranceSeconds: options.tokenClockToleranceSeconds }),
+  })
+  // The device routes, rate limited per device: buses share NAT addresses, so the
+  // key is the verified token's subject (each route authenticates in onRequest,
+  // before the limiter's hook), never the IP.
+  await app.register(async (devices) => {
+    await devices.register(rateLimit, {
+      global: true,
+      hook: 'onRequest',
+      max: options.rateLimitPerMinute ?? 600,
+      timeWindow: 60_000,
+      keyGenerator: (request) => `device:${request.user?.sub ?? request.ip}`,
+      errorResponseBuilder: (_request, context) => ({ statusCode: 429, code: 'RATE_LIMITED', message: `rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}` }),
+    })
+    await devices.register(tapRoutes, {
+      sink: deps.sink,
+      maxFutureSkewSeconds: options.maxFutureSkewSeconds,
+      maxTapAgeDays: options.maxTapAgeDays,
+      now,
+      onAccepted: (n) => tapsAccepted.inc(n),
+      onBrokerUnavailable: () => brokerUnavailable.inc(),
+    })
+    if (db) await devices.register(distributionRoutes, { db, now })
   })
   return app
 }

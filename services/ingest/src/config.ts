@@ -1,4 +1,4 @@
-import { EnvReader, readCommonConfig, type CommonConfig } from '@fare/platform'
+import { ConfigError, EnvReader, readCommonConfig, type CommonConfig } from '@fare/platform'
 
 export interface IngestConfig extends CommonConfig {
   readonly host: string
@@ -11,6 +11,14 @@ export interface IngestConfig extends CommonConfig {
   readonly maxTapAgeDays: number
   readonly bodyLimitBytes: number
   readonly produceTimeoutMs: number
+  /** How long a request's records wait to share a producer send with other requests'. */
+  readonly produceLingerMs: number
+  readonly rateLimitPerMinute: number
+  readonly tlsCertFile: string | undefined
+  readonly tlsKeyFile: string | undefined
+  /** CA that signs validators' client certificates (mutual TLS). */
+  readonly tlsCaFile: string | undefined
+  readonly tlsRequireClientCert: boolean
 }
 
 export function readIngestConfig(env = new EnvReader()): IngestConfig {
@@ -24,6 +32,18 @@ export function readIngestConfig(env = new EnvReader()): IngestConfig {
     maxTapAgeDays: env.integer('TAP_MAX_AGE_DAYS', 31, { min: 1, max: 366 }),
     bodyLimitBytes: env.integer('INGEST_BODY_LIMIT_BYTES', 512 * 1024, { min: 1024, max: 16 * 1024 * 1024 }),
     produceTimeoutMs: env.integer('KAFKA_PRODUCE_TIMEOUT_MS', 5000, { min: 100, max: 60_000 }),
+    produceLingerMs: env.integer('KAFKA_PRODUCE_LINGER_MS', 2, { min: 0, max: 100 }),
+    rateLimitPerMinute: env.integer('INGEST_RATE_LIMIT_PER_MINUTE', 600, { min: 1, max: 10_000_000 }),
+    tlsCertFile: env.optionalString('INGEST_TLS_CERT_FILE'),
+    tlsKeyFile: env.optionalString('INGEST_TLS_KEY_FILE'),
+    tlsCaFile: env.optionalString('INGEST_TLS_CA_FILE'),
+    tlsRequireClientCert: env.boolean('INGEST_TLS_REQUIRE_CLIENT_CERT', false),
+  }
+  if ((config.tlsCertFile === undefined) !== (config.tlsKeyFile === undefined)) {
+    throw new ConfigError(['INGEST_TLS_CERT_FILE and INGEST_TLS_KEY_FILE must be given together'])
+  }
+  if (config.tlsRequireClientCert && (!config.tlsCertFile || !config.tlsCaFile)) {
+    throw new ConfigError(['INGEST_TLS_REQUIRE_CLIENT_CERT=true needs INGEST_TLS_CERT_FILE, INGEST_TLS_KEY_FILE and INGEST_TLS_CA_FILE'])
   }
   env.done()
   return config

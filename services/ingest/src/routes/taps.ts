@@ -27,6 +27,7 @@ export interface TapRoutesOptions {
   /** The clock is injected so tests can place taps at the skew boundaries. */
   now: () => Date
   onAccepted?: (count: number) => void
+  onBrokerUnavailable?: () => void
 }
 
 const DAY_MS = 86_400_000
@@ -36,8 +37,11 @@ export const tapRoutes: FastifyPluginAsync<TapRoutesOptions> = async (plugin, op
   app.post(
     '/v1/taps',
     {
-      preHandler: authenticate('taps:write'),
+      // Authenticated before the body is read: an anonymous caller never costs a parse.
+      onRequest: authenticate('taps:write'),
       schema: {
+        summary: 'Upload 1 to 500 taps; per-tap status in request order, accepted only once Kafka has them',
+        tags: ['taps'],
         body: TapBatchRequest,
         response: { 200: TapBatchResponse, '4xx': ErrorBody, '5xx': ErrorBody },
       },
@@ -56,6 +60,7 @@ export const tapRoutes: FastifyPluginAsync<TapRoutesOptions> = async (plugin, op
 
       const results: TapResult[] = []
       const events: TapEvent[] = []
+      const seen = new Set<string>()
       for (const tap of taps) {
         const tapId = typeof (tap as { tapId?: unknown })?.tapId === 'string' ? ((tap as { tapId: string }).tapId.slice(0, 64)) : null
         if (!tapInputChecker.check(tap)) {
@@ -68,6 +73,9 @@ export const tapRoutes: FastifyPluginAsync<TapRoutesOptions> = async (plugin, op
           continue
         }
         results.push({ tapId, status: 'accepted' })
+        // A tap id twice in one request is one record (the ledger would ignore the second anyway).
+        if (seen.has(tap.tapId)) continue
+        seen.add(tap.tapId)
         events.push({ schema: TAP_EVENT_SCHEMA, ...tap, deviceId: device.sub, operatorId: device.operator_id, receivedAt })
       }
 
@@ -76,6 +84,7 @@ export const tapRoutes: FastifyPluginAsync<TapRoutesOptions> = async (plugin, op
           await options.sink.send(events)
         } catch (err) {
           request.log.warn({ err: { message: (err as Error).message, name: (err as Error).name } }, 'kafka send failed')
+          options.onBrokerUnavailable?.()
           reply.header('retry-after', String(BROKER_RETRY_AFTER_SECONDS))
           throw new BrokerUnavailable()
         }

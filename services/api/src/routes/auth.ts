@@ -1,0 +1,105 @@
+/**
+ * POST /v1/auth/device-token: a validator trades an assertion signed with its
+ * registered key for a short-lived access token (API.md, ARCHITECTURE.md
+ * "Identity and security"). Every refusal is a 401 with a stable code; the
+ * reason is in `details.reason` so a validator's log says what to fix.
+ */
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import { Type } from 'typebox'
+import { sql } from 'kysely'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { AssertionError, AUDIENCE, DEVICE_SCOPES, DeviceKeyError, signAccessToken, verifyDeviceAssertion } from '@fare/auth'
+import { ErrorBody } from '@fare/contracts'
+import type { Db } from '@fare/db'
+
+export interface AuthRoutesOptions {
+  db: Db
+  now: () => Date
+  /** The issuer's private key; never logged. */
+  privateKeyPem: string
+  issuer?: string
+  accessTokenTtlSeconds: number
+  assertionAudience: string
+}
+
+const DeviceTokenRequest = Type.Object(
+  {
+    deviceId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:\\-]+$' }),
+    assertion: Type.String({ minLength: 1, maxLength: 4096 }),
+  },
+  { additionalProperties: false },
+)
+
+const DeviceTokenResponse = Type.Object(
+  { accessToken: Type.String(), tokenType: Type.Literal('Bearer'), expiresIn: Type.Integer(), scope: Type.String() },
+  { additionalProperties: false },
+)
+
+/** How often one api process sweeps expired assertion ids. */
+const SWEEP_INTERVAL_MS = 60_000
+
+function refuse(reply: FastifyReply, code: string, message: string, reason: string): FastifyReply {
+  return reply.status(401).header('www-authenticate', 'Bearer error="invalid_grant"').send({ error: { code, message, details: { reason } } })
+}
+
+export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (plugin, options) => {
+  if (!options.privateKeyPem.includes('PRIVATE KEY')) throw new Error('authRoutes: privateKeyPem must be a PEM private key')
+  const app = plugin.withTypeProvider<TypeBoxTypeProvider>()
+  let lastSweepMs = 0
+
+  app.post(
+    '/v1/auth/device-token',
+    {
+      schema: {
+        summary: 'Trade a device-signed assertion for an access token',
+        tags: ['auth'],
+        body: DeviceTokenRequest,
+        response: { 200: DeviceTokenResponse, '4xx': ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const { deviceId, assertion } = request.body
+      const now = options.now()
+      const nowSeconds = Math.floor(now.getTime() / 1000)
+      const device = await options.db.selectFrom('devices').select(['id', 'operator_id', 'public_key_pem', 'status']).where('id', '=', deviceId).executeTakeFirst()
+      if (!device) return refuse(reply, 'TOKEN_INVALID', 'unknown device', 'unknown_device')
+      if (device.status === 'revoked') return refuse(reply, 'DEVICE_REVOKED', 'this device has been revoked', 'revoked')
+
+      let claims
+      try {
+        claims = verifyDeviceAssertion(assertion, { deviceId, publicKeyPem: device.public_key_pem, audience: options.assertionAudience, nowSeconds })
+      } catch (err) {
+        if (err instanceof AssertionError) return refuse(reply, 'TOKEN_INVALID', err.message, err.reason)
+        if (err instanceof DeviceKeyError) {
+          request.log.error({ deviceId }, 'registered device key is unusable')
+          return refuse(reply, 'TOKEN_INVALID', 'device key unusable', 'device_key')
+        }
+        throw err
+      }
+
+      // One use per assertion: the primary key refuses a replayed jti, across api processes.
+      const inserted = await sql<{ jti: string }>`
+        insert into device_assertion_jtis (device_id, jti, expires_at)
+        values (${deviceId}, ${claims.jti}, to_timestamp(${claims.exp + 120}))
+        on conflict do nothing returning jti`.execute(options.db)
+      if (inserted.rows.length === 0) return refuse(reply, 'TOKEN_INVALID', 'assertion already used', 'replayed')
+      if (now.getTime() - lastSweepMs > SWEEP_INTERVAL_MS) {
+        lastSweepMs = now.getTime()
+        await sql`delete from device_assertion_jtis where expires_at < now()`.execute(options.db)
+      }
+
+      const scope = DEVICE_SCOPES.join(' ')
+      const accessToken = signAccessToken(
+        { sub: device.id, role: 'device', operator_id: device.operator_id, scope },
+        {
+          privateKeyPem: options.privateKeyPem,
+          audience: AUDIENCE.ingest,
+          expiresInSeconds: options.accessTokenTtlSeconds,
+          nowSeconds,
+          ...(options.issuer ? { issuer: options.issuer } : {}),
+        },
+      )
+      return { accessToken, tokenType: 'Bearer' as const, expiresIn: options.accessTokenTtlSeconds, scope }
+    },
+  )
+}

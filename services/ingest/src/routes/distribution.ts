@@ -1,0 +1,125 @@
+/**
+ * What validators are given back: the deny list as versioned deltas and the
+ * tariff version in force. Both answer an ETag and 304 when the validator
+ * already has the current version, so polling every few seconds costs little.
+ */
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import { sql } from 'kysely'
+import { Type } from 'typebox'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { authenticate } from '@fare/auth'
+import { DenyListResponse, ErrorBody, TariffResponse } from '@fare/contracts'
+import type { Db } from '@fare/db'
+
+export interface DistributionRoutesOptions {
+  db: Db
+  now: () => Date
+}
+
+/** 304 has no body, which the typed reply (200 or an error body) cannot express. */
+function notModified(reply: unknown): FastifyReply {
+  return (reply as FastifyReply).status(304).send()
+}
+
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false
+  return ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag || tag.trim() === '*')
+}
+
+export const distributionRoutes: FastifyPluginAsync<DistributionRoutesOptions> = async (plugin, options) => {
+  const app = plugin.withTypeProvider<TypeBoxTypeProvider>()
+  const { db } = options
+
+  app.get(
+    '/v1/deny-list',
+    {
+      onRequest: authenticate('denylist:read'),
+      schema: {
+        summary: 'Deny-list changes since a version (full list without since)',
+        tags: ['distribution'],
+        querystring: Type.Object({ since: Type.Optional(Type.String({ pattern: '^(0|[1-9][0-9]{0,17})$' })) }, { additionalProperties: false }),
+        response: { 200: DenyListResponse, '4xx': ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const since = request.query.since === undefined ? undefined : BigInt(request.query.since)
+      // One snapshot, so the version and the cards answered agree.
+      const answer = await db
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .setAccessMode('read only')
+        .execute(async (trx) => {
+          const head = await trx.selectFrom('deny_list_changes').select((eb) => eb.fn.max('version').as('version')).executeTakeFirst()
+          const version = BigInt((head?.version as string | null | undefined) ?? '0')
+          // A validator ahead of the server (a restored database) is given the full list to start over from.
+          if (since === undefined || since > version) {
+            const rows = await trx.selectFrom('deny_list').select('card_token').orderBy('card_token').execute()
+            return { version, full: true, added: rows.map((r) => r.card_token), removed: [] as string[] }
+          }
+          if (since === version) return { version, full: false, added: [] as string[], removed: [] as string[] }
+          // Each card's last action after `since` is what the validator must apply.
+          const rows = await sql<{ card_token: string; action: 'add' | 'remove' }>`
+            select distinct on (card_token) card_token, action
+            from deny_list_changes
+            where version > ${String(since)} and version <= ${String(version)}
+            order by card_token, version desc`.execute(trx)
+          return {
+            version,
+            full: false,
+            added: rows.rows.filter((r) => r.action === 'add').map((r) => r.card_token),
+            removed: rows.rows.filter((r) => r.action === 'remove').map((r) => r.card_token),
+          }
+        })
+      const etag = `"v${answer.version}"`
+      reply.header('etag', etag).header('cache-control', 'private, no-cache')
+      if (matches(request.headers['if-none-match'], etag)) return notModified(reply)
+      return { version: String(answer.version), full: answer.full, added: answer.added, removed: answer.removed }
+    },
+  )
+
+  app.get(
+    '/v1/tariff',
+    {
+      onRequest: authenticate('tariff:read'),
+      schema: { summary: 'The tariff version in force (and the next one, if scheduled)', tags: ['distribution'], response: { 200: TariffResponse, '4xx': ErrorBody } },
+    },
+    async (request, reply) => {
+      const now = options.now()
+      const current = await db.selectFrom('tariff_versions').select(['id', 'name', 'effective_from', 'sha256']).where('effective_from', '<=', now).orderBy('effective_from', 'desc').limit(1).executeTakeFirst()
+      if (!current) return reply.status(404).send({ error: { code: 'TARIFF_NOT_FOUND', message: 'no tariff version is in force' } })
+      const next = await db.selectFrom('tariff_versions').select(['id', 'name', 'effective_from', 'sha256']).where('effective_from', '>', now).orderBy('effective_from', 'asc').limit(1).executeTakeFirst()
+      const describe = (row: { id: string; name: string; effective_from: Date; sha256: string }) => ({
+        version: String(row.id),
+        name: row.name,
+        effectiveFrom: new Date(row.effective_from).toISOString(),
+        sha256: row.sha256,
+        download: `/v1/tariff/${row.id}/feed`,
+      })
+      const etag = `"${current.sha256}${next ? `+${next.sha256}` : ''}"`
+      reply.header('etag', etag).header('cache-control', 'private, no-cache')
+      if (matches(request.headers['if-none-match'], etag)) return notModified(reply)
+      return { ...describe(current), ...(next ? { next: describe(next) } : {}) }
+    },
+  )
+
+  app.get(
+    '/v1/tariff/:version/feed',
+    {
+      onRequest: authenticate('tariff:read'),
+      schema: {
+        summary: 'The GTFS-Fares files of one tariff version',
+        tags: ['distribution'],
+        params: Type.Object({ version: Type.String({ pattern: '^[1-9][0-9]{0,17}$' }) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ version: Type.String(), sha256: Type.String(), files: Type.Record(Type.String(), Type.String()) }, { additionalProperties: false }), '4xx': ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const row = await db.selectFrom('tariff_versions').select(['id', 'sha256', 'files']).where('id', '=', request.params.version).executeTakeFirst()
+      if (!row) return reply.status(404).send({ error: { code: 'TARIFF_NOT_FOUND', message: 'no such tariff version' } })
+      const etag = `"${row.sha256}"`
+      reply.header('etag', etag).header('cache-control', 'private, max-age=86400, immutable')
+      if (matches(request.headers['if-none-match'], etag)) return notModified(reply)
+      return { version: String(row.id), sha256: row.sha256, files: row.files }
+    },
+  )
+}

@@ -1,0 +1,84 @@
+/**
+ * Ingest and api in this process for the validator-protocol tests: a test
+ * database of the file's own, topics of its own on the real broker, a test
+ * issuer, and helpers that register devices and fetch tokens through the real
+ * device-token endpoint. No ledger: these tests are about the edge.
+ */
+import type { FastifyInstance } from 'fastify'
+import { AUDIENCE, generateDeviceKeyPair, signDeviceAssertion, type DeviceKeyAlgorithm } from '@fare/auth'
+import { createTestDatabase, type TestDatabase } from '@fare/db/testing'
+import { createMetricsRegistry } from '@fare/platform'
+import { buildApp as buildIngest, type IngestOptions } from '../../services/ingest/src/app.ts'
+import { createKafkaTapSink, type KafkaTapSinkOptions, type TapSink } from '../../services/ingest/src/tap-producer.ts'
+import { buildApp as buildApi, type ApiOptions } from '../../services/api/src/app.ts'
+import { createTestIssuer, type TestIssuer } from '../support/keys.ts'
+import { createTestTopics, type TestTopics } from '../support/kafka.ts'
+
+export interface EdgeStack {
+  database: TestDatabase
+  topics: TestTopics
+  issuer: TestIssuer
+  sink: TapSink
+  ingest: FastifyInstance
+  api: FastifyInstance
+  /** Registers a device (through the admin endpoint) and returns its private key. */
+  registerDevice(id: string, operatorId?: string, algorithm?: DeviceKeyAlgorithm): Promise<{ privateKeyPem: string; publicKeyPem: string }>
+  /** An access token through POST /v1/auth/device-token. */
+  deviceToken(id: string, privateKeyPem: string): Promise<string>
+  close(): Promise<void>
+}
+
+export const OPERATOR = 'op-edge'
+
+export async function startEdgeStack(
+  name: string,
+  options: { ingest?: Partial<IngestOptions>; api?: ApiOptions; sink?: Partial<KafkaTapSinkOptions> } = {},
+): Promise<EdgeStack> {
+  const database = await createTestDatabase()
+  await database.db.insertInto('operators').values({ id: OPERATOR, name: 'Edge test operator' }).execute()
+  const topics = await createTestTopics(name)
+  const issuer = createTestIssuer()
+  const sink = await createKafkaTapSink(topics.kafka, { topic: topics.taps, timeoutMs: 5000, ...options.sink })
+  const ingest = await buildIngest(
+    { logger: topics.logger, sink, db: database.db, registry: createMetricsRegistry('ingest'), jwtPublicKeyPem: issuer.publicKeyPem },
+    { maxFutureSkewSeconds: 300, maxTapAgeDays: 31, bodyLimitBytes: 512 * 1024, tokenClockToleranceSeconds: 0, ...options.ingest },
+  )
+  const api = await buildApi(
+    { logger: topics.logger, db: database.db, registry: createMetricsRegistry('api'), jwtPublicKeyPem: issuer.publicKeyPem, jwtPrivateKeyPem: issuer.privateKeyPem },
+    options.api ?? {},
+  )
+  const admin = issuer.adminToken()
+  return {
+    database,
+    topics,
+    issuer,
+    sink,
+    ingest,
+    api,
+    async registerDevice(id, operatorId = OPERATOR, algorithm = 'ES256') {
+      const keys = generateDeviceKeyPair(algorithm)
+      const res = await api.inject({ method: 'POST', url: '/v1/devices', headers: { authorization: `Bearer ${admin}` }, payload: { id, operatorId, publicKeyPem: keys.publicKeyPem } })
+      if (res.statusCode !== 201) throw new Error(`register ${id}: ${res.statusCode} ${res.body}`)
+      return keys
+    },
+    async deviceToken(id, privateKeyPem) {
+      const assertion = signDeviceAssertion({ privateKeyPem, deviceId: id })
+      const res = await api.inject({ method: 'POST', url: '/v1/auth/device-token', payload: { deviceId: id, assertion } })
+      if (res.statusCode !== 200) throw new Error(`token for ${id}: ${res.statusCode} ${res.body}`)
+      return (res.json() as { accessToken: string }).accessToken
+    },
+    async close() {
+      await ingest.close()
+      await api.close()
+      await sink.close()
+      await database.drop()
+    },
+  }
+}
+
+export { AUDIENCE }
+
+/** A valid tap, placed `agoMs` before now. */
+export function tapAt(tapId: string, cardToken: string, agoMs = 60_000, extra: Record<string, unknown> = {}) {
+  return { tapId, cardToken, kind: 'entry', tappedAt: new Date(Date.now() - agoMs).toISOString(), routeId: '10', stopId: 'S1', vehicleId: 'AC-1234', ...extra }
+}
