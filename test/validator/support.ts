@@ -4,10 +4,12 @@
  * issuer, and helpers that register devices and fetch tokens through the real
  * device-token endpoint. No ledger: these tests are about the edge.
  */
+import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
+import type { TapEvent } from '@fare/contracts'
 import { AUDIENCE, generateDeviceKeyPair, signDeviceAssertion, type DeviceKeyAlgorithm } from '@fare/auth'
 import { createTestDatabase, type TestDatabase } from '@fare/db/testing'
-import { createMetricsRegistry } from '@fare/platform'
+import { createMetricsRegistry, type Kafka } from '@fare/platform'
 import { buildApp as buildIngest, type IngestOptions } from '../../services/ingest/src/app.ts'
 import { createKafkaTapSink, type KafkaTapSinkOptions, type TapSink } from '../../services/ingest/src/tap-producer.ts'
 import { buildApp as buildApi, type ApiOptions } from '../../services/api/src/app.ts'
@@ -81,4 +83,29 @@ export { AUDIENCE }
 /** A valid tap, placed `agoMs` before now. */
 export function tapAt(tapId: string, cardToken: string, agoMs = 60_000, extra: Record<string, unknown> = {}) {
   return { tapId, cardToken, kind: 'entry', tappedAt: new Date(Date.now() - agoMs).toISOString(), routeId: '10', stopId: 'S1', vehicleId: 'AC-1234', ...extra }
+}
+
+/** Reads a topic from the beginning until `done` holds for the values seen (or the timeout). */
+export async function readTopic(kafka: Kafka, topic: string, done: (values: TapEvent[]) => boolean, timeoutMs = 20_000): Promise<TapEvent[]> {
+  const consumer = kafka.consumer({ groupId: `reader-${randomBytes(4).toString('hex')}` })
+  await consumer.connect()
+  const values: TapEvent[] = []
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true })
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out reading ${topic}: ${values.length} records`)), timeoutMs)
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          if (message.value) values.push(JSON.parse(message.value.toString()) as TapEvent)
+          if (done(values)) {
+            clearTimeout(timer)
+            resolve()
+          }
+        },
+      })
+    })
+  } finally {
+    await consumer.disconnect()
+  }
+  return values
 }

@@ -1,0 +1,86 @@
+/**
+ * Deny list and tariff distribution: versioned deltas that collapse each
+ * card's changes to its last action, the full list without `since`, and
+ * ETag / 304 so a validator polling often downloads only what changed.
+ */
+import t from 'tap'
+import { startEdgeStack } from './support.ts'
+
+const stack = await startEdgeStack('distrib')
+t.teardown(() => stack.close())
+const { db } = stack.database
+const keys = await stack.registerDevice('val-dist-1')
+const token = await stack.deviceToken('val-dist-1', keys.privateKeyPem)
+const get = (url: string, headers: Record<string, string> = {}) => stack.ingest.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}`, ...headers } })
+
+/** What the ledger does: a change row, and the current list kept in step. */
+async function change(cardToken: string, action: 'add' | 'remove'): Promise<string> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx.insertInto('deny_list_changes').values({ card_token: cardToken, action }).returning('version').executeTakeFirstOrThrow()
+    if (action === 'add') await trx.insertInto('deny_list').values({ card_token: cardToken, version: row.version }).onConflict((oc) => oc.column('card_token').doUpdateSet({ version: row.version })).execute()
+    else await trx.deleteFrom('deny_list').where('card_token', '=', cardToken).execute()
+    return row.version
+  })
+}
+
+t.test('deny list: empty, full, deltas, 304', async (t) => {
+  const empty = await get('/v1/deny-list')
+  t.equal(empty.statusCode, 200)
+  t.same(empty.json(), { version: '0', full: true, added: [], removed: [] })
+  t.equal(empty.headers.etag, '"v0"')
+
+  await change('ct_deny_a', 'add')
+  await change('ct_deny_b', 'add')
+  const v2 = await change('ct_deny_c', 'add')
+  const full = await get('/v1/deny-list')
+  t.same(full.json(), { version: v2, full: true, added: ['ct_deny_a', 'ct_deny_b', 'ct_deny_c'], removed: [] })
+
+  await change('ct_deny_a', 'remove')
+  await change('ct_deny_d', 'add')
+  await change('ct_deny_d', 'remove')
+  const v6 = await change('ct_deny_b', 'add')
+  const delta = await get(`/v1/deny-list?since=${v2}`)
+  t.equal(delta.statusCode, 200)
+  t.same(delta.json(), { version: v6, full: false, added: ['ct_deny_b'], removed: ['ct_deny_a', 'ct_deny_d'] }, "each card's last action since the version")
+  t.equal(delta.headers.etag, `"v${v6}"`)
+
+  const notModified = await get(`/v1/deny-list?since=${v6}`, { 'if-none-match': `"v${v6}"` })
+  t.equal(notModified.statusCode, 304)
+  t.equal(notModified.body, '')
+  t.same((await get(`/v1/deny-list?since=${v6}`)).json(), { version: v6, full: false, added: [], removed: [] })
+  const ahead = await get('/v1/deny-list?since=999999')
+  t.same(ahead.json(), { version: v6, full: true, added: ['ct_deny_b', 'ct_deny_c'], removed: [] }, 'a validator ahead of the server starts over')
+
+  for (const bad of ['-1', 'abc', '1.5', '99999999999999999999']) {
+    const res = await get(`/v1/deny-list?since=${bad}`)
+    t.equal(res.statusCode, 400, `since=${bad}`)
+    t.equal((res.json() as { error: { code: string } }).error.code, 'REQUEST_INVALID')
+  }
+  t.equal((await get('/v1/deny-list?other=1')).statusCode, 400, 'unknown query field')
+  const scoped = await stack.ingest.inject({ method: 'GET', url: '/v1/deny-list', headers: { authorization: `Bearer ${stack.issuer.deviceToken('val-dist-1', 'op-edge', 'taps:write')}` } })
+  t.equal(scoped.statusCode, 403)
+})
+
+t.test('tariff: 404 before any, then the version in force with ETag', async (t) => {
+  const none = await get('/v1/tariff')
+  t.equal(none.statusCode, 404)
+  t.equal((none.json() as { error: { code: string } }).error.code, 'TARIFF_NOT_FOUND')
+
+  const files = JSON.stringify({ 'agency.txt': 'agency_id,agency_name\nA,Lutsk\n' })
+  const past = await db.insertInto('tariff_versions').values({ name: 'spring', effective_from: '2026-03-01T00:00:00+02:00', files, sha256: 'a'.repeat(64) }).returning('id').executeTakeFirstOrThrow()
+  await db.insertInto('tariff_versions').values({ name: 'older', effective_from: '2025-03-01T00:00:00+02:00', files, sha256: 'b'.repeat(64) }).execute()
+  const future = await db.insertInto('tariff_versions').values({ name: 'next year', effective_from: '2099-01-01T00:00:00Z', files, sha256: 'c'.repeat(64) }).returning('id').executeTakeFirstOrThrow()
+
+  const res = await get('/v1/tariff')
+  t.equal(res.statusCode, 200)
+  t.match(res.json(), { version: String(past.id), name: 'spring', effectiveFrom: '2026-02-28T22:00:00.000Z', sha256: 'a'.repeat(64), download: `/v1/tariff/${past.id}/feed`, next: { version: String(future.id), name: 'next year' } })
+  const etag = res.headers.etag as string
+  t.ok(etag.includes('a'.repeat(64)))
+  t.equal((await get('/v1/tariff', { 'if-none-match': etag })).statusCode, 304)
+
+  const feed = await get(`/v1/tariff/${past.id}/feed`)
+  t.equal(feed.statusCode, 200)
+  t.same((feed.json() as { files: unknown }).files, JSON.parse(files))
+  t.equal((await get(`/v1/tariff/${past.id}/feed`, { 'if-none-match': `"${'a'.repeat(64)}"` })).statusCode, 304)
+  t.equal((await get('/v1/tariff/424242/feed')).statusCode, 404)
+})
