@@ -1,0 +1,194 @@
+/**
+ * Local time of fare events. Intl is slow (microseconds per call), so the
+ * UTC offset of each zone is cached per 15-minute bucket: every real-world
+ * clock change happens on a quarter hour, so one bucket has one offset.
+ * Days are counted as day numbers (days since 1970-01-01 in local time).
+ */
+
+const MS_PER_MINUTE = 60_000
+const MS_PER_DAY = 86_400_000
+const BUCKET_MS = 15 * MS_PER_MINUTE
+
+const formatters = new Map<string, Intl.DateTimeFormat>()
+const offsetCaches = new Map<string, Map<number, number>>()
+
+function formatterFor(zone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(zone)
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric',
+      hour: 'numeric', minute: 'numeric', second: 'numeric', era: 'short',
+    })
+    formatters.set(zone, formatter)
+  }
+  return formatter
+}
+
+export function isValidTimeZone(zone: string): boolean {
+  if (zone === '') return false
+  try {
+    formatterFor(zone)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function computeOffsetMinutes(zone: string, epochMs: number): number {
+  const parts = formatterFor(zone).formatToParts(new Date(epochMs))
+  let year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0, bc = false
+  for (const part of parts) {
+    switch (part.type) {
+      case 'year': year = Number(part.value); break
+      case 'month': month = Number(part.value); break
+      case 'day': day = Number(part.value); break
+      case 'hour': hour = Number(part.value); break
+      case 'minute': minute = Number(part.value); break
+      case 'second': second = Number(part.value); break
+      case 'era': bc = part.value.startsWith('B'); break
+      default: break
+    }
+  }
+  if (bc) year = 1 - year
+  const asUtc = Date.UTC(year, month - 1, day, hour, minute, second)
+  const truncated = epochMs - (((epochMs % 1000) + 1000) % 1000)
+  return Math.round((asUtc - truncated) / MS_PER_MINUTE)
+}
+
+/** The zone's UTC offset in minutes at an instant (Kyiv: 120 in winter, 180 in summer). */
+export function offsetMinutes(zone: string, epochMs: number): number {
+  let cache = offsetCaches.get(zone)
+  if (!cache) {
+    cache = new Map()
+    offsetCaches.set(zone, cache)
+  }
+  const bucket = Math.floor(epochMs / BUCKET_MS)
+  let offset = cache.get(bucket)
+  if (offset === undefined) {
+    offset = computeOffsetMinutes(zone, bucket * BUCKET_MS)
+    cache.set(bucket, offset)
+  }
+  return offset
+}
+
+/** Wall-clock milliseconds: the local time read as if it were UTC. */
+export function localWallMs(zone: string, epochMs: number): number {
+  return epochMs + offsetMinutes(zone, epochMs) * MS_PER_MINUTE
+}
+
+export interface LocalTime {
+  /** Local calendar day, counted from 1970-01-01. */
+  readonly dayNumber: number
+  /** Seconds since local midnight by the wall clock. */
+  readonly secondOfDay: number
+  /** 0 = Monday ... 6 = Sunday. */
+  readonly weekday: number
+}
+
+export function localTime(zone: string, epochMs: number): LocalTime {
+  const wall = localWallMs(zone, epochMs)
+  const dayNumber = Math.floor(wall / MS_PER_DAY)
+  return { dayNumber, secondOfDay: Math.floor((wall - dayNumber * MS_PER_DAY) / 1000), weekday: weekdayOf(dayNumber) }
+}
+
+export function weekdayOf(dayNumber: number): number {
+  // 1970-01-01 was a Thursday (3 when Monday is 0).
+  return (((dayNumber + 3) % 7) + 7) % 7
+}
+
+/** Howard Hinnant's days_from_civil. */
+export function dayNumberOf(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year
+  const era = Math.floor(y / 400)
+  const yoe = y - era * 400
+  const mp = (month + 9) % 12
+  const doy = Math.floor((153 * mp + 2) / 5) + day - 1
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy
+  return era * 146097 + doe - 719468
+}
+
+export function civilOf(dayNumber: number): { year: number; month: number; day: number } {
+  const z = dayNumber + 719468
+  const era = Math.floor(z / 146097)
+  const doe = z - era * 146097
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365)
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
+  const mp = Math.floor((5 * doy + 2) / 153)
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1
+  const month = mp < 10 ? mp + 3 : mp - 9
+  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day }
+}
+
+/**
+ * The instant at which the local wall clock shows `wallMs`. In a spring-forward
+ * gap the wall time does not exist and the instant just after the gap is
+ * returned; in a fall-back overlap the earlier instant is returned.
+ */
+export function instantOfLocal(zone: string, wallMs: number): number {
+  const before = wallMs - offsetMinutes(zone, wallMs - 14 * 3_600_000) * MS_PER_MINUTE
+  if (localWallMs(zone, before) === wallMs) return before
+  const after = wallMs - offsetMinutes(zone, wallMs + 14 * 3_600_000) * MS_PER_MINUTE
+  if (localWallMs(zone, after) === wallMs) return after
+  // A gap: the wall time is skipped; take the first instant after it.
+  return Math.max(before, after)
+}
+
+const pad = (n: number, width = 2): string => String(n).padStart(width, '0')
+
+/** ISO 8601 local time with the zone's offset, e.g. 2026-03-29T04:00:00+03:00. */
+export function formatInstant(zone: string, epochMs: number): string {
+  const offset = offsetMinutes(zone, epochMs)
+  const wall = epochMs + offset * MS_PER_MINUTE
+  const dayNumber = Math.floor(wall / MS_PER_DAY)
+  const { year, month, day } = civilOf(dayNumber)
+  const ms = wall - dayNumber * MS_PER_DAY
+  const seconds = Math.floor(ms / 1000)
+  const sign = offset < 0 ? '-' : '+'
+  const abs = Math.abs(offset)
+  return `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(Math.floor(seconds / 3600))}:${pad(Math.floor(seconds / 60) % 60)}:${pad(seconds % 60)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
+}
+
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)$/
+
+/** Parses an ISO 8601 time that carries its UTC offset; undefined when it has none or is not a real time. */
+export function parseInstant(text: string): number | undefined {
+  const m = ISO_INSTANT.exec(text)
+  if (!m) return undefined
+  const [, ys, mos, ds, hs, mis, ss, frac, zone] = m
+  const year = Number(ys), month = Number(mos), day = Number(ds), hour = Number(hs), minute = Number(mis)
+  const second = ss === undefined ? 0 : Number(ss)
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined
+  const dayNumber = dayNumberOf(year, month, day)
+  if (civilOf(dayNumber).day !== day) return undefined
+  const millis = frac === undefined ? 0 : Math.floor(Number(`0.${frac}`) * 1000)
+  let offsetMin = 0
+  if (zone !== undefined && zone !== 'Z' && zone !== 'z') {
+    const sign = zone.startsWith('-') ? -1 : 1
+    const digits = zone.slice(1).replace(':', '')
+    const oh = Number(digits.slice(0, 2)), om = digits.length > 2 ? Number(digits.slice(2, 4)) : 0
+    if (oh > 23 || om > 59) return undefined
+    offsetMin = sign * (oh * 60 + om)
+  }
+  return dayNumber * MS_PER_DAY + ((hour * 60 + minute) * 60 + second) * 1000 + millis - offsetMin * MS_PER_MINUTE
+}
+
+/** GTFS time of day, "H:MM:SS" or "HH:MM:SS", hours may exceed 23; seconds since midnight. */
+export function parseGtfsTime(text: string): number | undefined {
+  const m = /^(\d{1,2}):(\d{2}):(\d{2})$/.exec(text)
+  if (!m) return undefined
+  const h = Number(m[1]), mi = Number(m[2]), s = Number(m[3])
+  if (mi > 59 || s > 59) return undefined
+  return (h * 60 + mi) * 60 + s
+}
+
+/** GTFS date YYYYMMDD or ISO YYYY-MM-DD to a day number. */
+export function parseDate(text: string): number | undefined {
+  const m = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(text)
+  if (!m) return undefined
+  const year = Number(m[1]), month = Number(m[2]), day = Number(m[3])
+  if (month < 1 || month > 12 || day < 1) return undefined
+  const dayNumber = dayNumberOf(year, month, day)
+  return civilOf(dayNumber).day === day ? dayNumber : undefined
+}
+
+export { MS_PER_DAY, MS_PER_MINUTE }
