@@ -11,6 +11,7 @@ export interface LedgerConfig extends CommonConfig {
   readonly maxTapAgeDays: number
   readonly maxFutureSkewSeconds: number
   readonly lagIntervalMs: number
+  readonly sessionTimeoutMs: number
 }
 
 export function readLedgerConfig(env = new EnvReader()): LedgerConfig {
@@ -25,6 +26,7 @@ export function readLedgerConfig(env = new EnvReader()): LedgerConfig {
     maxTapAgeDays: env.integer('LEDGER_MAX_TAP_AGE_DAYS', 35, { min: 1 }),
     maxFutureSkewSeconds: env.integer('LEDGER_MAX_FUTURE_SKEW_SECONDS', 3600, { min: 0 }),
     lagIntervalMs: env.integer('LEDGER_LAG_INTERVAL_MS', 5000, { min: 100 }),
+    sessionTimeoutMs: env.integer('LEDGER_SESSION_TIMEOUT_MS', 10_000, { min: 6000 }),
   }
   env.done()
   return config

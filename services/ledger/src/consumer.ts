@@ -19,6 +19,8 @@ export interface LedgerConsumerOptions {
   settle: SettleOptions
   maxBytesPerPartition?: number
   partitionsConsumedConcurrently?: number
+  /** How long a silent member keeps its partitions (a crashed ledger's are reassigned after this). */
+  sessionTimeoutMs?: number
   onSettled?: (result: SettleResult, seconds: number, partition: number) => void
 }
 
@@ -36,7 +38,7 @@ export function createLedgerConsumer(options: LedgerConsumerOptions): LedgerCons
   const dlqTopic = options.dlqTopic ?? 'taps.dlq'
   const consumer = kafka.consumer({
     groupId: consumerGroup,
-    sessionTimeout: 10_000,
+    sessionTimeout: options.sessionTimeoutMs ?? 10_000,
     heartbeatInterval: 1000,
     rebalanceTimeout: 20_000,
     maxBytesPerPartition: options.maxBytesPerPartition ?? 1024 * 1024,

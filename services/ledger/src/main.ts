@@ -28,6 +28,7 @@ const ledger = createLedgerConsumer({
   },
   maxBytesPerPartition: config.maxBytesPerPartition,
   partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
+  sessionTimeoutMs: config.sessionTimeoutMs,
   onSettled: (result, seconds, partition) => metrics.observe(result, seconds, partition),
 })
 const admin = kafka.admin()

@@ -1,0 +1,133 @@
+/**
+ * The ledger's invariants, checked against Postgres (`pnpm ledger:check`, and
+ * by the tests after every scenario):
+ *  - every transfer is well formed (amount > 0, two accounts, one currency);
+ *  - the transfers balance: all account balances sum to zero per currency;
+ *  - each cached balance equals the sum of its account's transfers;
+ *  - every tap is charged exactly once: at most one `fare` transfer per tap,
+ *    no fare transfer for an unknown tap, and (with `rerate`) the net posted
+ *    per tap equals what the fare engine charges for the card's whole history;
+ *  - offsets are consistent: every recorded or rejected record lies below the
+ *    next offset stored for its partition;
+ *  - the deny list agrees with its change log.
+ */
+import { sql } from 'kysely'
+import { Decimal } from '@fare/money'
+import type { Db } from '@fare/db'
+import { planCard, type LedgerTap, type Posted } from './rating.ts'
+import { createTariffBook } from './tariffs.ts'
+
+export interface Violation {
+  readonly invariant: string
+  readonly detail: string
+}
+
+export interface CheckOptions {
+  /** Re-rate every card's full history with the engine and compare per tap (default true). */
+  readonly rerate?: boolean
+  /** Stop listing after this many violations per invariant. */
+  readonly maxPerInvariant?: number
+}
+
+export async function checkInvariants(db: Db, options: CheckOptions = {}): Promise<Violation[]> {
+  const out: Violation[] = []
+  const limit = options.maxPerInvariant ?? 20
+  const push = (invariant: string, rows: readonly unknown[], describe: (row: never) => string): void => {
+    for (const row of rows.slice(0, limit)) out.push({ invariant, detail: describe(row as never) })
+    if (rows.length > limit) out.push({ invariant, detail: `... and ${rows.length - limit} more` })
+  }
+
+  const malformed = await sql<{ id: string }>`
+    select t.id from transfers t join accounts d on d.id = t.debit_account_id join accounts c on c.id = t.credit_account_id
+    where t.amount <= 0 or t.debit_account_id = t.credit_account_id or d.currency <> t.currency or c.currency <> t.currency`.execute(db)
+  push('transfers well formed', malformed.rows, (r: { id: string }) => `transfer ${r.id}`)
+
+  const totals = await sql<{ currency: string; total: string }>`select currency, sum(balance)::text as total from accounts group by currency having sum(balance) <> 0`.execute(db)
+  push('transfers balance', totals.rows, (r: { currency: string; total: string }) => `balances in ${r.currency} sum to ${r.total}, not 0`)
+
+  const cached = await sql<{ id: string; balance: string; derived: string }>`
+    select a.id::text as id, a.balance::text as balance, (coalesce(c.s, 0) - coalesce(d.s, 0))::text as derived
+    from accounts a
+    left join (select credit_account_id as id, sum(amount) as s from transfers group by 1) c on c.id = a.id
+    left join (select debit_account_id as id, sum(amount) as s from transfers group by 1) d on d.id = a.id
+    where a.balance <> coalesce(c.s, 0) - coalesce(d.s, 0)`.execute(db)
+  push('cached balance equals sum of transfers', cached.rows, (r: { id: string; balance: string; derived: string }) => `account ${r.id}: cached ${r.balance}, transfers ${r.derived}`)
+
+  const twice = await sql<{ tap_id: string; n: string }>`
+    select tap_id::text as tap_id, count(*)::text as n from transfers where kind = 'fare' and tap_id is not null group by tap_id having count(*) > 1`.execute(db)
+  push('each tap has at most one fare transfer', twice.rows, (r: { tap_id: string; n: string }) => `tap ${r.tap_id} has ${r.n} fare transfers`)
+
+  const orphan = await sql<{ id: string; tap_id: string }>`
+    select t.id::text as id, t.tap_id::text as tap_id from transfers t left join taps p on p.tap_id = t.tap_id
+    where t.tap_id is not null and p.tap_id is null`.execute(db)
+  push('transfers name recorded taps', orphan.rows, (r: { id: string; tap_id: string }) => `transfer ${r.id} names unknown tap ${r.tap_id}`)
+
+  const offsets = await sql<{ tap_id: string; kafka_partition: number; kafka_offset: string }>`
+    select p.tap_id::text as tap_id, p.kafka_partition, p.kafka_offset::text as kafka_offset from taps p
+    where not exists (select 1 from kafka_offsets o where o.partition = p.kafka_partition and o.next_offset > p.kafka_offset)`.execute(db)
+  push('recorded taps lie below the stored offsets', offsets.rows, (r: { tap_id: string; kafka_partition: number; kafka_offset: string }) => `tap ${r.tap_id} at ${r.kafka_partition}/${r.kafka_offset}`)
+  const rejectedBeyond = await sql<{ topic: string; partition: number; offset: string }>`
+    select r.topic, r.partition, r."offset"::text as "offset" from rejected_taps r
+    where not exists (select 1 from kafka_offsets o where o.topic = r.topic and o.partition = r.partition and o.next_offset > r."offset")`.execute(db)
+  push('rejected records lie below the stored offsets', rejectedBeyond.rows, (r: { topic: string; partition: number; offset: string }) => `${r.topic}/${r.partition}/${r.offset}`)
+
+  const deny = await sql<{ card_token: string; listed: boolean; last_action: string | null }>`
+    with last as (select distinct on (card_token) card_token, action from deny_list_changes order by card_token, version desc)
+    select coalesce(d.card_token, l.card_token) as card_token, d.card_token is not null as listed, l.action as last_action
+    from deny_list d full join last l on l.card_token = d.card_token
+    where (d.card_token is not null) <> (l.action = 'add')`.execute(db)
+  push('deny list agrees with its changes', deny.rows, (r: { card_token: string; listed: boolean; last_action: string | null }) => `card ${r.card_token}: listed=${r.listed}, last change ${r.last_action ?? 'none'}`)
+
+  if (options.rerate ?? true) out.push(...(await checkRating(db, limit)))
+  return out
+}
+
+/** Re-rates every card's whole history and reports any tap whose posted charge differs. */
+async function checkRating(db: Db, limit: number): Promise<Violation[]> {
+  const book = createTariffBook()
+  await book.refresh(db)
+  const taps = await sql<{ tap_id: string; card_token: string; kind: 'entry' | 'exit'; tapped_at: Date; tapped_at_text: string; route_id: string; stop_id: string | null; device_id: string; operator_id: string }>`
+    select tap_id::text as tap_id, card_token, kind, tapped_at, tapped_at_text, route_id, stop_id, device_id, operator_id from taps`.execute(db)
+  const cards = await sql<{ card_token: string; account_id: string; rider_category_id: string; fare_media_id: string | null; valid_from: string | null; valid_to: string | null }>`
+    select card_token, account_id::text as account_id, rider_category_id, fare_media_id,
+           to_char(category_valid_from, 'YYYY-MM-DD') as valid_from, to_char(category_valid_to, 'YYYY-MM-DD') as valid_to from cards`.execute(db)
+  const posted = await sql<{ tap_id: string; paid: string }>`
+    select t.tap_id::text as tap_id, sum(case when t.debit_account_id = c.account_id then t.amount else -t.amount end)::text as paid
+    from transfers t join taps p on p.tap_id = t.tap_id join cards c on c.card_token = p.card_token
+    where t.kind in ('fare', 'fare_adjustment') group by t.tap_id`.execute(db)
+  const paid = new Map(posted.rows.map((r) => [r.tap_id, new Decimal(r.paid)]))
+  const byCard = new Map<string, LedgerTap[]>()
+  for (const r of taps.rows) {
+    const list = byCard.get(r.card_token) ?? []
+    list.push({ tapId: r.tap_id, cardToken: r.card_token, kind: r.kind, time: r.tapped_at_text, ms: r.tapped_at.getTime(), routeId: r.route_id, stopId: r.stop_id, deviceId: r.device_id, operatorId: r.operator_id })
+    byCard.set(r.card_token, list)
+  }
+  const out: Violation[] = []
+  const nothingPosted: Posted = { fareByTap: new Map(), concessionByTap: new Map(), splitByJourney: new Map() }
+  for (const card of cards.rows) {
+    const list = byCard.get(card.card_token)
+    if (!list || list.length === 0) continue
+    // Planning against "nothing posted" yields exactly the full charge of every tap.
+    const planned = planCard({
+      book,
+      profile: { riderCategoryId: card.rider_category_id, riderCategoryValidFrom: card.valid_from, riderCategoryValidTo: card.valid_to, fareMediaId: card.fare_media_id },
+      taps: list,
+      newTapIds: new Set(),
+      span: { fromMs: -Infinity, toMs: Infinity, postFromMs: -Infinity },
+      posted: nothingPosted,
+      options: {},
+    })
+    const expected = new Map<string, Decimal>()
+    for (const p of planned) {
+      if (p.kind === 'concession' || p.tapId === undefined) continue
+      const sign = p.debit === 'rider' ? 1 : -1
+      expected.set(p.tapId, (expected.get(p.tapId) ?? new Decimal(0)).plus(p.amount.times(sign)))
+    }
+    for (const tap of list) {
+      const want = expected.get(tap.tapId) ?? new Decimal(0)
+      const got = paid.get(tap.tapId) ?? new Decimal(0)
+      if (!want.equals(got) && out.length < limit) out.push({ invariant: 'each tap charged what the engine says', detail: `tap ${tap.tapId} (card ${card.card_token}): posted ${got.toFixed(2)}, engine ${want.toFixed(2)}` })
+    }
+  }
+  return out
+}
