@@ -3,7 +3,8 @@
  * a leg's charge is the smallest of its increment and the headroom of every
  * cap that applies to it. Windows are half-open [start, end) in local time.
  */
-import { Decimal } from '@fare/money'
+import type { Decimal } from '@fare/money'
+import { compile } from './compiled.ts'
 import type { Cap, Tariff } from './model.ts'
 import { civilOf, dayNumberOf, formatInstant, instantOfLocal, localWallMs, MS_PER_DAY, weekdayOf } from './time/zone.ts'
 
@@ -40,8 +41,6 @@ export interface CappedCharge {
   readonly capped: boolean
   readonly checks: readonly CapCheck[]
 }
-
-const ZERO = new Decimal(0)
 
 export function capApplies(cap: Cap, leg: Pick<CapLeg, 'networkId' | 'riderCategoryId' | 'fareMediaId'>): boolean {
   return (cap.riderCategoryId === undefined || cap.riderCategoryId === leg.riderCategoryId) &&
@@ -83,17 +82,63 @@ export function calendarWindow(tariff: Tariff, cap: Cap, epochMs: number): CapWi
   return { key: firstDay, startMs, endMs, start: formatInstant(zone, startMs), end: formatInstant(zone, endMs) }
 }
 
-/** Tracks spending per cap window while legs are charged in event order. */
+/** Calendar windows per tariff, cap and service day: each costs several time-zone look-ups and two formatted times. */
+const calendarCache = new WeakMap<Tariff, Map<Cap, Map<number, CapWindow>>>()
+
+/** The window's bounds as explanations show them, shared by every charge in the window. */
+const windowFacts = new WeakMap<CapWindow, { readonly start: string; readonly end: string }>()
+export function windowFactsOf(window: CapWindow): { readonly start: string; readonly end: string } {
+  let facts = windowFacts.get(window)
+  if (!facts) {
+    facts = { start: window.start, end: window.end }
+    windowFacts.set(window, facts)
+  }
+  return facts
+}
+
+/** One cap considered for a leg, money in integer units (compiled.ts). */
+export interface UnitCapCheck {
+  readonly cap: Cap
+  readonly capUnits: number
+  readonly window: CapWindow
+  readonly spentBefore: number
+  readonly headroom: number
+  readonly limiting: boolean
+}
+
+export interface UnitCapLeg {
+  readonly departureMs: number
+  readonly networkId: string
+  readonly riderCategoryId: string | undefined
+  readonly fareMediaId: string | undefined
+  readonly increment: number
+}
+
+/** Tracks spending per cap window while legs are charged in event order (money in integer units). */
 export class CapLedger {
-  private readonly spent = new Map<Cap, Map<number, Decimal>>()
-  private readonly rolling = new Map<Cap, CapWindow>()
-  /** Calendar windows by cap and service day: computing one costs several time-zone look-ups. */
-  private readonly calendar = new Map<Cap, Map<number, CapWindow>>()
+  private readonly caps: readonly Cap[]
+  private readonly capUnits: readonly number[]
+  private readonly spent: Map<number, number>[]
+  private readonly rolling: (CapWindow | undefined)[]
+  private readonly calendar: Map<Cap, Map<number, CapWindow>>
 
-  constructor(private readonly tariff: Tariff) {}
+  constructor(private readonly tariff: Tariff) {
+    this.caps = tariff.caps
+    const units = compile(tariff).capUnits
+    this.capUnits = this.caps.map((cap) => units.get(cap) as number)
+    this.spent = this.caps.map(() => new Map())
+    this.rolling = this.caps.map(() => undefined)
+    let calendar = calendarCache.get(tariff)
+    if (!calendar) {
+      calendar = new Map()
+      calendarCache.set(tariff, calendar)
+    }
+    this.calendar = calendar
+  }
 
-  /** The window of `cap` containing `epochMs`; a rolling cap opens a new window when none covers it (and `open`). */
-  windowOf(cap: Cap, epochMs: number, open: boolean): CapWindow | undefined {
+  /** The window of cap number `index` containing `epochMs`; a rolling cap opens a new window when none covers it. */
+  private windowOf(index: number, epochMs: number): CapWindow {
+    const cap = this.caps[index] as Cap
     if (cap.period.kind !== 'rolling') {
       const serviceDay = Math.floor((localWallMs(this.tariff.defaultTimezone, epochMs) - cap.dayStartSecond * 1000) / MS_PER_DAY)
       let byDay = this.calendar.get(cap)
@@ -104,46 +149,41 @@ export class CapLedger {
       let window = byDay.get(serviceDay)
       if (!window) {
         window = calendarWindow(this.tariff, cap, epochMs)
+        if (byDay.size > 20_000) byDay.clear()
         byDay.set(serviceDay, window)
       }
       return window
     }
-    const current = this.rolling.get(cap)
+    const current = this.rolling[index]
     if (current && epochMs >= current.startMs && epochMs < current.endMs) return current
-    if (!open) return undefined
     const endMs = epochMs + cap.period.durationDays * MS_PER_DAY
     const zone = this.tariff.defaultTimezone
     const window = { key: epochMs, startMs: epochMs, endMs, start: formatInstant(zone, epochMs), end: formatInstant(zone, endMs) }
-    this.rolling.set(cap, window)
+    this.rolling[index] = window
     return window
   }
 
-  spentIn(cap: Cap, window: CapWindow): Decimal {
-    return this.spent.get(cap)?.get(window.key) ?? ZERO
-  }
-
-  charge(leg: CapLeg): CappedCharge {
-    const applicable: { cap: Cap; window: CapWindow; spentBefore: Decimal; headroom: Decimal }[] = []
-    for (const cap of this.tariff.caps) {
+  /** The charge of a leg: the smallest of its increment and the headroom of every cap that applies. */
+  charge(leg: UnitCapLeg): { charge: number; capped: boolean; checks: UnitCapCheck[] } {
+    const checks: UnitCapCheck[] = []
+    const increment = leg.increment
+    let charge = increment
+    for (let index = 0; index < this.caps.length; index++) {
+      const cap = this.caps[index] as Cap
       if (!capApplies(cap, leg)) continue
-      const window = this.windowOf(cap, leg.departureMs, true) as CapWindow
-      const spentBefore = this.spentIn(cap, window)
-      const headroom = Decimal.max(ZERO, cap.amount.minus(spentBefore))
-      applicable.push({ cap, window, spentBefore, headroom })
+      const window = this.windowOf(index, leg.departureMs)
+      const spentBefore = (this.spent[index] as Map<number, number>).get(window.key) ?? 0
+      const capUnits = this.capUnits[index] as number
+      const headroom = capUnits - spentBefore > 0 ? capUnits - spentBefore : 0
+      if (increment > 0 && headroom < charge) charge = headroom
+      checks.push({ cap, capUnits, window, spentBefore, headroom, limiting: false })
     }
-    let charge = leg.increment
-    if (leg.increment.isPositive() && !leg.increment.isZero()) {
-      for (const a of applicable) if (a.headroom.lessThan(charge)) charge = a.headroom
-    }
-    const capped = charge.lessThan(leg.increment)
-    const checks: CapCheck[] = applicable.map((a) => ({ ...a, limiting: capped && a.headroom.equals(charge) }))
-    for (const a of applicable) {
-      let byWindow = this.spent.get(a.cap)
-      if (!byWindow) {
-        byWindow = new Map()
-        this.spent.set(a.cap, byWindow)
-      }
-      byWindow.set(a.window.key, a.spentBefore.plus(charge))
+    const capped = charge < increment
+    for (let k = 0; k < checks.length; k++) {
+      const check = checks[k] as UnitCapCheck
+      if (capped && check.headroom === charge) checks[k] = { ...check, limiting: true }
+      const index = this.caps.indexOf(check.cap)
+      ;(this.spent[index] as Map<number, number>).set(check.window.key, check.spentBefore + charge)
     }
     return { charge, capped, checks }
   }

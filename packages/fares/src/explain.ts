@@ -97,21 +97,27 @@ const UNMATCHED_WORDS: Readonly<Record<UnmatchedExitReason, string>> = {
   too_late: 'Exit tap too long after the entry',
 }
 
-function capPhrase(caps: readonly CapFacts[], increment: Decimal, amount: Decimal, currency: string): string | undefined {
-  const limiting = caps.find((c) => c.limiting)
+function capPhrase(caps: readonly CapFacts[], increment: Decimal, amount: Decimal, currency: string, format: (amount: Decimal) => string): string | undefined {
+  let limiting: CapFacts | undefined
+  for (const c of caps) if (c.limiting) { limiting = c; break }
   if (!limiting) return undefined
   const word = PERIOD_WORD[limiting.period]
   return amount.isZero()
-    ? `${word} cap of ${formatAmount(limiting.capAmount, currency)} ${currency} reached`
-    : `${word} cap of ${formatAmount(limiting.capAmount, currency)} ${currency} (fare ${formatAmount(increment, currency)} ${currency})`
+    ? `${word} cap of ${format(limiting.capAmount)} ${currency} reached`
+    : `${word} cap of ${format(limiting.capAmount)} ${currency} (fare ${format(increment)} ${currency})`
 }
 
 /** The short human sentence, e.g. "Transfer within 60 min: 0.00 UAH". */
 export function sentence(explanation: Explanation, currency: string): string {
-  const money = `${formatAmount(explanation.amount, currency)} ${currency}`
+  return sentenceWith(explanation, currency, (amount) => formatAmount(amount, currency))
+}
+
+/** The sentence with a given amount formatter (the engine passes a cached formatAmount). */
+export function sentenceWith(explanation: Explanation, currency: string, format: (amount: Decimal) => string): string {
+  const money = `${format(explanation.amount)} ${currency}`
   switch (explanation.kind) {
     case 'fare': {
-      const capped = capPhrase(explanation.caps, explanation.increment, explanation.amount, currency)
+      const capped = capPhrase(explanation.caps, explanation.increment, explanation.amount, currency, format)
       if (capped) return `${capped}: ${money}`
       const transfer = explanation.journey.transfer
       if (explanation.journey.step === 'transfer' && transfer) {
@@ -127,7 +133,7 @@ export function sentence(explanation: Explanation, currency: string): string {
     case 'incomplete':
       return `No exit tap, maximum fare: ${money}`
     case 'group': {
-      const capped = capPhrase(explanation.caps, explanation.increment, explanation.amount, currency)
+      const capped = capPhrase(explanation.caps, explanation.increment, explanation.amount, currency, format)
       return capped ? `${capped}: ${money}` : `Fare for another passenger, route ${explanation.leg.routeId}: ${money}`
     }
     case 'exit':

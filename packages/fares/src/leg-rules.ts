@@ -7,6 +7,7 @@ import type { Decimal } from '@fare/money'
 import { fareNotFound } from './errors.ts'
 import type { LegRule, ProductRow, Tariff } from './model.ts'
 import { localTime } from './time/zone.ts'
+import { compile, productFits as fits } from './compiled.ts'
 
 export interface PricingLeg {
   readonly routeId: string
@@ -27,6 +28,8 @@ export interface LegOption {
   readonly rule: LegRule
   readonly product: ProductRow
   readonly amount: Decimal
+  /** The amount in integer units of the tariff (compiled.ts). */
+  readonly units: number
 }
 
 /** The time zone of a fare event: the stop's (a platform uses its station's), else the route's agency's. */
@@ -60,20 +63,11 @@ export function timeframeGroupsAt(tariff: Tariff, zone: string, epochMs: number)
   return [...groups].sort().join('\u0001')
 }
 
-export function productFits(tariff: Tariff, row: ProductRow, riderCategoryId: string | undefined, fareMediaId: string | undefined): boolean {
-  if (row.riderCategoryId !== undefined) {
-    if (riderCategoryId !== undefined ? row.riderCategoryId !== riderCategoryId : !tariff.defaultRiderCategoryIds.has(row.riderCategoryId)) return false
-  }
-  return row.fareMediaId === undefined || fareMediaId === undefined || row.fareMediaId === fareMediaId
-}
+export const productFits = fits
 
-/** The cheapest row of a product for the category and medium; undefined when it has no price for them. */
+/** The cheapest row of a product for the category and medium; undefined when it has no price for them (memoised per tariff). */
 export function cheapestProductRow(tariff: Tariff, productId: string, riderCategoryId: string | undefined, fareMediaId: string | undefined): ProductRow | undefined {
-  let best: ProductRow | undefined
-  for (const row of tariff.products.get(productId) ?? []) {
-    if (productFits(tariff, row, riderCategoryId, fareMediaId) && (best === undefined || row.amount.lessThan(best.amount))) best = row
-  }
-  return best
+  return compile(tariff).cheapestRow(productId, riderCategoryId, fareMediaId)
 }
 
 function areasOf(tariff: Tariff, stopId: string | undefined): readonly string[] {
@@ -139,20 +133,37 @@ type OptionsOutcome = { readonly ok: true; readonly options: readonly LegOption[
 function computeOptions(tariff: Tariff, facts: SpanFacts): OptionsOutcome {
   const rules = matchingRules(tariff, facts, true)
   if (rules.length === 0) return { ok: false, problem: 'no fare leg rule matches the leg' }
+  const units = compile(tariff).productUnits
   const byGroup = new Map<string, LegOption>()
   for (const rule of rules) {
     const product = cheapestProductRow(tariff, rule.productId, facts.riderCategoryId, facts.fareMediaId)
     if (!product) continue
     const key = rule.legGroupId ?? '\u0000'
     const current = byGroup.get(key)
-    if (!current || product.amount.lessThan(current.amount)) byGroup.set(key, { legGroupId: rule.legGroupId, rule, product, amount: product.amount })
+    const amountUnits = units.get(product) as number
+    if (!current || amountUnits < current.units) byGroup.set(key, { legGroupId: rule.legGroupId, rule, product, amount: product.amount, units: amountUnits })
   }
   if (byGroup.size === 0) return { ok: false, problem: 'the matching fare leg rules have no product for this rider category and fare medium' }
   return { ok: true, options: [...byGroup.values()] }
 }
 
-function memoKey(prefix: string, facts: SpanFacts): string {
-  return [prefix, facts.networks.join('\u0001'), facts.fromAreas.join('\u0001'), facts.toAreas.join('\u0001'), facts.fromGroups, facts.toGroups ?? '\u0002', facts.riderCategoryId ?? '', facts.fareMediaId ?? ''].join('|')
+/**
+ * The memo key of a span: what matching depends on. Stops enter through their
+ * areas only, times through the timeframe groups in force (nothing when the
+ * feed has no timeframes).
+ */
+function spanKey(tariff: Tariff, prefix: string, legs: readonly PricingLeg[], destinationKnown: boolean): string {
+  const c = compile(tariff)
+  const first = legs[0] as PricingLeg
+  const last = legs[legs.length - 1] as PricingLeg
+  let networks = first.networkId
+  for (let i = 1; i < legs.length; i++) networks += `\u0001${(legs[i] as PricingLeg).networkId}`
+  const timed = tariff.timeframes.length > 0
+  const fromGroups = timed ? timeframeGroupsAt(tariff, eventTimezone(tariff, first.routeId, first.fromStopId), first.departureMs) : ''
+  const toStop = destinationKnown ? last.toStopId : undefined
+  const arrival = destinationKnown ? last.arrivalMs : undefined
+  const toGroups = arrival === undefined ? '\u0002' : timed ? timeframeGroupsAt(tariff, eventTimezone(tariff, last.routeId, last.toStopId), arrival) : ''
+  return `${prefix}|${networks}|${c.areasKey(first.fromStopId)}|${c.areasKey(toStop)}|${fromGroups}|${toGroups}|${first.riderCategoryId ?? ''}|${first.fareMediaId ?? ''}`
 }
 
 /**
@@ -161,33 +172,38 @@ function memoKey(prefix: string, facts: SpanFacts): string {
  * when no fare is known.
  */
 export function spanOptions(tariff: Tariff, legs: readonly PricingLeg[]): OptionsOutcome {
-  const facts = factsOf(tariff, legs)
-  const key = memoKey('span', facts)
-  let outcome = tariff.memo.get(key) as OptionsOutcome | undefined
+  const memo = compile(tariff).memo
+  const key = spanKey(tariff, 'span', legs, true)
+  let outcome = memo.get(key) as OptionsOutcome | undefined
   if (!outcome) {
-    outcome = computeOptions(tariff, facts)
-    tariff.memo.set(key, outcome)
+    outcome = computeOptions(tariff, factsOf(tariff, legs))
+    memo.set(key, outcome)
   }
   return outcome
 }
 
-export interface MaximumFare { readonly rule: LegRule; readonly product: ProductRow; readonly amount: Decimal }
+export interface MaximumFare { readonly rule: LegRule; readonly product: ProductRow; readonly amount: Decimal; readonly units: number }
 
 /**
  * The highest fare any rule could give a leg whose destination is unknown
  * (an incomplete tap-on/tap-off leg), FARES.md section 4.
  */
 export function maximumFare(tariff: Tariff, leg: PricingLeg): MaximumFare {
-  const facts = factsOf(tariff, [{ ...leg, toStopId: undefined, arrivalMs: undefined }])
-  const key = memoKey('max', facts)
-  let result = tariff.memo.get(key) as MaximumFare | undefined
+  const c = compile(tariff)
+  const key = spanKey(tariff, 'max', [leg], false)
+  let result = c.memo.get(key) as MaximumFare | undefined
   if (!result) {
+    const facts = factsOf(tariff, [{ ...leg, toStopId: undefined, arrivalMs: undefined }])
+    let best: { rule: LegRule; product: ProductRow; units: number } | undefined
     for (const rule of matchingRules(tariff, facts, false)) {
       const product = cheapestProductRow(tariff, rule.productId, facts.riderCategoryId, facts.fareMediaId)
-      if (product && (result === undefined || product.amount.greaterThan(result.amount))) result = { rule, product, amount: product.amount }
+      if (!product) continue
+      const units = c.productUnits.get(product) as number
+      if (best === undefined || units > best.units) best = { rule, product, units }
     }
-    if (!result) throw fareNotFound(`no fare is known for route ${leg.routeId} from stop ${leg.fromStopId ?? '(none)'}`, { routeId: leg.routeId })
-    tariff.memo.set(key, result)
+    if (!best) throw fareNotFound(`no fare is known for route ${leg.routeId} from stop ${leg.fromStopId ?? '(none)'}`, { routeId: leg.routeId })
+    result = { rule: best.rule, product: best.product, amount: best.product.amount, units: best.units }
+    c.memo.set(key, result)
   }
   return result
 }

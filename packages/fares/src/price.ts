@@ -8,6 +8,8 @@ import type { Tariff } from './model.ts'
 import { checkProfile, checkRoute, checkStop, parseTime, type PriceRequest } from './request.ts'
 import { requestInvalid } from './errors.ts'
 import { bestFare, type TransferApplied } from './transfers.ts'
+import { compile, MAX_EXACT_LEGS } from './compiled.ts'
+import { priceJourney as referencePriceJourney } from './reference/price.ts'
 
 export interface PricedLeg {
   /** Index of the first and last request leg of this effective leg. */
@@ -33,6 +35,8 @@ export interface PriceResult {
 }
 
 export function priceJourney(tariff: Tariff, request: PriceRequest): PriceResult {
+  const c = compile(tariff)
+  if (!c.exact || request.legs.length > MAX_EXACT_LEGS) return referencePriceJourney(tariff, request)
   checkProfile(tariff, request)
   if (request.legs.length === 0) throw requestInvalid('legs must not be empty')
   const legs = request.legs.map((leg, index): PricingLeg & { index: number } => {
@@ -57,13 +61,17 @@ export function priceJourney(tariff: Tariff, request: PriceRequest): PriceResult
   const range = (start: number, end: number): number[] => Array.from({ length: end - start + 1 }, (_, k) => originalIndex(start + k))
   return {
     currency: fare.spans[0]?.option.product.currency ?? tariff.currency,
-    total: fare.total,
-    journeys: fare.journeys.map((j) => ({ legIndexes: range(j.firstLeg, j.lastLeg), total: j.total })),
+    total: c.dec(fare.total),
+    journeys: fare.journeys.map((j) => ({ legIndexes: range(j.firstLeg, j.lastLeg), total: c.dec(j.total) })),
     legs: fare.spans.map((span) => ({
       legIndexes: range(span.start, span.end), journeyIndex: span.journeyIndex, legGroupId: span.option.legGroupId,
       legRuleLine: span.option.rule.line, rulePriority: span.option.rule.priority, fareProductId: span.option.product.productId,
-      legFare: span.option.amount, kind: span.kind, transfer: span.transfer, amount: span.increment,
-      journeyTotalBefore: span.journeyTotalBefore, journeyTotalAfter: span.journeyTotalAfter,
+      legFare: span.option.amount, kind: span.kind,
+      transfer: span.transfer && {
+        rule: span.transfer.rule, transferNumber: span.transfer.transferNumber, product: span.transfer.product,
+        productAmount: c.dec(span.transfer.productUnits), elapsedSeconds: span.transfer.elapsedSeconds,
+      },
+      amount: c.dec(span.increment), journeyTotalBefore: c.dec(span.journeyTotalBefore), journeyTotalAfter: c.dec(span.journeyTotalAfter),
     })),
   }
 }

@@ -7,14 +7,16 @@
  */
 import { Decimal } from '@fare/money'
 import { isFareError, requestInvalid } from './errors.ts'
-import { sentence, type CapFacts, type Explanation, type JourneyFacts, type LegFacts, type RuleFacts } from './explain.ts'
-import { CapLedger, type CapCheck } from './caps.ts'
+import { sentenceWith, type CapFacts, type Explanation, type JourneyFacts, type LegFacts, type RuleFacts } from './explain.ts'
+import { CapLedger, windowFactsOf, type UnitCapCheck } from './caps.ts'
+import { compile, MAX_EXACT_LEGS, type CompiledTariff } from './compiled.ts'
 import { eventTimezone, maximumFare, spanOptions, type LegOption, type PricingLeg } from './leg-rules.ts'
 import { tapsToLegs, type LegOptionsResolved, type TapLeg, type TimedTap } from './legs.ts'
 import type { LegRule, ProductRow, Tariff } from './model.ts'
 import { checkProfile, checkRoute, checkStop, parseTime, type CardProfile, type RateOptions, type Tap } from './request.ts'
-import { formatInstant, localTime, parseDate } from './time/zone.ts'
+import { formatInstant, localTime, parseDate, parseInstant } from './time/zone.ts'
 import { bestFare, type BestFare, type PricedSpan } from './transfers.ts'
+import { rate as referenceRate } from './reference/rate.ts'
 
 export type ChargeFlag = 'incomplete' | 'unmatched_exit' | 'double_tap' | 'capped' | 'transfer'
 
@@ -44,8 +46,6 @@ export interface Rating {
   readonly charges: Charge[]
 }
 
-const ZERO = new Decimal(0)
-
 export function resolveOptions(options: RateOptions | undefined): LegOptionsResolved {
   return {
     maxJourneyMinutes: options?.maxJourneyMinutes ?? 120,
@@ -61,19 +61,31 @@ function sameContent(a: TimedTap, b: TimedTap): boolean {
 /** De-duplicates by tap id (a repeat counts once; different content is a conflict) and sorts by (time, tapId). */
 export function normaliseTaps(tariff: Tariff, taps: readonly Tap[]): TimedTap[] {
   const byId = new Map<string, TimedTap>()
-  taps.forEach((tap, index) => {
-    const where = `taps[${index}] (${tap.tapId})`
-    const timed: TimedTap = { ...tap, ms: parseTime(tap.time, `${where}.time`) }
+  const out: TimedTap[] = []
+  let sorted = true
+  let previous: TimedTap | undefined
+  for (let index = 0; index < taps.length; index++) {
+    const tap = taps[index] as Tap
+    let ms = parseInstant(tap.time)
+    if (ms === undefined) ms = parseTime(tap.time, `taps[${index}] (${tap.tapId}).time`)
+    const timed: TimedTap = { ...tap, ms }
     const existing = byId.get(tap.tapId)
     if (existing) {
       if (!sameContent(existing, timed)) throw requestInvalid(`tap ${JSON.stringify(tap.tapId)} appears twice with different content (TAP_CONFLICT)`, { tapId: tap.tapId })
-      return
+      continue
     }
-    checkRoute(tariff, tap.routeId, where)
-    checkStop(tariff, tap.stopId, where)
+    if (!tariff.routes.has(tap.routeId)) checkRoute(tariff, tap.routeId, `taps[${index}] (${tap.tapId})`)
+    if (tap.stopId !== undefined && tariff.hasStops && !tariff.stops.has(tap.stopId)) checkStop(tariff, tap.stopId, `taps[${index}] (${tap.tapId})`)
     byId.set(tap.tapId, timed)
-  })
-  return [...byId.values()].sort((a, b) => a.ms - b.ms || (a.tapId < b.tapId ? -1 : a.tapId > b.tapId ? 1 : 0))
+    if (previous !== undefined && compareTaps(previous, timed) > 0) sorted = false
+    previous = timed
+    out.push(timed)
+  }
+  return sorted ? out : out.sort(compareTaps)
+}
+
+function compareTaps(a: TimedTap, b: TimedTap): number {
+  return a.ms - b.ms || (a.tapId < b.tapId ? -1 : a.tapId > b.tapId ? 1 : 0)
 }
 
 /** The rider category in force at an instant: the profile's within its validity dates, else the default (undefined). */
@@ -103,46 +115,93 @@ function pricingLeg(tariff: Tariff, leg: TapLeg, riderCategoryId: string | undef
   }
 }
 
-function ruleFacts(rule: LegRule, product: ProductRow, amount: Decimal): RuleFacts {
-  return {
-    legRuleLine: rule.line, legGroupId: rule.legGroupId, rulePriority: rule.priority,
-    fareProductId: product.productId, fareProductName: product.productName, legFare: amount,
+/** Explanation facts of a rule and product: immutable, so shared by every charge that uses them. */
+function ruleFacts(c: CompiledTariff, rule: LegRule, product: ProductRow): RuleFacts {
+  let byProduct = c.ruleFacts.get(rule)
+  if (!byProduct) {
+    byProduct = new Map()
+    c.ruleFacts.set(rule, byProduct)
   }
+  let facts = byProduct.get(product) as RuleFacts | undefined
+  if (!facts) {
+    facts = {
+      legRuleLine: rule.line, legGroupId: rule.legGroupId, rulePriority: rule.priority,
+      fareProductId: product.productId, fareProductName: product.productName, legFare: product.amount,
+    }
+    byProduct.set(product, facts)
+  }
+  return facts
 }
 
-function capFacts(checks: readonly CapCheck[]): CapFacts[] {
-  return checks.map((c) => ({
-    capId: c.cap.capId, period: c.cap.period.kind, capAmount: c.cap.amount,
-    window: { start: c.window.start, end: c.window.end },
-    spentBefore: c.spentBefore, headroom: c.headroom, limiting: c.limiting,
-  }))
+function capFacts(c: CompiledTariff, checks: readonly UnitCapCheck[]): CapFacts[] {
+  const out: CapFacts[] = []
+  for (const check of checks) {
+    out.push({
+      capId: check.cap.capId, period: check.cap.period.kind, capAmount: check.cap.amount,
+      window: windowFactsOf(check.window), spentBefore: c.dec(check.spentBefore), headroom: c.dec(check.headroom), limiting: check.limiting,
+    })
+  }
+  return out
 }
 
 /** The cheapest own fare of a single leg (for group passengers). */
-function ownFare(tariff: Tariff, leg: PricingLeg, tapOut: boolean): { rule: LegRule; product: ProductRow; amount: Decimal } {
+function ownFare(tariff: Tariff, leg: PricingLeg, tapOut: boolean): { rule: LegRule; product: ProductRow; units: number } {
   if (tapOut) return maximumFare(tariff, leg)
   const outcome = spanOptions(tariff, [leg])
   if (!outcome.ok) return maximumFare(tariff, leg)
   let best: LegOption | undefined
-  for (const option of outcome.options) if (!best || option.amount.lessThan(best.amount)) best = option
-  const chosen = best as LegOption
-  return { rule: chosen.rule, product: chosen.product, amount: chosen.amount }
+  for (const option of outcome.options) if (!best || option.units < best.units) best = option
+  return best as LegOption
 }
 
+function fullFareOrSame(compute: () => number, fallback: number): number {
+  try {
+    return compute()
+  } catch (error) {
+    if (isFareError(error)) return fallback
+    throw error
+  }
+}
+
+const NO_FLAGS_SHARED: readonly ChargeFlag[] = []
+
+/**
+ * Rates a card's taps. Same results as the reference engine (src/reference,
+ * checked by test/equivalence.test.ts), with money in integer units inside,
+ * per-tariff indexes and caches (compiled.ts), and shared immutable parts of
+ * explanations; falls back to the reference for feeds whose amounts do not
+ * fit integer units exactly.
+ */
 export function rate(tariff: Tariff, profile: CardProfile, taps: readonly Tap[], options?: RateOptions): Rating {
+  const c = compile(tariff)
+  if (!c.exact || taps.length > MAX_EXACT_LEGS) return referenceRate(tariff, profile, taps, options)
   checkProfile(tariff, profile)
   const resolved = resolveOptions(options)
   const sorted = normaliseTaps(tariff, taps)
   const { legs, roles } = tapsToLegs(tariff, sorted, resolved)
   const fallbackCategory = defaultCategoryId(tariff)
-  const categories = legs.map((leg) => categoryAt(tariff, profile, leg.entry.routeId, leg.entry.stopId, leg.entry.ms))
+  const plainCategory = profile.riderCategoryValidFrom === undefined && profile.riderCategoryValidTo === undefined
+  const categories: (string | undefined)[] = new Array(legs.length)
+  for (let i = 0; i < legs.length; i++) {
+    const leg = legs[i] as TapLeg
+    categories[i] = plainCategory ? profile.riderCategoryId : categoryAt(tariff, profile, leg.entry.routeId, leg.entry.stopId, leg.entry.ms)
+  }
+  const currency = tariff.currency
+  const format = c.format
+  const say = (explanation: Explanation): string => sentenceWith(explanation, currency, format)
 
   // Best fare over the complete legs (incomplete and group legs take no part in transfers).
   const completeIndexes: number[] = []
-  legs.forEach((leg, index) => { if (leg.status === 'complete') completeIndexes.push(index) })
-  const pricing = completeIndexes.map((index) => pricingLeg(tariff, legs[index] as TapLeg, categories[index], profile.fareMediaId))
+  const pricing: PricingLeg[] = []
+  for (let index = 0; index < legs.length; index++) {
+    const leg = legs[index] as TapLeg
+    if (leg.status !== 'complete') continue
+    completeIndexes.push(index)
+    pricing.push(pricingLeg(tariff, leg, categories[index], profile.fareMediaId))
+  }
   const fare = bestFare(tariff, pricing)
-  const needsFullFare = categories.some((c) => c !== undefined)
+  let needsFullFare = false
+  for (const category of categories) if (category !== undefined) { needsFullFare = true; break }
   let fullFare: BestFare | undefined
   if (needsFullFare) {
     try {
@@ -151,58 +210,81 @@ export function rate(tariff: Tariff, profile: CardProfile, taps: readonly Tap[],
       if (!isFareError(error)) throw error
     }
   }
-  const spanOfLeg = new Map<number, { span: PricedSpan; position: number }>()
-  const fullIncrementOfLeg = new Map<number, Decimal>()
-  for (const span of fare.spans) for (let p = span.start; p <= span.end; p++) spanOfLeg.set(completeIndexes[p] as number, { span, position: p })
-  if (fullFare) for (const span of fullFare.spans) fullIncrementOfLeg.set(completeIndexes[span.start] as number, span.increment)
+  const spanOfLeg: (PricedSpan | undefined)[] = new Array(legs.length)
+  const positionOfLeg: number[] = new Array(legs.length)
+  const fullIncrementOfLeg: (number | undefined)[] = new Array(legs.length)
+  for (const span of fare.spans) {
+    for (let p = span.start; p <= span.end; p++) {
+      const index = completeIndexes[p] as number
+      spanOfLeg[index] = span
+      positionOfLeg[index] = p
+    }
+  }
+  if (fullFare) for (const span of fullFare.spans) fullIncrementOfLeg[completeIndexes[span.start] as number] = span.increment
   const journeyIds = fare.journeys.map((j) => (legs[completeIndexes[j.firstLeg] as number] as TapLeg).entry.tapId)
 
   // Charges per leg, caps in event order (legs are in entry order already).
   const ledger = new CapLedger(tariff)
-  const zoneOf = (tap: TimedTap): string => eventTimezone(tariff, tap.routeId, tap.stopId)
-  const legFacts = (leg: TapLeg, category: string | undefined): LegFacts => ({
-    routeId: leg.entry.routeId, networkId: leg.networkId, agencyId: tariff.routes.get(leg.entry.routeId)?.agencyId ?? '',
+  const legFacts = (leg: TapLeg, category: string | undefined, agencyId: string): LegFacts => ({
+    routeId: leg.entry.routeId, networkId: leg.networkId, agencyId,
     fromStopId: leg.entry.stopId, toStopId: leg.exit?.stopId,
-    departure: formatInstant(zoneOf(leg.entry), leg.entry.ms), arrival: leg.exit ? formatInstant(zoneOf(leg.exit), leg.exit.ms) : undefined,
+    departure: formatInstant(eventTimezone(tariff, leg.entry.routeId, leg.entry.stopId), leg.entry.ms),
+    arrival: leg.exit ? formatInstant(eventTimezone(tariff, leg.exit.routeId, leg.exit.stopId), leg.exit.ms) : undefined,
     riderCategoryId: category ?? fallbackCategory, fareMediaId: profile.fareMediaId,
   })
-  const legCharges: Charge[] = []
-  legs.forEach((leg, index) => {
+  const ZERO = c.dec(0)
+  const legCharges: Charge[] = new Array(legs.length)
+  const legUnits: number[] = new Array(legs.length)
+  for (let index = 0; index < legs.length; index++) {
+    const leg = legs[index] as TapLeg
     const category = categories[index]
-    const facts = legFacts(leg, category)
-    const agencyId = facts.agencyId
-    const taps = leg.exit ? [leg.entry.tapId, leg.exit.tapId] : [leg.entry.tapId]
-    const base = { tapId: leg.entry.tapId, time: leg.entry.time, agencyId, networkId: leg.networkId }
+    const agencyId = tariff.routes.get(leg.entry.routeId)?.agencyId ?? ''
+    const facts = legFacts(leg, category, agencyId)
+    const tapIds = leg.exit ? [leg.entry.tapId, leg.exit.tapId] : [leg.entry.tapId]
     switch (leg.status) {
       case 'incomplete': {
         const max = maximumFare(tariff, pricingLeg(tariff, leg, category, profile.fareMediaId))
-        const full = category === undefined ? max.amount : fullFareOrSame(() => maximumFare(tariff, pricingLeg(tariff, leg, undefined, profile.fareMediaId)).amount, max.amount)
-        const explanation: Explanation = { kind: 'incomplete', taps, leg: facts, rule: ruleFacts(max.rule, max.product, max.amount), amount: max.amount }
-        legCharges.push({ ...base, journeyId: leg.entry.tapId, amount: max.amount, flags: ['incomplete'], fullFare: full, legFare: max.amount, explanation, sentence: sentence(explanation, tariff.currency) })
-        return
+        const full = category === undefined ? max.units : fullFareOrSame(() => maximumFare(tariff, pricingLeg(tariff, leg, undefined, profile.fareMediaId)).units, max.units)
+        const amount = c.dec(max.units)
+        const explanation: Explanation = { kind: 'incomplete', taps: tapIds, leg: facts, rule: ruleFacts(c, max.rule, max.product), amount }
+        legUnits[index] = max.units
+        legCharges[index] = {
+          tapId: leg.entry.tapId, time: leg.entry.time, agencyId, networkId: leg.networkId, journeyId: leg.entry.tapId,
+          amount, flags: ['incomplete'], fullFare: c.dec(full), legFare: amount, explanation, sentence: say(explanation),
+        }
+        break
       }
       case 'group': {
         const tapOut = !tariff.tapOnOnlyNetworkIds.has(leg.networkId)
         const own = ownFare(tariff, pricingLeg(tariff, leg, category, profile.fareMediaId), tapOut)
-        const full = category === undefined ? own.amount : fullFareOrSame(() => ownFare(tariff, pricingLeg(tariff, leg, undefined, profile.fareMediaId), tapOut).amount, own.amount)
-        const capped = ledger.charge({ departureMs: leg.entry.ms, networkId: leg.networkId, riderCategoryId: category ?? fallbackCategory, fareMediaId: profile.fareMediaId, increment: own.amount })
+        const full = category === undefined ? own.units : fullFareOrSame(() => ownFare(tariff, pricingLeg(tariff, leg, undefined, profile.fareMediaId), tapOut).units, own.units)
+        const capped = ledger.charge({ departureMs: leg.entry.ms, networkId: leg.networkId, riderCategoryId: category ?? fallbackCategory, fareMediaId: profile.fareMediaId, increment: own.units })
+        const amount = c.dec(capped.charge)
         const explanation: Explanation = {
-          kind: 'group', taps, leg: facts, rule: ruleFacts(own.rule, own.product, own.amount), increment: own.amount,
-          caps: capFacts(capped.checks), amount: capped.charge,
+          kind: 'group', taps: tapIds, leg: facts, rule: ruleFacts(c, own.rule, own.product), increment: c.dec(own.units),
+          caps: capFacts(c, capped.checks), amount,
         }
-        legCharges.push({ ...base, journeyId: leg.entry.tapId, amount: capped.charge, flags: capped.capped ? ['capped'] : [], fullFare: full, legFare: own.amount, explanation, sentence: sentence(explanation, tariff.currency) })
-        return
+        legUnits[index] = capped.charge
+        legCharges[index] = {
+          tapId: leg.entry.tapId, time: leg.entry.time, agencyId, networkId: leg.networkId, journeyId: leg.entry.tapId,
+          amount, flags: capped.capped ? ['capped'] : [], fullFare: c.dec(full), legFare: c.dec(own.units), explanation, sentence: say(explanation),
+        }
+        break
       }
       case 'complete': {
-        const found = spanOfLeg.get(index)
-        if (!found) throw new Error('internal: complete leg without a priced span')
-        const { span, position } = found
+        const span = spanOfLeg[index]
+        if (!span) throw new Error('internal: complete leg without a priced span')
+        const position = positionOfLeg[index] as number
         const journeyId = journeyIds[span.journeyIndex] as string
         if (position !== span.start) {
           const firstTap = (legs[completeIndexes[span.start] as number] as TapLeg).entry.tapId
-          const explanation: Explanation = { kind: 'joined', taps, leg: facts, chargedWithTapId: firstTap, amount: ZERO }
-          legCharges.push({ ...base, journeyId, amount: ZERO, flags: ['transfer'], fullFare: ZERO, legFare: ZERO, explanation, sentence: sentence(explanation, tariff.currency) })
-          return
+          const explanation: Explanation = { kind: 'joined', taps: tapIds, leg: facts, chargedWithTapId: firstTap, amount: ZERO }
+          legUnits[index] = 0
+          legCharges[index] = {
+            tapId: leg.entry.tapId, time: leg.entry.time, agencyId, networkId: leg.networkId, journeyId,
+            amount: ZERO, flags: ['transfer'], fullFare: ZERO, legFare: ZERO, explanation, sentence: say(explanation),
+          }
+          break
         }
         const capped = ledger.charge({ departureMs: leg.entry.ms, networkId: leg.networkId, riderCategoryId: category ?? fallbackCategory, fareMediaId: profile.fareMediaId, increment: span.increment })
         const transfer = span.transfer
@@ -210,64 +292,80 @@ export function rate(tariff: Tariff, profile: CardProfile, taps: readonly Tap[],
           journeyId, step: span.kind === 'new' ? 'first' : 'transfer',
           transfer: transfer && {
             transferRuleLine: transfer.rule.line, fromLegGroupId: transfer.rule.fromLegGroupId, toLegGroupId: transfer.rule.toLegGroupId,
-            fareTransferType: transfer.rule.fareTransferType, fareProductId: transfer.rule.productId, transferAmount: transfer.productAmount,
+            fareTransferType: transfer.rule.fareTransferType, fareProductId: transfer.rule.productId, transferAmount: c.dec(transfer.productUnits),
             transferNumber: transfer.transferNumber, durationLimitSeconds: transfer.rule.durationLimitSeconds,
             durationLimitType: transfer.rule.durationLimitType, elapsedSeconds: transfer.elapsedSeconds,
           },
-          journeyTotalBefore: span.journeyTotalBefore, journeyTotalAfter: span.journeyTotalAfter,
+          journeyTotalBefore: c.dec(span.journeyTotalBefore), journeyTotalAfter: c.dec(span.journeyTotalAfter),
         }
         const joinedTapIds: string[] = []
         for (let p = span.start + 1; p <= span.end; p++) joinedTapIds.push((legs[completeIndexes[p] as number] as TapLeg).entry.tapId)
+        const amount = c.dec(capped.charge)
+        const increment = c.dec(span.increment)
         const explanation: Explanation = {
-          kind: 'fare', taps, leg: facts, joinedTapIds, rule: ruleFacts(span.option.rule, span.option.product, span.option.amount),
-          journey, increment: span.increment, caps: capFacts(capped.checks), amount: capped.charge,
+          kind: 'fare', taps: tapIds, leg: facts, joinedTapIds, rule: ruleFacts(c, span.option.rule, span.option.product),
+          journey, increment, caps: capFacts(c, capped.checks), amount,
         }
         const flags: ChargeFlag[] = []
         if (span.kind === 'transfer') flags.push('transfer')
         if (capped.capped) flags.push('capped')
-        const full = needsFullFare ? fullIncrementOfLeg.get(index) ?? span.increment : span.increment
-        legCharges.push({ ...base, journeyId, amount: capped.charge, flags, fullFare: category === undefined && !needsFullFare ? span.increment : full, legFare: span.option.amount, explanation, sentence: sentence(explanation, tariff.currency) })
-        return
+        const full = needsFullFare ? fullIncrementOfLeg[index] ?? span.increment : span.increment
+        legUnits[index] = capped.charge
+        legCharges[index] = {
+          tapId: leg.entry.tapId, time: leg.entry.time, agencyId, networkId: leg.networkId, journeyId,
+          amount, flags, fullFare: c.dec(full), legFare: span.option.amount, explanation, sentence: say(explanation),
+        }
+        break
       }
       default: {
         const never: never = leg.status
         throw new Error(`unknown leg status ${String(never)}`)
       }
     }
-  })
+  }
 
   // Every other tap: exits, unmatched exits, double taps.
-  const chargeOfEntry = new Map(legCharges.map((c) => [c.tapId, c]))
   const charges: Charge[] = []
-  let total = ZERO
+  let total = 0
+  const zeroSentences = new Map<string, string>()
+  const sayZero = (explanation: Explanation, key: string): string => {
+    let text = zeroSentences.get(key)
+    if (text === undefined) {
+      text = say(explanation)
+      zeroSentences.set(key, text)
+    }
+    return text
+  }
   for (const tap of sorted) {
     const role = roles.get(tap.tapId)
-    const agencyId = tariff.routes.get(tap.routeId)?.agencyId ?? ''
-    const networkId = tariff.routes.get(tap.routeId)?.networkId ?? ''
     if (!role) throw new Error(`internal: tap ${tap.tapId} has no role`)
-    let charge: Charge
+    if (role.kind === 'entry') {
+      charges.push(legCharges[role.legIndex] as Charge)
+      total += legUnits[role.legIndex] as number
+      continue
+    }
+    const route = tariff.routes.get(tap.routeId)
+    const agencyId = route?.agencyId ?? ''
+    const networkId = route?.networkId ?? ''
     switch (role.kind) {
-      case 'entry':
-        charge = chargeOfEntry.get(tap.tapId) as Charge
-        break
       case 'exit': {
         const leg = legs[role.legIndex] as TapLeg
         const explanation: Explanation = { kind: 'exit', taps: [tap.tapId], entryTapId: leg.entry.tapId, amount: ZERO }
-        const journeyId = chargeOfEntry.get(leg.entry.tapId)?.journeyId
-        charge = {
+        const journeyId = legCharges[role.legIndex]?.journeyId
+        charges.push({
           tapId: tap.tapId, time: tap.time, amount: ZERO, agencyId, networkId, ...(journeyId === undefined ? {} : { journeyId }),
-          flags: [], fullFare: ZERO, legFare: ZERO, explanation, sentence: sentence(explanation, tariff.currency),
-        }
+          flags: [], fullFare: ZERO, legFare: ZERO, explanation, sentence: sayZero(explanation, 'exit'),
+        })
         break
       }
       case 'unmatched_exit': {
         const explanation: Explanation = { kind: 'unmatched_exit', taps: [tap.tapId], reason: role.reason, amount: ZERO }
-        charge = { tapId: tap.tapId, time: tap.time, amount: ZERO, agencyId, networkId, flags: ['unmatched_exit'], fullFare: ZERO, legFare: ZERO, explanation, sentence: sentence(explanation, tariff.currency) }
+        charges.push({ tapId: tap.tapId, time: tap.time, amount: ZERO, agencyId, networkId, flags: ['unmatched_exit'], fullFare: ZERO, legFare: ZERO, explanation, sentence: sayZero(explanation, role.reason) })
         break
       }
       case 'double_tap': {
         const explanation: Explanation = { kind: 'double_tap', taps: [tap.tapId], firstTapId: role.firstTapId, amount: ZERO }
-        charge = { tapId: tap.tapId, time: tap.time, amount: ZERO, agencyId, networkId, flags: ['double_tap'], fullFare: ZERO, legFare: ZERO, explanation, sentence: sentence(explanation, tariff.currency) }
+        charges.push({ tapId: tap.tapId, time: tap.time, amount: ZERO, agencyId, networkId, flags: ['double_tap'], fullFare: ZERO, legFare: ZERO, explanation, sentence: sayZero(explanation, 'double_tap') })
         break
       }
       default: {
@@ -275,17 +373,6 @@ export function rate(tariff: Tariff, profile: CardProfile, taps: readonly Tap[],
         throw new Error(`unknown role ${String(never)}`)
       }
     }
-    total = total.plus(charge.amount)
-    charges.push(charge)
   }
-  return { currency: tariff.currency, total, charges }
-}
-
-function fullFareOrSame(compute: () => Decimal, fallback: Decimal): Decimal {
-  try {
-    return compute()
-  } catch (error) {
-    if (isFareError(error)) return fallback
-    throw error
-  }
+  return { currency, total: c.dec(total), charges }
 }

@@ -7,24 +7,36 @@
  * (what a later transfer could depend on), so the search is linear in the
  * number of legs for any real tariff.
  */
-import { Decimal } from '@fare/money'
+import type { Decimal } from '@fare/money'
 import { fareNotFound } from './errors.ts'
-import { cheapestProductRow, spanOptions, type LegOption, type PricingLeg } from './leg-rules.ts'
+import { compile, type CompiledTariff } from './compiled.ts'
+import { spanOptions, type LegOption, type PricingLeg } from './leg-rules.ts'
 import type { ProductRow, Tariff, TransferRule } from './model.ts'
 
 /** The most legs that one join may merge. */
 const MAX_JOINED_LEGS = 8
 
+/** A transfer as the price command reports it. */
 export interface TransferApplied {
+  readonly rule: TransferRule
+  readonly transferNumber: number
+  readonly product: ProductRow | undefined
+  readonly productAmount: Decimal
+  readonly elapsedSeconds: number | undefined
+}
+
+/** A transfer taken, with money in integer units (compiled.ts). */
+export interface TransferTaken {
   readonly rule: TransferRule
   /** The n of transfer_count: the n-th consecutive transfer within one group (1 for the first). */
   readonly transferNumber: number
   readonly product: ProductRow | undefined
-  readonly productAmount: Decimal
+  readonly productUnits: number
   /** Seconds measured for the duration limit (from the run's first leg), when the rule has one. */
   readonly elapsedSeconds: number | undefined
 }
 
+/** Money in integer units of the tariff (see compiled.ts). */
 export interface PricedSpan {
   /** First and last leg index of the effective leg (equal unless legs were joined). */
   readonly start: number
@@ -32,47 +44,44 @@ export interface PricedSpan {
   readonly option: LegOption
   readonly journeyIndex: number
   readonly kind: 'new' | 'transfer'
-  readonly transfer: TransferApplied | undefined
-  readonly increment: Decimal
-  readonly journeyTotalBefore: Decimal
-  readonly journeyTotalAfter: Decimal
+  readonly transfer: TransferTaken | undefined
+  readonly increment: number
+  readonly journeyTotalBefore: number
+  readonly journeyTotalAfter: number
 }
 
 export interface Journey {
   readonly firstLeg: number
   readonly lastLeg: number
-  readonly total: Decimal
+  readonly total: number
 }
 
 export interface BestFare {
-  readonly total: Decimal
+  readonly total: number
   readonly spans: readonly PricedSpan[]
   readonly journeys: readonly Journey[]
 }
 
 interface Node {
-  readonly cost: Decimal
+  readonly cost: number
   readonly parent: Node | undefined
   readonly start: number
   readonly end: number
   readonly option: LegOption
   readonly optionIndex: number
   readonly kind: 'new' | 'transfer'
-  readonly transfer: TransferApplied | undefined
-  readonly increment: Decimal
-  readonly journeyTotal: Decimal
+  readonly transfer: TransferTaken | undefined
+  readonly increment: number
+  readonly journeyTotal: number
   readonly legCount: number
   readonly runRule: TransferRule | undefined
   readonly runAnchor: number
   readonly sameGroupCount: number
+  /** Identity of the node's journey state (what a later transfer can depend on); CLOSED when none can. */
+  readonly state: string
 }
 
-const ZERO = new Decimal(0)
-
-function groupMatches(ruleGroup: string | undefined, group: string | undefined, listed: ReadonlySet<string>): boolean {
-  if (ruleGroup !== undefined) return ruleGroup === group
-  return group === undefined || !listed.has(group)
-}
+const CLOSED = 'closed'
 
 function stationOf(tariff: Tariff, stopId: string): string {
   return tariff.stops.get(stopId)?.parentStationId ?? stopId
@@ -91,103 +100,129 @@ export function joins(tariff: Tariff, a: PricingLeg, b: PricingLeg): boolean {
   return false
 }
 
-interface SpanTimes { readonly departureMs: number; readonly arrivalMs: number | undefined }
-
-function spanTimes(legs: readonly PricingLeg[], start: number, end: number): SpanTimes {
-  return { departureMs: (legs[start] as PricingLeg).departureMs, arrivalMs: (legs[end] as PricingLeg).arrivalMs }
-}
-
 /** Elapsed seconds by duration_limit_type, or undefined where an arrival is missing. */
-function elapsedSeconds(type: 0 | 1 | 2 | 3, anchor: SpanTimes, current: SpanTimes): number | undefined {
-  const from = type === 0 || type === 1 ? anchor.departureMs : anchor.arrivalMs
-  const to = type === 1 || type === 2 ? current.departureMs : current.arrivalMs
+function elapsedSeconds(type: 0 | 1 | 2 | 3, legs: readonly PricingLeg[], anchorStart: number, anchorEnd: number, start: number, end: number): number | undefined {
+  const from = type === 0 || type === 1 ? (legs[anchorStart] as PricingLeg).departureMs : (legs[anchorEnd] as PricingLeg).arrivalMs
+  const to = type === 1 || type === 2 ? (legs[start] as PricingLeg).departureMs : (legs[end] as PricingLeg).arrivalMs
   if (from === undefined || to === undefined) return undefined
   return (to - from) / 1000
 }
 
-/** Decision per leg along a path: 0 new journey, 1 transfer, 2 joined to the previous leg. */
-function decisions(node: Node, length: number): Uint8Array {
-  const out = new Uint8Array(length)
-  for (let n: Node | undefined = node; n; n = n.parent) {
-    out[n.start] = n.kind === 'new' ? 0 : 1
-    for (let j = n.start + 1; j <= n.end; j++) out[j] = 2
-  }
-  return out
+/** Decision at a leg of a node: 0 new journey, 1 transfer, 2 joined to the previous leg. */
+function decisionAt(node: Node, leg: number): number {
+  return leg > node.start ? 2 : node.kind === 'new' ? 0 : 1
 }
 
-/** True when a is the better path: cheaper, or equally cheap and continuing a journey at the first leg where they differ. */
+/**
+ * True when a is the better path: cheaper, or equally cheap and continuing a
+ * journey at the first leg where they differ. Paths that share a node agree
+ * on every leg up to it, so only the parts after their last common node are
+ * compared (a and b always end at the same leg).
+ */
 function better(a: Node, b: Node): boolean {
-  const c = a.cost.comparedTo(b.cost)
-  if (c !== 0) return c < 0
-  const length = a.end + 1
-  const da = decisions(a, length)
-  const db = decisions(b, length)
-  for (let j = 0; j < length; j++) {
-    const x = da[j] as number, y = db[j] as number
-    if (x !== y) {
-      const continuesA = x > 0, continuesB = y > 0
+  if (a.cost !== b.cost) return a.cost < b.cost
+  const xs: Node[] = []
+  const ys: Node[] = []
+  let x: Node | undefined = a
+  let y: Node | undefined = b
+  while (x !== y) {
+    const xe = x ? x.end : -1
+    const ye = y ? y.end : -1
+    if (xe >= ye) { xs.push(x as Node); x = (x as Node).parent }
+    if (ye >= xe) { ys.push(y as Node); y = (y as Node).parent }
+  }
+  // xs and ys cover the same legs (from after the common node to the end), latest first.
+  let i = xs.length - 1
+  let j = ys.length - 1
+  let leg = (xs[i] as Node).start
+  const last = a.end
+  while (leg <= last) {
+    let nx = xs[i] as Node
+    let ny = ys[j] as Node
+    while (nx.end < leg) nx = xs[--i] as Node
+    while (ny.end < leg) ny = ys[--j] as Node
+    const dx = decisionAt(nx, leg), dy = decisionAt(ny, leg)
+    if (dx !== dy) {
+      const continuesA = dx > 0, continuesB = dy > 0
       if (continuesA !== continuesB) return continuesA
-      return x > y
+      return dx > dy
     }
+    leg++
   }
   return false
 }
 
+/** Best fare with money in integer units (see compiled.ts). */
 export function bestFare(tariff: Tariff, legs: readonly PricingLeg[]): BestFare {
   const n = legs.length
-  if (n === 0) return { total: ZERO, spans: [], journeys: [] }
+  if (n === 0) return { total: 0, spans: [], journeys: [] }
+  const c = compile(tariff)
+  const hasJoins = tariff.joinRules.length > 0
   const joinsNext: boolean[] = []
-  for (let j = 0; j + 1 < n; j++) joinsNext.push(tariff.joinRules.length > 0 && joins(tariff, legs[j] as PricingLeg, legs[j + 1] as PricingLeg))
+  if (hasJoins) for (let j = 0; j + 1 < n; j++) joinsNext.push(joins(tariff, legs[j] as PricingLeg, legs[j + 1] as PricingLeg))
 
-  const layers: Map<string, Node>[] = []
+  /** Per leg, the best node per journey state (few: usually one or two). */
+  const layers: Node[][] = []
   const hasTransfers = tariff.transferRules.length > 0
+  const single: PricingLeg[] = [legs[0] as PricingLeg]
   for (let i = 0; i < n; i++) {
-    const layer = new Map<string, Node>()
+    const layer: Node[] = []
     const nextDeparture = i + 1 < n ? (legs[i + 1] as PricingLeg).departureMs : undefined
+    const offer = (node: Node): void => {
+      for (let k = 0; k < layer.length; k++) {
+        const existing = layer[k] as Node
+        if (existing.state === node.state) {
+          if (better(node, existing)) layer[k] = node
+          return
+        }
+      }
+      layer.push(node)
+    }
     let firstProblem: string | undefined
     for (let start = i; start >= 0 && start > i - MAX_JOINED_LEGS; start--) {
       if (start < i && !joinsNext[start]) break
-      const outcome = spanOptions(tariff, legs.slice(start, i + 1))
+      let spanLegs: readonly PricingLeg[]
+      if (start === i) { single[0] = legs[i] as PricingLeg; spanLegs = single } else spanLegs = legs.slice(start, i + 1)
+      const outcome = spanOptions(tariff, spanLegs)
       if (!outcome.ok) {
         if (start === i) firstProblem = outcome.problem
         continue
       }
       const previous = start > 0 ? layers[start - 1] : undefined
-      if (start > 0 && (!previous || previous.size === 0)) continue
-      const current = spanTimes(legs, start, i)
+      if (start > 0 && (!previous || previous.length === 0)) continue
+      // A new journey: from the best predecessor.
+      let bestPrevious: Node | undefined
+      if (previous) for (const p of previous) if (!bestPrevious || better(p, bestPrevious)) bestPrevious = p
       const spanLeg = legs[start] as PricingLeg
-      outcome.options.forEach((option, optionIndex) => {
-        const offer = (node: Node): void => {
-          const key = stateKey(tariff, legs, node, nextDeparture)
-          const existing = layer.get(key)
-          if (!existing || better(node, existing)) layer.set(key, node)
-        }
-        // A new journey: from the best predecessor.
-        let bestPrevious: Node | undefined
-        if (previous) for (const p of previous.values()) if (!bestPrevious || better(p, bestPrevious)) bestPrevious = p
-        offer({
-          cost: (bestPrevious?.cost ?? ZERO).plus(option.amount), parent: bestPrevious, start, end: i, option, optionIndex,
-          kind: 'new', transfer: undefined, increment: option.amount, journeyTotal: option.amount, legCount: 1,
-          runRule: undefined, runAnchor: start, sameGroupCount: 0,
-        })
-        if (!previous || !hasTransfers) return
-        for (const p of previous.values()) {
-          for (const t of transferCandidates(tariff, legs, p, option, current, spanLeg)) {
-            const increment = t.rule.fareTransferType === 0 ? t.productAmount
-              : t.rule.fareTransferType === 1 ? t.productAmount.plus(option.amount)
-              : p.legCount === 1 ? t.productAmount.minus(p.journeyTotal) : t.productAmount
+      const options = outcome.options
+      for (let optionIndex = 0; optionIndex < options.length; optionIndex++) {
+        const option = options[optionIndex] as LegOption
+        offer(makeNode(c, tariff, legs, nextDeparture, {
+          cost: (bestPrevious?.cost ?? 0) + option.units, parent: bestPrevious, start, end: i, option, optionIndex,
+          kind: 'new', transfer: undefined, increment: option.units, journeyTotal: option.units, legCount: 1,
+          runRule: undefined, runAnchor: start, sameGroupCount: 0, state: CLOSED,
+        }))
+        if (!previous || !hasTransfers) continue
+        for (const p of previous) {
+          const candidates = transferCandidates(c, legs, p, option, start, i, spanLeg)
+          if (candidates === undefined) continue
+          for (const t of candidates) {
+            const type = t.rule.fareTransferType
+            const increment = type === 0 ? t.productUnits
+              : type === 1 ? t.productUnits + option.units
+              : p.legCount === 1 ? t.productUnits - p.journeyTotal : t.productUnits
             const sameGroup = t.rule.transferCount !== undefined
-            offer({
-              cost: p.cost.plus(increment), parent: p, start, end: i, option, optionIndex, kind: 'transfer', transfer: t,
-              increment, journeyTotal: p.journeyTotal.plus(increment), legCount: p.legCount + 1,
+            offer(makeNode(c, tariff, legs, nextDeparture, {
+              cost: p.cost + increment, parent: p, start, end: i, option, optionIndex, kind: 'transfer', transfer: t,
+              increment, journeyTotal: p.journeyTotal + increment, legCount: p.legCount + 1,
               runRule: t.rule, runAnchor: p.runRule === t.rule ? p.runAnchor : p.start,
-              sameGroupCount: sameGroup ? t.transferNumber : 0,
-            })
+              sameGroupCount: sameGroup ? t.transferNumber : 0, state: CLOSED,
+            }))
           }
         }
-      })
+      }
     }
-    if (layer.size === 0) {
+    if (layer.length === 0) {
       const leg = legs[i] as PricingLeg
       throw fareNotFound(`${firstProblem ?? 'no fare is known for the leg'} (leg ${i + 1}: route ${leg.routeId}${leg.fromStopId ? ` from ${leg.fromStopId}` : ''}${leg.toStopId ? ` to ${leg.toStopId}` : ''})`, { legIndex: i, routeId: leg.routeId })
     }
@@ -195,21 +230,21 @@ export function bestFare(tariff: Tariff, legs: readonly PricingLeg[]): BestFare 
   }
 
   let final: Node | undefined
-  for (const node of (layers[n - 1] as Map<string, Node>).values()) if (!final || better(node, final)) final = node
+  for (const node of layers[n - 1] as Node[]) if (!final || better(node, final)) final = node
   const path: Node[] = []
   for (let node = final; node; node = node.parent) path.push(node)
   path.reverse()
 
   const spans: PricedSpan[] = []
   const journeys: Journey[] = []
-  let journeyTotal = ZERO
+  let journeyTotal = 0
   for (const node of path) {
     if (node.kind === 'new') {
-      journeyTotal = ZERO
-      journeys.push({ firstLeg: node.start, lastLeg: node.end, total: ZERO })
+      journeyTotal = 0
+      journeys.push({ firstLeg: node.start, lastLeg: node.end, total: 0 })
     }
     const before = journeyTotal
-    journeyTotal = journeyTotal.plus(node.increment)
+    journeyTotal = journeyTotal + node.increment
     const index = journeys.length - 1
     const journey = journeys[index] as Journey
     journeys[index] = { firstLeg: journey.firstLeg, lastLeg: node.end, total: journeyTotal }
@@ -218,17 +253,17 @@ export function bestFare(tariff: Tariff, legs: readonly PricingLeg[]): BestFare 
       increment: node.increment, journeyTotalBefore: before, journeyTotalAfter: journeyTotal,
     })
   }
-  return { total: final?.cost ?? ZERO, spans, journeys }
+  return { total: final?.cost ?? 0, spans, journeys }
 }
 
-function transferCandidates(tariff: Tariff, legs: readonly PricingLeg[], p: Node, option: LegOption, current: SpanTimes, spanLeg: PricingLeg): TransferApplied[] {
-  const fromGroup = p.option.legGroupId
-  const toGroup = option.legGroupId
-  const matching: TransferRule[] = []
-  for (const rule of tariff.transferRules) {
-    if (groupMatches(rule.fromLegGroupId, fromGroup, tariff.listedFromLegGroupIds) && groupMatches(rule.toLegGroupId, toGroup, tariff.listedToLegGroupIds)) matching.push(rule)
-  }
-  if (matching.length === 0) return []
+function makeNode(c: CompiledTariff, tariff: Tariff, legs: readonly PricingLeg[], nextDeparture: number | undefined, fields: Node): Node {
+  ;(fields as { state: string }).state = stateKey(c, tariff, legs, fields, nextDeparture)
+  return fields
+}
+
+function transferCandidates(c: CompiledTariff, legs: readonly PricingLeg[], p: Node, option: LegOption, start: number, end: number, spanLeg: PricingLeg): TransferTaken[] | undefined {
+  const matching = c.transferRulesBetween(p.option.legGroupId, option.legGroupId)
+  if (matching.length === 0) return undefined
   // transfer_count: for the n-th consecutive transfer within the group, the rule with the smallest count >= n.
   const n = p.runRule?.transferCount !== undefined && p.kind === 'transfer' ? p.sameGroupCount + 1 : 1
   let smallest = Infinity
@@ -237,7 +272,7 @@ function transferCandidates(tariff: Tariff, legs: readonly PricingLeg[], p: Node
     const count = rule.transferCount === -1 ? Infinity : rule.transferCount
     if (count >= n && count < smallest) smallest = count
   }
-  const out: TransferApplied[] = []
+  let out: TransferTaken[] | undefined
   for (const rule of matching) {
     if (rule.transferCount !== undefined) {
       const count = rule.transferCount === -1 ? Infinity : rule.transferCount
@@ -246,16 +281,15 @@ function transferCandidates(tariff: Tariff, legs: readonly PricingLeg[], p: Node
     let elapsed: number | undefined
     if (rule.durationLimitSeconds !== undefined && rule.durationLimitType !== undefined) {
       const anchorIndex = p.runRule === rule ? p.runAnchor : p.start
-      const anchorNodeEnd = anchorEnd(p, anchorIndex)
-      elapsed = elapsedSeconds(rule.durationLimitType, spanTimes(legs, anchorIndex, anchorNodeEnd), current)
+      elapsed = elapsedSeconds(rule.durationLimitType, legs, anchorIndex, anchorEnd(p, anchorIndex), start, end)
       if (elapsed === undefined || elapsed > rule.durationLimitSeconds) continue
     }
     let product: ProductRow | undefined
     if (rule.productId !== undefined) {
-      product = cheapestProductRow(tariff, rule.productId, spanLeg.riderCategoryId, spanLeg.fareMediaId)
+      product = c.cheapestRow(rule.productId, spanLeg.riderCategoryId, spanLeg.fareMediaId)
       if (!product) continue
     }
-    out.push({ rule, transferNumber: rule.transferCount !== undefined ? n : 1, product, productAmount: product?.amount ?? ZERO, elapsedSeconds: elapsed })
+    ;(out ??= []).push({ rule, transferNumber: rule.transferCount !== undefined ? n : 1, product, productUnits: product ? c.productUnits.get(product) as number : 0, elapsedSeconds: elapsed })
   }
   return out
 }
@@ -270,19 +304,17 @@ function anchorEnd(p: Node, anchorIndex: number): number {
  * What a later transfer can depend on. A path from which no transfer rule can
  * still reach the next leg is "closed": all closed paths are equivalent.
  */
-function stateKey(tariff: Tariff, legs: readonly PricingLeg[], node: Node, nextDeparture: number | undefined): string {
-  if (nextDeparture === undefined || tariff.transferRules.length === 0) return 'closed'
+function stateKey(c: CompiledTariff, tariff: Tariff, legs: readonly PricingLeg[], node: Node, nextDeparture: number | undefined): string {
+  if (nextDeparture === undefined || tariff.transferRules.length === 0) return CLOSED
   let open = false
-  for (const rule of tariff.transferRules) {
-    if (!groupMatches(rule.fromLegGroupId, node.option.legGroupId, tariff.listedFromLegGroupIds)) continue
+  for (const rule of c.transferRulesFrom(node.option.legGroupId)) {
     if (rule.durationLimitSeconds === undefined || rule.durationLimitType === undefined) { open = true; break }
     const anchorIndex = node.runRule === rule ? node.runAnchor : node.start
-    const anchor = spanTimes(legs, anchorIndex, anchorEnd(node, anchorIndex))
-    const from = rule.durationLimitType <= 1 ? anchor.departureMs : anchor.arrivalMs
+    const from = rule.durationLimitType <= 1 ? (legs[anchorIndex] as PricingLeg).departureMs : (legs[anchorEnd(node, anchorIndex)] as PricingLeg).arrivalMs
     if (from !== undefined && (nextDeparture - from) / 1000 <= rule.durationLimitSeconds) { open = true; break }
   }
-  if (!open) return 'closed'
+  if (!open) return CLOSED
   const group = node.option.legGroupId ?? ''
   const countCap = (tariff.maxTransferCount.get(group) ?? 0) + 1
-  return [node.start, node.optionIndex, node.legCount === 1 ? 1 : 2, node.runRule?.index ?? -1, node.runAnchor, Math.min(node.sameGroupCount, countCap)].join('|')
+  return `${node.start}|${node.optionIndex}|${node.legCount === 1 ? 1 : 2}|${node.runRule?.index ?? -1}|${node.runAnchor}|${Math.min(node.sameGroupCount, countCap)}`
 }

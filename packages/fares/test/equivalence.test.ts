@@ -123,7 +123,7 @@ t.test('demo tariff: dense taps (many transfers and caps within an hour or a day
 
 t.test('zone tariff (tap-on/tap-off, to-area rules, same-group transfer count, day and week caps)', async () => {
   const tariff = zoneTariff()
-  fc.assert(fc.property(fc.array(rawTapArb(ZONE_ROUTES.length, ZONE_STOPS.length, 9, 45), { maxLength: 60 }), burstArb, optionsArb, (raw, bursts, options) =>
+  fc.assert(fc.property(fc.array(rawTapArb(ZONE_ROUTES.length, ZONE_STOPS.length, 3, 45), { maxLength: 60 }), burstArb, optionsArb, (raw, bursts, options) =>
     same(tariff, {}, withBursts(tapsFrom(raw, ZONE_ROUTES, ZONE_STOPS, false), bursts), options)), RUNS)
 })
 

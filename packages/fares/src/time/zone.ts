@@ -55,19 +55,35 @@ function computeOffsetMinutes(zone: string, epochMs: number): number {
   return Math.round((asUtc - truncated) / MS_PER_MINUTE)
 }
 
+interface ZoneOffsets {
+  readonly buckets: Map<number, number>
+  /** The last bucket asked for and its offset: taps of one card come in time order. */
+  lastBucket: number
+  lastOffset: number
+}
+
+const zoneOffsets = new Map<string, ZoneOffsets>()
+let lastZone = ''
+let lastZoneOffsets: ZoneOffsets | undefined
+
 /** The zone's UTC offset in minutes at an instant (Kyiv: 120 in winter, 180 in summer). */
 export function offsetMinutes(zone: string, epochMs: number): number {
-  let cache = offsetCaches.get(zone)
+  let cache = zone === lastZone ? lastZoneOffsets : zoneOffsets.get(zone)
   if (!cache) {
-    cache = new Map()
-    offsetCaches.set(zone, cache)
+    cache = { buckets: new Map(), lastBucket: Number.NaN, lastOffset: 0 }
+    zoneOffsets.set(zone, cache)
   }
+  lastZone = zone
+  lastZoneOffsets = cache
   const bucket = Math.floor(epochMs / BUCKET_MS)
-  let offset = cache.get(bucket)
+  if (bucket === cache.lastBucket) return cache.lastOffset
+  let offset = cache.buckets.get(bucket)
   if (offset === undefined) {
     offset = computeOffsetMinutes(zone, bucket * BUCKET_MS)
-    cache.set(bucket, offset)
+    cache.buckets.set(bucket, offset)
   }
+  cache.lastBucket = bucket
+  cache.lastOffset = offset
   return offset
 }
 
@@ -134,24 +150,91 @@ export function instantOfLocal(zone: string, wallMs: number): number {
 }
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0')
+const TWO_DIGITS: readonly string[] = Array.from({ length: 60 }, (_, i) => pad(i))
+
+/** "YYYY-MM-DDT" per local day number, and "+HH:MM" per offset: formatting is on the hot path of every charge. */
+const datePrefixes = new Map<number, string>()
+const offsetSuffixes = new Map<number, string>()
+
+function datePrefix(dayNumber: number): string {
+  let text = datePrefixes.get(dayNumber)
+  if (text === undefined) {
+    const { year, month, day } = civilOf(dayNumber)
+    text = `${pad(year, 4)}-${pad(month)}-${pad(day)}T`
+    if (datePrefixes.size > 100_000) datePrefixes.clear()
+    datePrefixes.set(dayNumber, text)
+  }
+  return text
+}
+
+function offsetSuffix(offset: number): string {
+  let text = offsetSuffixes.get(offset)
+  if (text === undefined) {
+    const abs = Math.abs(offset)
+    text = `${offset < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
+    offsetSuffixes.set(offset, text)
+  }
+  return text
+}
 
 /** ISO 8601 local time with the zone's offset, e.g. 2026-03-29T04:00:00+03:00. */
 export function formatInstant(zone: string, epochMs: number): string {
   const offset = offsetMinutes(zone, epochMs)
   const wall = epochMs + offset * MS_PER_MINUTE
   const dayNumber = Math.floor(wall / MS_PER_DAY)
-  const { year, month, day } = civilOf(dayNumber)
-  const ms = wall - dayNumber * MS_PER_DAY
-  const seconds = Math.floor(ms / 1000)
-  const sign = offset < 0 ? '-' : '+'
-  const abs = Math.abs(offset)
-  return `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(Math.floor(seconds / 3600))}:${pad(Math.floor(seconds / 60) % 60)}:${pad(seconds % 60)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
+  const seconds = Math.floor((wall - dayNumber * MS_PER_DAY) / 1000)
+  const hours = Math.floor(seconds / 3600)
+  return datePrefix(dayNumber) + (hours < 60 ? TWO_DIGITS[hours] : pad(hours)) + ':' + TWO_DIGITS[Math.floor(seconds / 60) % 60] + ':' + TWO_DIGITS[seconds % 60] + offsetSuffix(offset)
 }
 
 const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)$/
 
+/** Two ASCII digits at i as a number, or -1. */
+function digits2(text: string, i: number): number {
+  const a = text.charCodeAt(i) - 48, b = text.charCodeAt(i + 1) - 48
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1
+}
+
+/**
+ * The common shapes "YYYY-MM-DDTHH:MM:SS[.sss]Z" and "...+HH:MM" without a
+ * regular expression; anything else (or anything odd) goes to the general
+ * parser. Returns NaN when it does not apply.
+ */
+function parseCommonInstant(text: string): number {
+  const length = text.length
+  if (length < 20 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84 ||
+    text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return Number.NaN
+  const y1 = digits2(text, 0), y2 = digits2(text, 2), month = digits2(text, 5), day = digits2(text, 8)
+  const hour = digits2(text, 11), minute = digits2(text, 14), second = digits2(text, 17)
+  if (y1 < 0 || y2 < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return Number.NaN
+  let i = 19
+  let millis = 0
+  if (text.charCodeAt(i) === 46) { // fraction: exactly 3 digits here, others go the general way
+    const a = text.charCodeAt(20) - 48, b = text.charCodeAt(21) - 48, c = text.charCodeAt(22) - 48
+    if (!(a >= 0 && a <= 9 && b >= 0 && b <= 9 && c >= 0 && c <= 9)) return Number.NaN
+    const next = text.charCodeAt(23)
+    if (next >= 48 && next <= 57) return Number.NaN
+    millis = a * 100 + b * 10 + c
+    i = 23
+  }
+  let offsetMin: number
+  const z = text.charCodeAt(i)
+  if (z === 90 && length === i + 1) offsetMin = 0
+  else if ((z === 43 || z === 45) && length === i + 6 && text.charCodeAt(i + 3) === 58) {
+    const oh = digits2(text, i + 1), om = digits2(text, i + 4)
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return Number.NaN
+    offsetMin = (z === 45 ? -1 : 1) * (oh * 60 + om)
+  } else return Number.NaN
+  const year = y1 * 100 + y2
+  const dayNumber = dayNumberOf(year, month, day)
+  if (day > 28 && civilOf(dayNumber).day !== day) return Number.NaN
+  return dayNumber * MS_PER_DAY + ((hour * 60 + minute) * 60 + second) * 1000 + millis - offsetMin * MS_PER_MINUTE
+}
+
 /** Parses an ISO 8601 time that carries its UTC offset; undefined when it has none or is not a real time. */
 export function parseInstant(text: string): number | undefined {
+  const common = parseCommonInstant(text)
+  if (common === common) return common
   const m = ISO_INSTANT.exec(text)
   if (!m) return undefined
   const [, ys, mos, ds, hs, mis, ss, frac, zone] = m
