@@ -6,6 +6,7 @@
 import { Decimal } from '@fare/money'
 import type { Db } from '@fare/db'
 import { ensureOperator, openCard, topUp } from '@fare/bookkeeping'
+import { devDeviceKeys } from './dev-auth.ts'
 
 export const DEMO_CURRENCY = 'UAH'
 export const DEMO_OPERATORS = [
@@ -25,6 +26,15 @@ export const DEMO_CARDS = [
 
 export async function seedDemo(db: Db): Promise<void> {
   for (const op of DEMO_OPERATORS) await ensureOperator(db, op.id, op.name)
+  // Real registered devices: each key pair lives in .cache/dev-keys; a key made anew (a wiped cache) replaces the old one.
+  for (const device of DEMO_DEVICES) {
+    const { publicKeyPem } = devDeviceKeys(device.id)
+    await db
+      .insertInto('devices')
+      .values({ id: device.id, operator_id: device.operatorId, public_key_pem: publicKeyPem })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ public_key_pem: publicKeyPem, status: 'active', revoked_at: null }))
+      .execute()
+  }
   for (const card of DEMO_CARDS) {
     const accountId = await db.transaction().execute((trx) =>
       openCard(trx, { cardToken: card.cardToken, currency: DEMO_CURRENCY, riderCategoryId: card.riderCategoryId, riderId: card.riderId }),

@@ -5,7 +5,7 @@
  */
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { AUDIENCE, ensureDevKeyPair, readKeyPair, signAccessToken } from '@fare/auth'
+import { AUDIENCE, ensureDevKeyPair, readKeyPair, signAccessToken, signDeviceAssertion } from '@fare/auth'
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 export const DEV_KEYS_DIR = path.join(REPO_ROOT, '.cache', 'dev-keys')
@@ -24,4 +24,19 @@ export function devDeviceToken(deviceId: string, operatorId: string): string {
 
 export function devAdminToken(): string {
   return signAccessToken({ sub: 'dev-admin', role: 'admin' }, { privateKeyPem: devKeys().privateKeyPem, audience: AUDIENCE.api, expiresInSeconds: 600 })
+}
+
+/** A demo validator's own key pair (P-256), made on first use beside the issuer key. */
+export function devDeviceKeys(deviceId: string) {
+  const files = ensureDevKeyPair(DEV_KEYS_DIR, deviceId)
+  return { ...files, ...readKeyPair(files) }
+}
+
+/** An access token the way a validator gets one: an assertion signed with its key, traded at the api. */
+export async function fetchDeviceToken(apiUrl: string, deviceId: string): Promise<string> {
+  const assertion = signDeviceAssertion({ privateKeyPem: devDeviceKeys(deviceId).privateKeyPem, deviceId })
+  const res = await fetch(`${apiUrl}/v1/auth/device-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ deviceId, assertion }) })
+  const body = (await res.json()) as { accessToken?: string; error?: { code: string; message: string } }
+  if (!res.ok || !body.accessToken) throw new Error(`device token for ${deviceId}: ${res.status} ${body.error?.code ?? ''} ${body.error?.message ?? ''}`)
+  return body.accessToken
 }

@@ -7,7 +7,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import path from 'node:path'
 import { createDb, ensureDatabase, migrateToLatest } from '@fare/db'
-import { DEMO_CARDS, seedDemo } from './demo.ts'
+import { DEMO_CARDS, DEMO_DEVICES, seedDemo } from './demo.ts'
 import { devKeys, REPO_ROOT } from './dev-auth.ts'
 
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/fare'
@@ -38,7 +38,7 @@ const children: ChildProcess[] = []
 for (const service of services) {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, `services/${service.name}/src/main.ts`)], {
     cwd: REPO_ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl, JWT_PUBLIC_KEY_FILE: keys.publicKeyFile },
+    env: { ...process.env, DATABASE_URL: databaseUrl, JWT_PUBLIC_KEY_FILE: keys.publicKeyFile, JWT_PRIVATE_KEY_FILE: keys.privateKeyFile },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const prefix = `[${service.name}] `
@@ -85,5 +85,8 @@ The stack is up:
 
 Post a tap and watch the balance change (in another terminal):
   pnpm tap --card ${DEMO_CARDS[0].cardToken}
+
+Or run a simulated validator (store and forward, batches, deny list):
+  pnpm validator --device ${DEMO_DEVICES[0].id} --key .cache/dev-keys/${DEMO_DEVICES[0].id}.key.pem --card ${DEMO_CARDS[0].cardToken} --taps 3
 
 Ctrl-C stops the services; \`pnpm kafka stop\` stops Kafka.`)

@@ -1,12 +1,13 @@
 /**
- * `pnpm tap`: sign a demo device token, post one tap to ingest, then show the
- * card's balance from the api once the ledger has settled it.
+ * `pnpm tap`: get a device token the way a validator does (an assertion signed
+ * with the demo device's key, traded at POST /v1/auth/device-token), post one
+ * tap to ingest, then show the card's balance once the ledger has settled it.
  *   pnpm tap --card ct_demo_adult_0001 [--route 10] [--stop S1] [--kind entry] [--device validator-bus-10-01]
  */
 import { parseArgs } from 'node:util'
 import { newTapId } from '@fare/contracts'
 import { DEMO_DEVICES } from './demo.ts'
-import { devAdminToken, devDeviceToken } from './dev-auth.ts'
+import { devAdminToken, fetchDeviceToken } from './dev-auth.ts'
 
 const { values } = parseArgs({
   options: {
@@ -40,9 +41,10 @@ const tap = {
   routeId: values.route ?? device.routeId,
   stopId: values.stop ?? device.stopId,
 }
+const deviceToken = await fetchDeviceToken(values.api, device.id)
 const res = await fetch(`${values.ingest}/v1/taps`, {
   method: 'POST',
-  headers: { 'content-type': 'application/json', authorization: `Bearer ${devDeviceToken(device.id, device.operatorId)}` },
+  headers: { 'content-type': 'application/json', authorization: `Bearer ${deviceToken}` },
   body: JSON.stringify({ taps: [tap] }),
 })
 console.log(`POST /v1/taps -> ${res.status} ${JSON.stringify(await res.json())}`)

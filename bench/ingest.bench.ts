@@ -1,0 +1,172 @@
+/**
+ * `pnpm bench:ingest`: taps accepted per second by ingest over HTTPS, batches
+ * of 50 realistic taps, with p50 and p99 request latency; then, in the same
+ * run, the ceiling: Kafka's own ProducerPerformance with the same record size
+ * on the same broker, and the ratio. Writes the figures under "Ingest" in
+ * docs/benchmarks.md.
+ *
+ * Ingest runs as a child process (as in production: its own event loop), with
+ * TLS from a throwaway CA made by openssl; autocannon drives it over
+ * keep-alive HTTPS. Accepted taps are counted from ingest's own metric.
+ *   BENCH_SECONDS (20), BENCH_CONNECTIONS (32), BENCH_BATCH (50)
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
+import { signAccessToken, AUDIENCE } from '@fare/auth'
+import { generateKeyPairSync } from 'node:crypto'
+import { newTapId, TAP_EVENT_SCHEMA, type TapEvent } from '@fare/contracts'
+import { createKafka, createLogger, ensureTopics } from '@fare/platform'
+import { createTestPki } from '../test/support/tls.ts'
+
+interface AutocannonResult {
+  requests: { total: number }
+  latency: { p50: number; p99: number }
+  non2xx: number
+  errors: number
+  timeouts: number
+}
+// autocannon ships no types; this is the slice of its API used here.
+const autocannon = createRequire(import.meta.url)('autocannon') as (options: Record<string, unknown>) => Promise<AutocannonResult>
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20)
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
+const BATCH = Number(process.env.BENCH_BATCH ?? 50)
+const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'
+const PORT = 18_000 + Math.floor(Math.random() * 1000)
+
+const run = randomBytes(3).toString('hex')
+const topic = `bench-ingest-${run}`
+const logger = createLogger({ level: 'warn', name: 'bench-ingest' })
+const kafka = createKafka({ brokers: BROKERS.split(','), clientId: 'bench-ingest', logger })
+await ensureTopics(kafka, [{ topic, numPartitions: 6 }])
+
+const work = mkdtempSync(path.join(tmpdir(), 'fare-bench-ingest-'))
+const pki = createTestPki()
+const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+const publicKeyFile = path.join(work, 'issuer.pub.pem')
+writeFileSync(publicKeyFile, publicKey.export({ type: 'spki', format: 'pem' }))
+const token = signAccessToken(
+  { sub: 'validator-bench-01', role: 'device', operator_id: 'lutsk-bus', scope: 'taps:write' },
+  { privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), audience: AUDIENCE.ingest, expiresInSeconds: 3600 },
+)
+
+const ingest = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'services/ingest/src/main.ts')], {
+  cwd: ROOT,
+  env: {
+    ...process.env,
+    INGEST_PORT: String(PORT),
+    TAPS_TOPIC: topic,
+    KAFKA_BROKERS: BROKERS,
+    JWT_PUBLIC_KEY_FILE: publicKeyFile,
+    INGEST_TLS_CERT_FILE: pki.files.serverCert,
+    INGEST_TLS_KEY_FILE: pki.files.serverKey,
+    INGEST_RATE_LIMIT_PER_MINUTE: '10000000',
+    LOG_LEVEL: 'warn',
+  },
+  stdio: ['ignore', 'inherit', 'inherit'],
+})
+const cleanup = () => {
+  ingest.kill('SIGTERM')
+  pki.remove()
+  rmSync(work, { recursive: true, force: true })
+}
+process.on('exit', cleanup)
+
+const base = `https://127.0.0.1:${PORT}`
+const tls = { ca: pki.caCert }
+async function get(url: string): Promise<string> {
+  const { default: https } = await import('node:https')
+  return new Promise((resolve, reject) => {
+    https.get(url, tls, (res) => {
+      let body = ''
+      res.on('data', (c: Buffer) => (body += c.toString()))
+      res.on('end', () => resolve(body))
+    }).on('error', reject)
+  })
+}
+for (let i = 0; ; i++) {
+  if (await get(`${base}/healthz`).then(() => true, () => false)) break
+  if (i > 150) throw new Error('ingest did not start')
+  await new Promise((r) => setTimeout(r, 200))
+}
+const acceptedTotal = async () => Number(/^ingest_taps_accepted_total(?:\{[^}]*\})?\s+(\d+)/m.exec(await get(`${base}/metrics`))?.[1] ?? 0)
+
+// Realistic taps: 5,000 cards, entries and exits, a bus route and its stops, a rising device sequence.
+const cards = Array.from({ length: 5000 }, (_, i) => `ct_${randomBytes(12).toString('hex')}_${i}`)
+let seq = 0
+function makeTap() {
+  const card = cards[Math.floor(Math.random() * cards.length)] as string
+  return { tapId: newTapId(), cardToken: card, kind: seq % 7 === 6 ? 'exit' : 'entry', tappedAt: new Date(Date.now() - 30_000).toISOString(), routeId: '10', stopId: `S${seq % 40}`, vehicleId: 'AC-1234', deviceSeq: ++seq }
+}
+const bodies = Array.from({ length: 4000 }, () => JSON.stringify({ taps: Array.from({ length: BATCH }, makeTap) }))
+const sample = makeTap()
+const sampleEvent: TapEvent = { schema: TAP_EVENT_SCHEMA, ...sample, kind: 'entry', deviceId: 'validator-bench-01', operatorId: 'lutsk-bus', receivedAt: new Date().toISOString() }
+const recordBytes = Buffer.byteLength(JSON.stringify(sampleEvent))
+
+console.log(`ingest over HTTPS: ${SECONDS} s, ${CONNECTIONS} connections, batches of ${BATCH}, record ${recordBytes} B, topic ${topic}`)
+// Warm up (JIT, producer connections), then measure.
+let next = 0
+const requestOptions = {
+  url: base,
+  connections: CONNECTIONS,
+  tlsOptions: tls,
+  requests: [{ method: 'POST' as const, path: '/v1/taps', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, setupRequest: (req: Record<string, unknown>) => ({ ...req, body: bodies[next++ % bodies.length] }) }],
+}
+await autocannon({ ...requestOptions, duration: 3 })
+const before = await acceptedTotal()
+const result = await autocannon({ ...requestOptions, duration: SECONDS })
+const accepted = (await acceptedTotal()) - before
+const tapsPerSecond = Math.round(accepted / SECONDS)
+const non2xx = result.non2xx
+console.log(`requests: ${result.requests.total} (${non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts)`)
+console.log(`taps accepted: ${accepted} = ${tapsPerSecond} taps/s; latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`)
+ingest.kill('SIGTERM')
+
+// The ceiling: Kafka's own producer, same broker, same record size, acks=all.
+const records = Math.max(500_000, tapsPerSecond * 20)
+const lib = path.join(ROOT, '.cache/kafka/lib/*')
+console.log(`ProducerPerformance: ${records} records of ${recordBytes} B`)
+const perf = spawnSync('java', ['-Xmx512m', '-cp', lib, 'org.apache.kafka.tools.ProducerPerformance', '--topic', topic, '--num-records', String(records), '--record-size', String(recordBytes), '--throughput', '-1', '--producer-props', `bootstrap.servers=${BROKERS}`, 'acks=all', 'linger.ms=5'], { encoding: 'utf8' })
+const lastLine = perf.stdout.trim().split('\n').pop() ?? ''
+const ceiling = Math.round(Number(/([\d.]+) records\/sec/.exec(lastLine)?.[1] ?? NaN))
+console.log(lastLine)
+if (!Number.isFinite(ceiling)) throw new Error(`ProducerPerformance failed: ${perf.stderr}`)
+const ratio = tapsPerSecond / ceiling
+
+const admin = kafka.admin()
+await admin.connect()
+await admin.deleteTopics({ topics: [topic] }).catch(() => undefined)
+await admin.disconnect()
+
+console.log(`\ningest: ${tapsPerSecond} taps/s (p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms); ceiling ${ceiling} records/s; ratio ${(ratio * 100).toFixed(1)}%`)
+console.log(`aim: >= 20000 taps/s ${tapsPerSecond >= 20_000 ? 'met' : 'NOT met'}; >= 25% of the ceiling ${ratio >= 0.25 ? 'met' : 'NOT met'}`)
+
+// docs/benchmarks.md: replace (or add) the "## Ingest" section only.
+const docFile = path.join(ROOT, 'docs/benchmarks.md')
+const section = `## Ingest
+
+\`pnpm bench:ingest\` (bench/ingest.bench.ts), ${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ingest in its own process over HTTPS (TLS 1.3, self-signed CA), autocannon with ${CONNECTIONS} keep-alive connections, batches of ${BATCH} taps, ${SECONDS} s after a 3 s warm-up, single-node Kafka on the same machine, acks=all.
+
+| measure | value |
+| --- | --- |
+| taps accepted per second | ${tapsPerSecond} |
+| request latency p50 (batch of ${BATCH}) | ${result.latency.p50} ms |
+| request latency p99 | ${result.latency.p99} ms |
+| non-2xx answers / errors | ${non2xx} / ${result.errors} |
+| ceiling: ProducerPerformance, ${recordBytes} B records, acks=all, linger.ms=5 | ${ceiling} records/s |
+| ratio ingest / ceiling | ${(ratio * 100).toFixed(1)}% |
+
+The client, ingest and the broker share the machine's cores, so the figures are a floor for a deployment with ingest on its own hosts.
+`
+const existing = existsSync(docFile) ? readFileSync(docFile, 'utf8') : '# Benchmarks\n'
+const pattern = /## Ingest\n[\s\S]*?(?=\n## |$)/
+const updated = pattern.test(existing) ? existing.replace(pattern, section.trimEnd() + '\n') : `${existing.trimEnd()}\n\n${section}`
+writeFileSync(docFile, updated)
+console.log(`wrote the Ingest section of ${path.relative(ROOT, docFile)}`)
+process.exit(0)
