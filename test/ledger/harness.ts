@@ -167,3 +167,72 @@ export function engineTotal(tariff: Tariff, events: readonly TapEvent[], riderCa
 }
 
 export const demoTariff = (): Tariff => loadFeedFromFiles(DEMO_FILES)
+
+const ROUTES = [
+  { route: 'bus-10', stops: ['S1', 'S2', 'S4', 'S6', 'S8'], operator: 'lutsk-bus' },
+  { route: 'bus-2', stops: ['S1', 'S2', 'S9'], operator: 'lutsk-bus' },
+  { route: 'trolley-4', stops: ['S3', 'S8'], operator: 'lutsk-trolley' },
+  { route: 'trolley-1', stops: ['S1', 'S2', 'S6'], operator: 'lutsk-trolley' },
+] as const
+const CATEGORIES = ['adult', 'adult', 'adult', 'pupil', 'pensioner'] as const
+
+export interface Fleet {
+  cards: { token: string; category: string }[]
+  taps: TapEvent[]
+}
+
+/** Random cards and taps over a few days of March 2026 (a seeded generator: `next()` returns [0, 1)). */
+export function randomFleet(next: () => number, options: { cards: number; taps: number; days?: number; prefix: string }): Fleet {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T
+  const cards = Array.from({ length: options.cards }, (_, i) => ({ token: `${options.prefix}-${String(i).padStart(5, '0')}`, category: pick(CATEGORIES) }))
+  const start = Date.parse('2026-03-02T05:00:00+02:00')
+  const spanMs = (options.days ?? 3) * 86_400_000
+  const taps = Array.from({ length: options.taps }, () => {
+    const card = pick(cards)
+    const r = pick(ROUTES)
+    const ms = start + Math.floor(next() * spanMs)
+    const time = new Date(ms).toISOString()
+    return tapEvent({ card: card.token, time, route: r.route, stop: pick(r.stops), device: `dev-${r.route}-${Math.floor(next() * 3)}`, operator: r.operator })
+  })
+  return { cards, taps }
+}
+
+/** Opening balance minus what the engine charges each card for its (unique) taps. */
+export function expectedBalances(tariff: Tariff, fleet: Fleet, opening: Decimal): Map<string, Decimal> {
+  const out = new Map<string, Decimal>()
+  for (const card of fleet.cards) {
+    const mine = fleet.taps.filter((t) => t.cardToken === card.token)
+    out.set(card.token, mine.length === 0 ? opening : opening.minus(engineTotal(tariff, mine, card.category)))
+  }
+  return out
+}
+
+export async function fundFleet(db: TestDatabase['db'], fleet: Fleet, amount: string): Promise<void> {
+  for (const card of fleet.cards) await fundCard(db, card.token, amount, { riderCategoryId: card.category })
+}
+
+export async function balancesOf(db: TestDatabase['db'], tokens: readonly string[]): Promise<Map<string, Decimal>> {
+  const rows = await db.selectFrom('cards').innerJoin('accounts', 'accounts.id', 'cards.account_id').select(['card_token', 'accounts.balance']).where('card_token', 'in', tokens).execute()
+  return new Map(rows.map((r) => [r.card_token, new Decimal(r.balance)]))
+}
+
+/** A small seeded PRNG (mulberry32), so a failing run can be replayed from its seed. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let x = a
+    x = Math.imul(x ^ (x >>> 15), x | 1)
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+export function shuffle<T>(next: () => number, items: readonly T[]): T[] {
+  const out = [...items]
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1))
+    ;[out[i], out[j]] = [out[j] as T, out[i] as T]
+  }
+  return out
+}

@@ -33,6 +33,10 @@ export async function postTransfers(trx: Executor, transfers: readonly TransferT
     net.set(t.debitAccountId, (net.get(t.debitAccountId) ?? new Decimal(0)).minus(t.amount))
     net.set(t.creditAccountId, (net.get(t.creditAccountId) ?? new Decimal(0)).plus(t.amount))
   }
+  // Lock first, in id order, with FOR NO KEY UPDATE: the transfers' foreign keys take KEY SHARE
+  // locks on the same rows, which FOR UPDATE would wait on (two writers would then deadlock).
+  const ids = [...net.keys()].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0))
+  await trx.selectFrom('accounts').select('id').where('id', 'in', ids).orderBy('id').forNoKeyUpdate().execute()
   await trx
     .insertInto('transfers')
     .values(
@@ -51,8 +55,6 @@ export async function postTransfers(trx: Executor, transfers: readonly TransferT
       })),
     )
     .execute()
-  const ids = [...net.keys()].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0))
-  await trx.selectFrom('accounts').select('id').where('id', 'in', ids).orderBy('id').forUpdate().execute()
   const deltas = ids.map((id) => sql`(${id}::bigint, ${(net.get(id) ?? new Decimal(0)).toFixed()}::numeric)`)
   await sql`
     update accounts set balance = accounts.balance + d.delta

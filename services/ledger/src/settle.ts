@@ -284,6 +284,27 @@ export async function settleBatch(db: Db, batch: PartitionBatch, options: Settle
       if (inserted !== rows.length) throw new Error('a tap id was recorded concurrently; retrying the batch')
     }
 
+    if (rejected.length > 0) {
+      await trx
+        .insertInto('rejected_taps')
+        .values(rejected.map((r) => ({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: r.offset,
+          tap_id: r.tapId ?? null,
+          card_token: r.cardToken ?? null,
+          code: r.code,
+          detail: r.detail,
+          value: r.message.value ? r.message.value.toString('utf8').replaceAll('\u0000', '') : null,
+        })))
+        .onConflict((oc) => oc.columns(['topic', 'partition', 'offset']).doNothing())
+        .execute()
+    }
+
+    // At-least-once into the DLQ: sent before commit; a retry sends again, the rows above stay one per record.
+    if (rejected.length > 0) await hooks.publishRejected?.(rejected)
+
+    // Money last: the hot revenue accounts are locked from here to commit only.
     const transfers = await resolveAccounts(trx, plans, cards, currency)
     for (const chunk of chunks(transfers, 3000)) await postTransfers(trx, chunk)
 
@@ -305,23 +326,6 @@ export async function settleBatch(db: Db, batch: PartitionBatch, options: Settle
       restored = update.removed
     }
 
-    if (rejected.length > 0) {
-      await trx
-        .insertInto('rejected_taps')
-        .values(rejected.map((r) => ({
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: r.offset,
-          tap_id: r.tapId ?? null,
-          card_token: r.cardToken ?? null,
-          code: r.code,
-          detail: r.detail,
-          value: r.message.value ? r.message.value.toString('utf8').replaceAll('\u0000', '') : null,
-        })))
-        .onConflict((oc) => oc.columns(['topic', 'partition', 'offset']).doNothing())
-        .execute()
-    }
-
     await trx
       .updateTable('kafka_offsets')
       .set({ next_offset: nextOffset, updated_at: sql`now()` })
@@ -329,8 +333,6 @@ export async function settleBatch(db: Db, batch: PartitionBatch, options: Settle
       .where('topic', '=', batch.topic)
       .where('partition', '=', batch.partition)
       .execute()
-    hooks.assertStillOwned?.()
-    if (rejected.length > 0) await hooks.publishRejected?.(rejected)
     hooks.assertStillOwned?.()
     return {
       nextOffset,
