@@ -83,13 +83,20 @@ function build(tariff: Tariff): CompiledTariff {
   const capUnits = new Map<Cap, number>()
   for (const cap of tariff.caps) capUnits.set(cap, toUnits(cap.amount))
 
+  // Small amounts (the usual case) by array index, others in a bounded map.
+  const SMALL = 1 << 17
+  const positives: (Decimal | undefined)[] = new Array(SMALL)
+  const negatives: (Decimal | undefined)[] = new Array(SMALL)
   const decimals = new Map<number, Decimal>()
   const ZERO = new Decimal(0)
+  const create = (units: number): Decimal => new Decimal(`${units}e-${scale}`)
   const dec = (units: number): Decimal => {
     if (units === 0) return ZERO
+    if (units > 0 && units < SMALL) return positives[units] ??= create(units)
+    if (units < 0 && units > -SMALL) return negatives[-units] ??= create(units)
     let d = decimals.get(units)
     if (d === undefined) {
-      d = new Decimal(`${units}e-${scale}`)
+      d = create(units)
       if (decimals.size > 50_000) decimals.clear()
       decimals.set(units, d)
     }
@@ -117,10 +124,20 @@ function build(tariff: Tariff): CompiledTariff {
     return text
   }
 
-  const rowCache = new Map<string, ProductRow | null>()
+  // productId -> category -> medium -> cheapest row (null: none).
+  const rowCache = new Map<string, Map<string | undefined, Map<string | undefined, ProductRow | null>>>()
   const cheapestRow = (productId: string, riderCategoryId: string | undefined, fareMediaId: string | undefined): ProductRow | undefined => {
-    const key = `${productId}\u0000${riderCategoryId ?? '\u0001'}\u0000${fareMediaId ?? '\u0001'}`
-    let row = rowCache.get(key)
+    let byCategory = rowCache.get(productId)
+    if (!byCategory) {
+      byCategory = new Map()
+      rowCache.set(productId, byCategory)
+    }
+    let byMedium = byCategory.get(riderCategoryId)
+    if (!byMedium) {
+      byMedium = new Map()
+      byCategory.set(riderCategoryId, byMedium)
+    }
+    let row = byMedium.get(fareMediaId)
     if (row === undefined) {
       let best: ProductRow | undefined
       for (const r of tariff.products.get(productId) ?? []) {
@@ -128,7 +145,7 @@ function build(tariff: Tariff): CompiledTariff {
         if (best === undefined || (productUnits.get(r) as number) < (productUnits.get(best) as number)) best = r
       }
       row = best ?? null
-      rowCache.set(key, row)
+      byMedium.set(fareMediaId, row)
     }
     return row ?? undefined
   }

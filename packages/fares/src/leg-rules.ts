@@ -172,6 +172,7 @@ function spanKey(tariff: Tariff, prefix: string, legs: readonly PricingLeg[], de
  * when no fare is known.
  */
 export function spanOptions(tariff: Tariff, legs: readonly PricingLeg[]): OptionsOutcome {
+  if (legs.length === 1) return singleLegOutcome(tariff, legs[0] as PricingLeg, true) as OptionsOutcome
   const memo = compile(tariff).memo
   const key = spanKey(tariff, 'span', legs, true)
   let outcome = memo.get(key) as OptionsOutcome | undefined
@@ -182,6 +183,48 @@ export function spanOptions(tariff: Tariff, legs: readonly PricingLeg[]): Option
   return outcome
 }
 
+type Nested = Map<unknown, unknown>
+const singleLegMemo = new WeakMap<Tariff, { span: Nested; max: Nested }>()
+
+/**
+ * The memo of one-leg spans (nearly every leg) without building a string key:
+ * nested maps by network, origin stop, destination stop (or "unknown"), then
+ * the timeframe groups when the feed has timeframes, category and medium.
+ * Keyed by stops rather than their areas: finer, so the same outcomes.
+ */
+function singleLegOutcome(tariff: Tariff, leg: PricingLeg, destinationKnown: boolean): OptionsOutcome | MaximumFare {
+  let memos = singleLegMemo.get(tariff)
+  if (!memos) {
+    memos = { span: new Map(), max: new Map() }
+    singleLegMemo.set(tariff, memos)
+  }
+  const timed = tariff.timeframes.length > 0
+  const arrival = destinationKnown ? leg.arrivalMs : undefined
+  const keys: unknown[] = [
+    leg.networkId, leg.fromStopId, arrival === undefined ? NO_DESTINATION : leg.toStopId,
+    timed ? timeframeGroupsAt(tariff, eventTimezone(tariff, leg.routeId, leg.fromStopId), leg.departureMs) : '',
+    timed && arrival !== undefined ? timeframeGroupsAt(tariff, eventTimezone(tariff, leg.routeId, leg.toStopId), arrival) : '',
+    leg.riderCategoryId,
+  ]
+  let map = destinationKnown ? memos.span : memos.max
+  for (const key of keys) {
+    let next = map.get(key) as Nested | undefined
+    if (!next) {
+      next = new Map()
+      map.set(key, next)
+    }
+    map = next
+  }
+  let outcome = map.get(leg.fareMediaId) as OptionsOutcome | MaximumFare | undefined
+  if (!outcome) {
+    outcome = destinationKnown ? computeOptions(tariff, factsOf(tariff, [leg])) : computeMaximumFare(tariff, leg)
+    map.set(leg.fareMediaId, outcome)
+  }
+  return outcome
+}
+
+const NO_DESTINATION = Symbol('no destination')
+
 export interface MaximumFare { readonly rule: LegRule; readonly product: ProductRow; readonly amount: Decimal; readonly units: number }
 
 /**
@@ -189,21 +232,19 @@ export interface MaximumFare { readonly rule: LegRule; readonly product: Product
  * (an incomplete tap-on/tap-off leg), FARES.md section 4.
  */
 export function maximumFare(tariff: Tariff, leg: PricingLeg): MaximumFare {
+  return singleLegOutcome(tariff, leg, false) as MaximumFare
+}
+
+function computeMaximumFare(tariff: Tariff, leg: PricingLeg): MaximumFare {
   const c = compile(tariff)
-  const key = spanKey(tariff, 'max', [leg], false)
-  let result = c.memo.get(key) as MaximumFare | undefined
-  if (!result) {
-    const facts = factsOf(tariff, [{ ...leg, toStopId: undefined, arrivalMs: undefined }])
-    let best: { rule: LegRule; product: ProductRow; units: number } | undefined
-    for (const rule of matchingRules(tariff, facts, false)) {
-      const product = cheapestProductRow(tariff, rule.productId, facts.riderCategoryId, facts.fareMediaId)
-      if (!product) continue
-      const units = c.productUnits.get(product) as number
-      if (best === undefined || units > best.units) best = { rule, product, units }
-    }
-    if (!best) throw fareNotFound(`no fare is known for route ${leg.routeId} from stop ${leg.fromStopId ?? '(none)'}`, { routeId: leg.routeId })
-    result = { rule: best.rule, product: best.product, amount: best.product.amount, units: best.units }
-    c.memo.set(key, result)
+  const facts = factsOf(tariff, [{ ...leg, toStopId: undefined, arrivalMs: undefined }])
+  let best: { rule: LegRule; product: ProductRow; units: number } | undefined
+  for (const rule of matchingRules(tariff, facts, false)) {
+    const product = cheapestProductRow(tariff, rule.productId, facts.riderCategoryId, facts.fareMediaId)
+    if (!product) continue
+    const units = c.productUnits.get(product) as number
+    if (best === undefined || units > best.units) best = { rule: rule, product, units }
   }
-  return result
+  if (!best) throw fareNotFound(`no fare is known for route ${leg.routeId} from stop ${leg.fromStopId ?? '(none)'}`, { routeId: leg.routeId })
+  return { rule: best.rule, product: best.product, amount: best.product.amount, units: best.units }
 }

@@ -33,67 +33,85 @@ export interface LegOptionsResolved {
   readonly groupTap: boolean
 }
 
-export function tapsToLegs(tariff: Tariff, taps: readonly TimedTap[], options: LegOptionsResolved): { legs: TapLeg[]; roles: Map<string, TapRole> } {
+/**
+ * Legs and the role of every tap; roles[i] is the role of taps[i]. (Roles by
+ * position rather than by id: the taps are already unique and sorted.)
+ */
+export function tapsToLegs(tariff: Tariff, taps: readonly TimedTap[], options: LegOptionsResolved): { legs: TapLeg[]; roles: TapRole[] } {
   const legs: TapLeg[] = []
-  const roles = new Map<string, TapRole>()
-  const burstStart = new Map<string, TimedTap>()
+  const roles: TapRole[] = new Array(taps.length)
+  // First entry of the current burst per validator: by device, else by route and stop.
+  const burstByDevice = new Map<string, TimedTap>()
+  const burstByStop = new Map<string, Map<string, TimedTap>>()
   const maxJourneyMs = options.maxJourneyMinutes * 60_000
   const duplicateMs = options.duplicateTapSeconds * 1000
   // The leg waiting for its exit, if any (only on tap-out networks).
-  let open: { index: number; entry: TimedTap; networkId: string } | undefined
+  let openIndex = -1
+  let openEntry: TimedTap | undefined
+  let openNetwork = ''
 
-  const closeOpen = (): void => {
-    open = undefined
-  }
-
-  for (const tap of taps) {
+  for (let position = 0; position < taps.length; position++) {
+    const tap = taps[position] as TimedTap
     const networkId = tariff.routes.get(tap.routeId)?.networkId ?? ''
     const tapOnOnly = tariff.tapOnOnlyNetworkIds.has(networkId)
     if (tap.kind === 'entry') {
-      const validator = tap.deviceId !== undefined ? `d:${tap.deviceId}` : `s:${tap.routeId}\u0000${tap.stopId ?? ''}`
-      const first = burstStart.get(validator)
+      let byStop: Map<string, TimedTap> | undefined
+      const stopKey = tap.stopId ?? ''
+      let first: TimedTap | undefined
+      if (tap.deviceId !== undefined) first = burstByDevice.get(tap.deviceId)
+      else {
+        byStop = burstByStop.get(tap.routeId)
+        if (!byStop) {
+          byStop = new Map()
+          burstByStop.set(tap.routeId, byStop)
+        }
+        first = byStop.get(stopKey)
+      }
       if (first !== undefined && tap.ms - first.ms <= duplicateMs) {
         if (options.groupTap) {
-          roles.set(tap.tapId, { kind: 'entry', legIndex: legs.length })
+          roles[position] = { kind: 'entry', legIndex: legs.length }
           legs.push({ entry: tap, exit: undefined, networkId, status: 'group' })
         } else {
-          roles.set(tap.tapId, { kind: 'double_tap', firstTapId: first.tapId })
+          roles[position] = { kind: 'double_tap', firstTapId: first.tapId }
         }
         continue
       }
-      burstStart.set(validator, tap)
+      if (tap.deviceId !== undefined) burstByDevice.set(tap.deviceId, tap)
+      else (byStop as Map<string, TimedTap>).set(stopKey, tap)
       // Another entry closes nothing: a leg still waiting for its exit stays incomplete.
-      closeOpen()
-      roles.set(tap.tapId, { kind: 'entry', legIndex: legs.length })
+      openEntry = undefined
+      roles[position] = { kind: 'entry', legIndex: legs.length }
       if (tapOnOnly) {
         legs.push({ entry: tap, exit: undefined, networkId, status: 'complete' })
       } else {
-        open = { index: legs.length, entry: tap, networkId }
+        openIndex = legs.length
+        openEntry = tap
+        openNetwork = networkId
         legs.push({ entry: tap, exit: undefined, networkId, status: 'incomplete' })
       }
       continue
     }
     // An exit.
     if (tapOnOnly) {
-      roles.set(tap.tapId, { kind: 'unmatched_exit', reason: 'tap_on_only_network' })
+      roles[position] = { kind: 'unmatched_exit', reason: 'tap_on_only_network' }
       continue
     }
-    if (!open) {
-      roles.set(tap.tapId, { kind: 'unmatched_exit', reason: 'no_open_leg' })
+    if (!openEntry) {
+      roles[position] = { kind: 'unmatched_exit', reason: 'no_open_leg' }
       continue
     }
-    if (open.networkId !== networkId) {
-      roles.set(tap.tapId, { kind: 'unmatched_exit', reason: 'other_network' })
+    if (openNetwork !== networkId) {
+      roles[position] = { kind: 'unmatched_exit', reason: 'other_network' }
       continue
     }
-    if (tap.ms - open.entry.ms > maxJourneyMs) {
-      roles.set(tap.tapId, { kind: 'unmatched_exit', reason: 'too_late' })
-      closeOpen()
+    if (tap.ms - openEntry.ms > maxJourneyMs) {
+      roles[position] = { kind: 'unmatched_exit', reason: 'too_late' }
+      openEntry = undefined
       continue
     }
-    legs[open.index] = { entry: open.entry, exit: tap, networkId, status: 'complete' }
-    roles.set(tap.tapId, { kind: 'exit', legIndex: open.index })
-    closeOpen()
+    legs[openIndex] = { entry: openEntry, exit: tap, networkId, status: 'complete' }
+    roles[position] = { kind: 'exit', legIndex: openIndex }
+    openEntry = undefined
   }
   return { legs, roles }
 }

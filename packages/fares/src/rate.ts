@@ -68,7 +68,8 @@ export function normaliseTaps(tariff: Tariff, taps: readonly Tap[]): TimedTap[] 
     const tap = taps[index] as Tap
     let ms = parseInstant(tap.time)
     if (ms === undefined) ms = parseTime(tap.time, `taps[${index}] (${tap.tapId}).time`)
-    const timed: TimedTap = { ...tap, ms }
+    // One shape for every tap (absent fields as undefined): keeps the hot code monomorphic.
+    const timed = { tapId: tap.tapId, kind: tap.kind, routeId: tap.routeId, stopId: tap.stopId, deviceId: tap.deviceId, time: tap.time, ms } as TimedTap
     const existing = byId.get(tap.tapId)
     if (existing) {
       if (!sameContent(existing, timed)) throw requestInvalid(`tap ${JSON.stringify(tap.tapId)} appears twice with different content (TAP_CONFLICT)`, { tapId: tap.tapId })
@@ -77,7 +78,7 @@ export function normaliseTaps(tariff: Tariff, taps: readonly Tap[]): TimedTap[] 
     if (!tariff.routes.has(tap.routeId)) checkRoute(tariff, tap.routeId, `taps[${index}] (${tap.tapId})`)
     if (tap.stopId !== undefined && tariff.hasStops && !tariff.stops.has(tap.stopId)) checkStop(tariff, tap.stopId, `taps[${index}] (${tap.tapId})`)
     byId.set(tap.tapId, timed)
-    if (previous !== undefined && compareTaps(previous, timed) > 0) sorted = false
+    if (previous !== undefined && (previous.ms > ms || (previous.ms === ms && previous.tapId > tap.tapId))) sorted = false
     previous = timed
     out.push(timed)
   }
@@ -336,8 +337,9 @@ export function rate(tariff: Tariff, profile: CardProfile, taps: readonly Tap[],
     }
     return text
   }
-  for (const tap of sorted) {
-    const role = roles.get(tap.tapId)
+  for (let position = 0; position < sorted.length; position++) {
+    const tap = sorted[position] as TimedTap
+    const role = roles[position]
     if (!role) throw new Error(`internal: tap ${tap.tapId} has no role`)
     if (role.kind === 'entry') {
       charges.push(legCharges[role.legIndex] as Charge)

@@ -168,16 +168,6 @@ export function bestFare(tariff: Tariff, legs: readonly PricingLeg[]): BestFare 
   for (let i = 0; i < n; i++) {
     const layer: Node[] = []
     const nextDeparture = i + 1 < n ? (legs[i + 1] as PricingLeg).departureMs : undefined
-    const offer = (node: Node): void => {
-      for (let k = 0; k < layer.length; k++) {
-        const existing = layer[k] as Node
-        if (existing.state === node.state) {
-          if (better(node, existing)) layer[k] = node
-          return
-        }
-      }
-      layer.push(node)
-    }
     let firstProblem: string | undefined
     for (let start = i; start >= 0 && start > i - MAX_JOINED_LEGS; start--) {
       if (start < i && !joinsNext[start]) break
@@ -197,7 +187,7 @@ export function bestFare(tariff: Tariff, legs: readonly PricingLeg[]): BestFare 
       const options = outcome.options
       for (let optionIndex = 0; optionIndex < options.length; optionIndex++) {
         const option = options[optionIndex] as LegOption
-        offer(makeNode(c, tariff, legs, nextDeparture, {
+        offer(layer, makeNode(c, tariff, legs, nextDeparture, {
           cost: (bestPrevious?.cost ?? 0) + option.units, parent: bestPrevious, start, end: i, option, optionIndex,
           kind: 'new', transfer: undefined, increment: option.units, journeyTotal: option.units, legCount: 1,
           runRule: undefined, runAnchor: start, sameGroupCount: 0, state: CLOSED,
@@ -212,7 +202,7 @@ export function bestFare(tariff: Tariff, legs: readonly PricingLeg[]): BestFare 
               : type === 1 ? t.productUnits + option.units
               : p.legCount === 1 ? t.productUnits - p.journeyTotal : t.productUnits
             const sameGroup = t.rule.transferCount !== undefined
-            offer(makeNode(c, tariff, legs, nextDeparture, {
+            offer(layer, makeNode(c, tariff, legs, nextDeparture, {
               cost: p.cost + increment, parent: p, start, end: i, option, optionIndex, kind: 'transfer', transfer: t,
               increment, journeyTotal: p.journeyTotal + increment, legCount: p.legCount + 1,
               runRule: t.rule, runAnchor: p.runRule === t.rule ? p.runAnchor : p.start,
@@ -254,6 +244,18 @@ export function bestFare(tariff: Tariff, legs: readonly PricingLeg[]): BestFare 
     })
   }
   return { total: final?.cost ?? 0, spans, journeys }
+}
+
+/** Keeps the better of the node and the layer's node of the same state. */
+function offer(layer: Node[], node: Node): void {
+  for (let k = 0; k < layer.length; k++) {
+    const existing = layer[k] as Node
+    if (existing.state === node.state) {
+      if (better(node, existing)) layer[k] = node
+      return
+    }
+  }
+  layer.push(node)
 }
 
 function makeNode(c: CompiledTariff, tariff: Tariff, legs: readonly PricingLeg[], nextDeparture: number | undefined, fields: Node): Node {
