@@ -38,10 +38,10 @@ export async function startTestStack(name: string, options: { tariffFiles?: Reco
   const issuer = createTestIssuer()
   const sink = await createKafkaTapSink(topics.kafka, { topic: topics.taps, timeoutMs: 5000 })
   const ingest = await buildIngest(
-    { logger: topics.logger, sink, registry: createMetricsRegistry('ingest'), jwtPublicKeyPem: issuer.publicKeyPem },
+    { logger: topics.logger, sink, db: database.db, registry: createMetricsRegistry('ingest'), jwtPublicKeyPem: issuer.publicKeyPem },
     { maxFutureSkewSeconds: 300, maxTapAgeDays: 31, bodyLimitBytes: 512 * 1024 },
   )
-  const api = await buildApi({ logger: topics.logger, db: database.db, registry: createMetricsRegistry('api'), jwtPublicKeyPem: issuer.publicKeyPem })
+  const api = await buildApi({ logger: topics.logger, db: database.db, registry: createMetricsRegistry('api'), jwtPublicKeyPem: issuer.publicKeyPem, jwtPrivateKeyPem: issuer.privateKeyPem })
   const ledger = createLedgerConsumer({
     kafka: topics.kafka,
     db: database.db,
