@@ -6,6 +6,7 @@
 import { Decimal } from '@fare/money'
 import type { Db } from '@fare/db'
 import { ensureOperator, openCard, topUp } from '@fare/bookkeeping'
+import { readFeedFolder, saveTariffVersion } from '../services/ledger/src/tariffs.ts'
 import { devDeviceKeys } from './dev-auth.ts'
 
 export const DEMO_CURRENCY = 'UAH'
@@ -14,8 +15,8 @@ export const DEMO_OPERATORS = [
   { id: 'lutsk-trolley', name: 'Lutsk trolleybus operator' },
 ] as const
 export const DEMO_DEVICES = [
-  { id: 'validator-bus-10-01', operatorId: 'lutsk-bus', routeId: '10', stopId: 'S1' },
-  { id: 'validator-trolley-4-01', operatorId: 'lutsk-trolley', routeId: '4', stopId: 'S7' },
+  { id: 'validator-bus-10-01', operatorId: 'lutsk-bus', routeId: 'bus-10', stopId: 'S1' },
+  { id: 'validator-trolley-4-01', operatorId: 'lutsk-trolley', routeId: 'trolley-4', stopId: 'S3' },
 ] as const
 export const DEMO_CARDS = [
   { cardToken: 'ct_demo_adult_0001', riderCategoryId: 'adult', riderId: 'rider-olena', topUp: '200.00' },
@@ -24,7 +25,17 @@ export const DEMO_CARDS = [
   { cardToken: 'ct_demo_pension_0004', riderCategoryId: 'pensioner', riderId: 'rider-ivan', topUp: '10.00' },
 ] as const
 
+/** The demo tariff (infra/demo-tariff), in force from this instant; the ledger rates every tap with it. */
+export const DEMO_TARIFF_EFFECTIVE_FROM = '2026-01-01T00:00:00+02:00'
+
+/** Stores the demo tariff as a tariff version, idempotently (same instant, same files: a no-op). */
+export async function seedDemoTariff(db: Db): Promise<string> {
+  const folder = new URL('./demo-tariff/', import.meta.url).pathname
+  return saveTariffVersion(db, { name: 'Lutsk demo tariff', effectiveFrom: DEMO_TARIFF_EFFECTIVE_FROM, files: readFeedFolder(folder) })
+}
+
 export async function seedDemo(db: Db): Promise<void> {
+  await seedDemoTariff(db)
   for (const op of DEMO_OPERATORS) await ensureOperator(db, op.id, op.name)
   // Real registered devices: each key pair lives in .cache/dev-keys; a key made anew (a wiped cache) replaces the old one.
   for (const device of DEMO_DEVICES) {

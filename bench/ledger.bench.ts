@@ -1,0 +1,155 @@
+/**
+ * `pnpm bench:ledger`: settled taps per second, end to end (records on the
+ * real broker, the ledger consuming, rating with the demo tariff, posting
+ * transfers in Postgres), for 10,000 cards; once with all revenue to one
+ * operator (one hot revenue account) and once spread over 20 operators. Then
+ * the ceiling: a raw multi-row INSERT of the same rows into a plain table.
+ * Prints the ratio and writes the figures under "## Ledger" in docs/benchmarks.md.
+ *
+ * Knobs: BENCH_TAPS (default 30000), BENCH_CARDS (10000).
+ */
+import { readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { Decimal } from '@fare/money'
+import { createTestDatabase, prepareTemplateDatabase, type TestDatabase } from '@fare/db/testing'
+import { postTransfers, systemAccountId, type TransferToPost } from '@fare/bookkeeping'
+import { newTapId, TAP_EVENT_SCHEMA, type TapEvent } from '@fare/contracts'
+import { createKafka, createLogger, ensureTopics } from '@fare/platform'
+import { rawInsertCeiling } from '../services/ledger/src/bench-ceiling.ts'
+import { createLedgerConsumer } from '../services/ledger/src/consumer.ts'
+import { createTariffBook, readFeedFolder, saveTariffVersion } from '../services/ledger/src/tariffs.ts'
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
+const TAPS = Number(process.env.BENCH_TAPS ?? 30_000)
+const CARDS = Number(process.env.BENCH_CARDS ?? 10_000)
+const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
+const DEMO = readFeedFolder(path.join(ROOT, 'infra/demo-tariff'))
+
+/** The demo tariff with the bus routes spread over `n` agencies (operators). */
+function tariffWithOperators(n: number): { files: Record<string, string>; routes: string[] } {
+  if (n === 1) return { files: DEMO, routes: ['bus-2', 'bus-10', 'bus-15', 'bus-30'] }
+  const files = { ...DEMO }
+  const ids = Array.from({ length: n }, (_, i) => `op-${String(i + 1).padStart(2, '0')}`)
+  files['agency.txt'] = ['agency_id,agency_name,agency_url,agency_timezone,agency_lang', ...ids.map((id) => `${id},Operator ${id},https://example.org/${id},Europe/Kyiv,uk`), ''].join('\n')
+  files['routes.txt'] = ['route_id,agency_id,route_short_name,route_long_name,route_type,network_id', ...ids.map((id, i) => `r-${i + 1},${id},${i + 1},Route ${i + 1},3,bus`), ''].join('\n')
+  return { files, routes: ids.map((_, i) => `r-${i + 1}`) }
+}
+
+function makeTaps(routes: readonly string[]): TapEvent[] {
+  // mulberry32: a seeded generator, the same taps every run.
+  let a = 42
+  const next = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let x = a
+    x = Math.imul(x ^ (x >>> 15), x | 1)
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
+  }
+  const start = Date.parse('2026-03-02T05:00:00+02:00')
+  return Array.from({ length: TAPS }, () => {
+    const time = new Date(start + Math.floor(next() * 3 * 86_400_000)).toISOString()
+    const route = routes[Math.floor(next() * routes.length)] as string
+    return {
+      schema: TAP_EVENT_SCHEMA, tapId: newTapId(), cardToken: `bench-${Math.floor(next() * CARDS)}`, kind: 'entry' as const,
+      tappedAt: time, routeId: route, stopId: `S${1 + Math.floor(next() * 12)}`, deviceId: `dev-${route}`, operatorId: 'bench', receivedAt: time,
+    }
+  })
+}
+
+async function fundCards(database: TestDatabase): Promise<void> {
+  const db = database.db
+  const clearing = await systemAccountId(db, 'top_up_clearing', 'UAH')
+  for (let i = 0; i < CARDS; i += 2000) {
+    const n = Math.min(2000, CARDS - i)
+    const accounts = await db.insertInto('accounts').values(Array.from({ length: n }, () => ({ kind: 'rider' as const, currency: 'UAH' }))).returning('id').execute()
+    await db.insertInto('cards').values(accounts.map((a, k) => ({ card_token: `bench-${i + k}`, account_id: a.id, rider_category_id: (i + k) % 10 === 0 ? 'pupil' : 'adult' }))).execute()
+    const topUps: TransferToPost[] = accounts.map((a) => ({ debitAccountId: clearing, creditAccountId: a.id, amount: new Decimal('500.00'), currency: 'UAH', kind: 'top_up' }))
+    await db.transaction().execute((trx) => postTransfers(trx, topUps))
+  }
+}
+
+interface RunResult { operators: number; taps: number; seconds: number; tapsPerSecond: number; transfers: number }
+
+async function runLedger(operators: number): Promise<{ result: RunResult; taps: TapEvent[] }> {
+  const database = await createTestDatabase()
+  const { files, routes } = tariffWithOperators(operators)
+  await saveTariffVersion(database.db, { name: `bench ${operators}`, effectiveFrom: '2020-01-01T00:00:00+02:00', files })
+  await fundCards(database)
+  const id = Math.random().toString(16).slice(2, 10)
+  const topic = `bench-ledger-${id}`
+  const logger = createLogger({ level: 'warn', name: 'bench' })
+  const kafka = createKafka({ brokers: BROKERS, clientId: 'bench-ledger', logger })
+  await ensureTopics(kafka, [{ topic, numPartitions: 6 }, { topic: `${topic}.dlq`, numPartitions: 1 }])
+  const taps = makeTaps(routes)
+  const producer = kafka.producer()
+  await producer.connect()
+  for (let i = 0; i < taps.length; i += 1000) {
+    await producer.send({ topic, acks: -1, messages: taps.slice(i, i + 1000).map((t) => ({ key: t.cardToken, value: JSON.stringify(t) })) })
+  }
+  await producer.disconnect()
+
+  let recorded = 0
+  let transfers = 0
+  let first = 0
+  let last = 0
+  const ledger = createLedgerConsumer({
+    kafka, db: database.db, logger, topic, dlqTopic: `${topic}.dlq`, consumerGroup: `bench-${id}`,
+    settle: { tariffs: createTariffBook() }, partitionsConsumedConcurrently: 6, maxBytesPerPartition: 1024 * 1024,
+    onSettled: (r, seconds) => {
+      const now = performance.now()
+      if (first === 0) first = now - seconds * 1000
+      last = now
+      recorded += r.recorded
+      transfers += r.transfers
+    },
+  })
+  await ledger.start()
+  const deadline = Date.now() + 600_000
+  while (recorded < taps.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+  await ledger.stop()
+  const seconds = (last - first) / 1000
+  const result = { operators, taps: recorded, seconds, tapsPerSecond: recorded / seconds, transfers }
+  console.log(`ledger, ${operators} operator(s): ${recorded} taps settled in ${seconds.toFixed(2)} s = ${result.tapsPerSecond.toFixed(0)} taps/s (${transfers} transfers)`)
+  await database.drop()
+  return { result, taps }
+}
+
+async function ceiling(taps: readonly TapEvent[]): Promise<{ seconds: number; rowsPerSecond: number }> {
+  const database = await createTestDatabase()
+  const seconds = await rawInsertCeiling(database.db, taps)
+  await database.drop()
+  console.log(`ceiling: raw multi-row INSERT of the same ${taps.length} rows: ${seconds.toFixed(2)} s = ${(taps.length / seconds).toFixed(0)} rows/s`)
+  return { seconds, rowsPerSecond: taps.length / seconds }
+}
+
+await prepareTemplateDatabase()
+const one = await runLedger(1)
+const twenty = await runLedger(20)
+const top = await ceiling(one.taps)
+const ratio = (r: RunResult): string => `${((r.tapsPerSecond / top.rowsPerSecond) * 100).toFixed(1)}%`
+console.log(`ratio to ceiling: 1 operator ${ratio(one.result)}, 20 operators ${ratio(twenty.result)}`)
+
+const section = `## Ledger
+
+\`pnpm bench:ledger\` (bench/ledger.bench.ts): ${TAPS} entry taps of ${CARDS} cards (10% pupils) over three days,
+demo tariff (day and month caps, transfers), 6 partitions, one ledger process consuming 6 partitions
+concurrently, real Kafka and Postgres on this machine (${(await import('node:os')).cpus().length} cores). Settled = taps recorded, rated, transfers
+posted, balances, deny list and offsets committed. Measured from the first batch to the last.
+
+| run | taps settled | seconds | taps/s | transfers | of ceiling |
+|---|---|---|---|---|---|
+| 1 operator (one hot revenue account) | ${one.result.taps} | ${one.result.seconds.toFixed(2)} | ${one.result.tapsPerSecond.toFixed(0)} | ${one.result.transfers} | ${ratio(one.result)} |
+| 20 operators | ${twenty.result.taps} | ${twenty.result.seconds.toFixed(2)} | ${twenty.result.tapsPerSecond.toFixed(0)} | ${twenty.result.transfers} | ${ratio(twenty.result)} |
+| ceiling: raw multi-row INSERT of the same rows (2,000 per statement) | ${TAPS} | ${top.seconds.toFixed(2)} | ${top.rowsPerSecond.toFixed(0)} | - | 100% |
+
+Measured ${new Date().toISOString().slice(0, 10)}.
+`
+const file = path.join(ROOT, 'docs/benchmarks.md')
+let doc = readFileSync(file, 'utf8')
+const startAt = doc.indexOf('## Ledger')
+if (startAt >= 0) {
+  const nextAt = doc.indexOf('\n## ', startAt + 3)
+  doc = doc.slice(0, startAt) + section + (nextAt >= 0 ? doc.slice(nextAt + 1) : '')
+} else doc = `${doc.trimEnd()}\n\n${section}`
+writeFileSync(file, doc)
+process.exit(0)
