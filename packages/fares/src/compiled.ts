@@ -152,23 +152,26 @@ function build(tariff: Tariff): CompiledTariff {
 
   const groupMatches = (ruleGroup: string | undefined, group: string | undefined, listed: ReadonlySet<string>): boolean =>
     ruleGroup !== undefined ? ruleGroup === group : group === undefined || !listed.has(group)
-  const between = new Map<string, readonly TransferRule[]>()
+  const between = new Map<string | undefined, Map<string | undefined, readonly TransferRule[]>>()
   const transferRulesBetween = (fromGroup: string | undefined, toGroup: string | undefined): readonly TransferRule[] => {
-    const key = `${fromGroup ?? '\u0001'}\u0000${toGroup ?? '\u0001'}`
-    let list = between.get(key)
+    let byTo = between.get(fromGroup)
+    if (!byTo) {
+      byTo = new Map()
+      between.set(fromGroup, byTo)
+    }
+    let list = byTo.get(toGroup)
     if (!list) {
       list = tariff.transferRules.filter((rule) => groupMatches(rule.fromLegGroupId, fromGroup, tariff.listedFromLegGroupIds) && groupMatches(rule.toLegGroupId, toGroup, tariff.listedToLegGroupIds))
-      between.set(key, list)
+      byTo.set(toGroup, list)
     }
     return list
   }
-  const from = new Map<string, readonly TransferRule[]>()
+  const from = new Map<string | undefined, readonly TransferRule[]>()
   const transferRulesFrom = (fromGroup: string | undefined): readonly TransferRule[] => {
-    const key = fromGroup ?? '\u0001'
-    let list = from.get(key)
+    let list = from.get(fromGroup)
     if (!list) {
       list = tariff.transferRules.filter((rule) => groupMatches(rule.fromLegGroupId, fromGroup, tariff.listedFromLegGroupIds))
-      from.set(key, list)
+      from.set(fromGroup, list)
     }
     return list
   }

@@ -198,23 +198,13 @@ function singleLegOutcome(tariff: Tariff, leg: PricingLeg, destinationKnown: boo
     memos = { span: new Map(), max: new Map() }
     singleLegMemo.set(tariff, memos)
   }
-  const timed = tariff.timeframes.length > 0
   const arrival = destinationKnown ? leg.arrivalMs : undefined
-  const keys: unknown[] = [
-    leg.networkId, leg.fromStopId, arrival === undefined ? NO_DESTINATION : leg.toStopId,
-    timed ? timeframeGroupsAt(tariff, eventTimezone(tariff, leg.routeId, leg.fromStopId), leg.departureMs) : '',
-    timed && arrival !== undefined ? timeframeGroupsAt(tariff, eventTimezone(tariff, leg.routeId, leg.toStopId), arrival) : '',
-    leg.riderCategoryId,
-  ]
-  let map = destinationKnown ? memos.span : memos.max
-  for (const key of keys) {
-    let next = map.get(key) as Nested | undefined
-    if (!next) {
-      next = new Map()
-      map.set(key, next)
-    }
-    map = next
+  let map = step(step(step(destinationKnown ? memos.span : memos.max, leg.networkId), leg.fromStopId), arrival === undefined ? NO_DESTINATION : leg.toStopId)
+  if (tariff.timeframes.length > 0) {
+    map = step(map, timeframeGroupsAt(tariff, eventTimezone(tariff, leg.routeId, leg.fromStopId), leg.departureMs))
+    map = step(map, arrival === undefined ? '' : timeframeGroupsAt(tariff, eventTimezone(tariff, leg.routeId, leg.toStopId), arrival))
   }
+  map = step(map, leg.riderCategoryId)
   let outcome = map.get(leg.fareMediaId) as OptionsOutcome | MaximumFare | undefined
   if (!outcome) {
     outcome = destinationKnown ? computeOptions(tariff, factsOf(tariff, [leg])) : computeMaximumFare(tariff, leg)
@@ -224,6 +214,15 @@ function singleLegOutcome(tariff: Tariff, leg: PricingLeg, destinationKnown: boo
 }
 
 const NO_DESTINATION = Symbol('no destination')
+
+function step(map: Nested, key: unknown): Nested {
+  let next = map.get(key) as Nested | undefined
+  if (!next) {
+    next = new Map()
+    map.set(key, next)
+  }
+  return next
+}
 
 export interface MaximumFare { readonly rule: LegRule; readonly product: ProductRow; readonly amount: Decimal; readonly units: number }
 
