@@ -89,6 +89,8 @@ async function runLedger(operators: number): Promise<{ result: RunResult; taps: 
   await producer.disconnect()
 
   let recorded = 0
+  let processed = 0
+  let rejected = 0
   let transfers = 0
   let first = 0
   let last = 0
@@ -100,16 +102,19 @@ async function runLedger(operators: number): Promise<{ result: RunResult; taps: 
       if (first === 0) first = now - seconds * 1000
       last = now
       recorded += r.recorded
+      rejected += r.rejected.length
+      processed += r.recorded + r.duplicates + r.rejected.length
       transfers += r.transfers
     },
   })
   await ledger.start()
   const deadline = Date.now() + 600_000
-  while (recorded < taps.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+  while (processed < taps.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
   await ledger.stop()
   const seconds = (last - first) / 1000
   const result = { operators, taps: recorded, seconds, tapsPerSecond: recorded / seconds, transfers }
-  console.log(`ledger, ${operators} operator(s): ${recorded} taps settled in ${seconds.toFixed(2)} s = ${result.tapsPerSecond.toFixed(0)} taps/s (${transfers} transfers)`)
+  console.log(`ledger, ${operators} operator(s): ${recorded} taps settled in ${seconds.toFixed(2)} s = ${result.tapsPerSecond.toFixed(0)} taps/s (${transfers} transfers, ${rejected} rejected)`)
+  if (rejected > 0) console.log('  rejected taps make this run invalid: see rejected_taps')
   await database.drop()
   return { result, taps }
 }

@@ -1,5 +1,5 @@
 import { createDb } from '@fare/db'
-import { createKafka, createLogger, createMetricsRegistry, onShutdown } from '@fare/platform'
+import { createKafka, createLogger, createMetricsRegistry, ensureTopics, onShutdown } from '@fare/platform'
 import { buildApp } from './app.ts'
 import { readLedgerConfig } from './config.ts'
 import { createLedgerConsumer } from './consumer.ts'
@@ -31,6 +31,8 @@ const ledger = createLedgerConsumer({
   sessionTimeoutMs: config.sessionTimeoutMs,
   onSettled: (result, seconds, partition) => metrics.observe(result, seconds, partition),
 })
+// Rejected records must have somewhere to go, or a bad record would hold its partition.
+await ensureTopics(kafka, [{ topic: config.dlqTopic, numPartitions: 1 }])
 const admin = kafka.admin()
 await admin.connect()
 const lagTimer = setInterval(() => {

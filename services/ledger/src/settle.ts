@@ -374,9 +374,10 @@ async function loadPosted(
   const concessionAccount = await trx.selectFrom('accounts').select('id').where('kind', '=', 'concession').where('currency', '=', currency).executeTakeFirst()
   const rows = await sql<{ tap_id: string | null; journey_id: string | null; kind: string; reason: string | null; debit_account_id: string; credit_account_id: string; amount: string }>`
     select tap_id::text as tap_id, journey_id, kind, reason, debit_account_id::text as debit_account_id, credit_account_id::text as credit_account_id, amount::text as amount
-    from transfers
-    where (tap_id = any(${tapIds}::uuid[]) and kind in ('fare', 'fare_adjustment', 'concession'))
-       or (journey_id = any(${tapIds}::text[]) and reason = 'revenue_split')`.execute(trx)
+    from transfers where tap_id = any(${tapIds}::uuid[]) and kind in ('fare', 'fare_adjustment', 'concession')
+    union all
+    select null, journey_id, kind, reason, debit_account_id::text, credit_account_id::text, amount::text
+    from transfers where journey_id = any(${tapIds}::text[]) and reason = 'revenue_split'`.execute(trx)
   const splitRows = rows.rows.filter((r) => r.reason === 'revenue_split')
   const operatorOfAccount = new Map<string, string>()
   if (splitRows.length > 0) {
