@@ -4,9 +4,10 @@
  *   fares rate  --feed <dir|zip>   stdin: a card's taps -> per-tap charges with caps
  * JSON in, JSON out; exit 0 on success, 2 for a bad feed or request, 3 when
  * no fare applies. Errors are printed as {"error": {"code", "message"}},
- * never as a stack trace.
+ * never as a stack trace. The process entry point is `bin/fares.ts`; this
+ * module only maps arguments and input to an outcome, so it can be tested and
+ * imported without side effects.
  */
-import { readFileSync } from 'node:fs'
 import { EXIT_CODE, isFareError, requestInvalid } from './errors.ts'
 import { loadFeed } from './feed/load.ts'
 import { toJson } from './json.ts'
@@ -53,24 +54,3 @@ export function runCli(args: readonly string[], stdinText: string): CliOutcome {
     return { exitCode: 1, output: { error: { code: 'INTERNAL', message } } }
   }
 }
-
-function main(): void {
-  // `npx tap packages/fares` runs every file under the folder, this one included:
-  // started by tap without arguments, the entry point reports itself as having no tests.
-  if (process.argv.length <= 2 && (process.env['TAP'] === '1' || process.env['TAP_CHILD_ID'] !== undefined)) {
-    process.stdout.write('1..0 # SKIP the fares command line entry point has no tests of its own\n')
-    return
-  }
-  let stdinText = ''
-  try {
-    stdinText = readFileSync(0, 'utf8')
-  } catch {
-    stdinText = ''
-  }
-  const outcome = runCli(process.argv.slice(2), stdinText)
-  process.stdout.write(`${JSON.stringify(outcome.output)}\n`)
-  process.exitCode = outcome.exitCode
-}
-
-const invokedDirectly = process.argv[1] !== undefined && /cli\.[cm]?[jt]s$/.test(process.argv[1])
-if (invokedDirectly) main()

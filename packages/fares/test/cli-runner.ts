@@ -27,7 +27,7 @@ function bundle(): string {
   const esbuild = requireFromTsx('esbuild') as EsbuildLike
   const outfile = join(mkdtempSync(join(tmpdir(), 'fares-cli-')), 'cli.mjs')
   esbuild.buildSync({
-    entryPoints: [join(repoRoot, 'packages/fares/src/cli.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20',
+    entryPoints: [join(repoRoot, 'packages/fares/src/bin/fares.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20',
     outfile, logLevel: 'silent',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   })
@@ -47,11 +47,10 @@ function spawnNode(args: readonly string[], input: string): Promise<CliResult> {
 
 /** The CLI through the one-off bundle (fast). */
 export function runCli(args: readonly string[], input: string): Promise<CliResult> {
-  // The bundle's file name must end in cli.mjs so that the entry point runs main().
   return spawnNode([bundle(), ...args], input)
 }
 
 /** The CLI exactly as `pnpm fares` starts it: tsx on the TypeScript source. */
 export function runTsxCli(args: readonly string[], input: string): Promise<CliResult> {
-  return spawnNode(['--import', 'tsx', 'packages/fares/src/cli.ts', ...args], input)
+  return spawnNode(['--import', 'tsx', 'packages/fares/src/bin/fares.ts', ...args], input)
 }
