@@ -11,6 +11,26 @@ import { Decimal } from '@fare/money'
 import { moneyFromDb } from '@fare/db'
 import type { Executor } from './accounts.ts'
 
+/**
+ * Deny-list versions come from the `deny_list_changes` bigserial, which is
+ * handed out at INSERT time, not at commit: two transactions can commit out of
+ * version order (B takes 11 and commits, A took 10 and commits later), and a
+ * validator that already fetched `since=11` would never see 10. So every
+ * writer of `deny_list_changes` first takes this transaction-level advisory
+ * lock (fixed key, released at commit or rollback): writers are serialised
+ * from their first version to their commit, and versions become visible in
+ * order. Only transactions that really change the list take it, right before
+ * their first insert, so it is held only for the tail of such a transaction.
+ * No deadlock: a holder takes no other lock after it but its own rows.
+ * Two int4 keys (not one bigint) so it can never collide with the hashtext()
+ * keys of other advisory locks (the two key spaces do not overlap).
+ */
+const DENY_LIST_LOCK = [0x66617265 /* 'fare' */, 1] as const
+
+async function lockDenyListVersions(trx: Executor): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${sql.lit(DENY_LIST_LOCK[0])}::int4, ${sql.lit(DENY_LIST_LOCK[1])}::int4)`.execute(trx)
+}
+
 export interface DenyCheck {
   readonly cardToken: string
   /** The most one more ride may take for this card (its category's highest fare). */
@@ -51,25 +71,41 @@ export async function refreshDenyList(trx: Executor, checks: readonly DenyCheck[
     if (!denied && balance.lessThan(restore)) toAdd.push({ token: check.cardToken, restore })
     else if (denied && !balance.lessThan(restore)) toRemove.push(check.cardToken)
   }
-  for (const { token, restore } of toAdd.sort((a, b) => (a.token < b.token ? -1 : 1))) {
-    const change = await trx.insertInto('deny_list_changes').values({ card_token: token, action: 'add', reason }).returning('version').executeTakeFirstOrThrow()
+  if (toAdd.length === 0 && toRemove.length === 0) return update
+  // Versions must become visible in order: see DENY_LIST_LOCK.
+  await lockDenyListVersions(trx)
+  if (toAdd.length > 0) {
+    toAdd.sort((a, b) => (a.token < b.token ? -1 : 1))
+    const changes = await trx
+      .insertInto('deny_list_changes')
+      .values(toAdd.map(({ token }) => ({ card_token: token, action: 'add' as const, reason })))
+      .returning(['version', 'card_token'])
+      .execute()
+    const versionOf = new Map(changes.map((c) => [c.card_token, c.version]))
     await trx
       .insertInto('deny_list')
-      .values({ card_token: token, version: change.version, restore_balance: restore.toFixed(2) })
+      .values(toAdd.map(({ token, restore }) => ({ card_token: token, version: versionOf.get(token) as string, restore_balance: restore.toFixed(2) })))
       .onConflict((oc) => oc.column('card_token').doNothing())
       .execute()
-    update.added.push(token)
+    update.added.push(...toAdd.map((a) => a.token))
   }
-  for (const token of toRemove.sort()) {
-    await removeFromDenyList(trx, token, reason)
-    update.removed.push(token)
+  if (toRemove.length > 0) {
+    toRemove.sort()
+    const deleted = await trx.deleteFrom('deny_list').where('card_token', 'in', toRemove).returning('card_token').execute()
+    const gone = new Set(deleted.map((d) => d.card_token))
+    const removed = toRemove.filter((t) => gone.has(t))
+    if (removed.length > 0) await trx.insertInto('deny_list_changes').values(removed.map((token) => ({ card_token: token, action: 'remove' as const, reason }))).execute()
+    update.removed.push(...toRemove)
   }
   return update
 }
 
 async function removeFromDenyList(trx: Executor, cardToken: string, reason: string): Promise<void> {
   const deleted = await trx.deleteFrom('deny_list').where('card_token', '=', cardToken).returning('card_token').execute()
-  if (deleted.length > 0) await trx.insertInto('deny_list_changes').values({ card_token: cardToken, action: 'remove', reason }).execute()
+  if (deleted.length === 0) return
+  // Versions must become visible in order: see DENY_LIST_LOCK.
+  await lockDenyListVersions(trx)
+  await trx.insertInto('deny_list_changes').values({ card_token: cardToken, action: 'remove', reason }).execute()
 }
 
 /**
