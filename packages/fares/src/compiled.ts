@@ -85,8 +85,9 @@ function build(tariff: Tariff): CompiledTariff {
 
   // Small amounts (the usual case) by array index, others in a bounded map.
   const SMALL = 1 << 17
-  const positives: (Decimal | undefined)[] = new Array(SMALL)
-  const negatives: (Decimal | undefined)[] = new Array(SMALL)
+  // Filled, so V8 keeps fast elements (a sparse array this long would be a dictionary).
+  const positives: (Decimal | undefined)[] = new Array<Decimal | undefined>(SMALL).fill(undefined)
+  const negatives: (Decimal | undefined)[] = new Array<Decimal | undefined>(SMALL).fill(undefined)
   const decimals = new Map<number, Decimal>()
   const ZERO = new Decimal(0)
   const create = (units: number): Decimal => new Decimal(`${units}e-${scale}`)
