@@ -27,21 +27,6 @@ export interface CapLeg {
   readonly increment: Decimal
 }
 
-export interface CapCheck {
-  readonly cap: Cap
-  readonly window: CapWindow
-  readonly spentBefore: Decimal
-  readonly headroom: Decimal
-  /** Whether this cap set the charge (it had the lowest headroom, below the increment). */
-  readonly limiting: boolean
-}
-
-export interface CappedCharge {
-  readonly charge: Decimal
-  readonly capped: boolean
-  readonly checks: readonly CapCheck[]
-}
-
 export function capApplies(cap: Cap, leg: Pick<CapLeg, 'networkId' | 'riderCategoryId' | 'fareMediaId'>): boolean {
   return (cap.riderCategoryId === undefined || cap.riderCategoryId === leg.riderCategoryId) &&
     (cap.fareMediaId === undefined || cap.fareMediaId === leg.fareMediaId) &&
