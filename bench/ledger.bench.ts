@@ -11,6 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { Decimal } from '@fare/money'
+import { createDb } from '@fare/db'
 import { createTestDatabase, prepareTemplateDatabase, type TestDatabase } from '@fare/db/testing'
 import { postTransfers, systemAccountId, type TransferToPost } from '@fare/bookkeeping'
 import { newTapId, TAP_EVENT_SCHEMA, type TapEvent } from '@fare/contracts'
@@ -22,6 +23,8 @@ import { createTariffBook, readFeedFolder, saveTariffVersion } from '../services
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const TAPS = Number(process.env.BENCH_TAPS ?? 30_000)
 const CARDS = Number(process.env.BENCH_CARDS ?? 10_000)
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 6)
+const PHASES = process.env.BENCH_PHASES === '1'
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
 const DEMO = readFeedFolder(path.join(ROOT, 'infra/demo-tariff'))
 
@@ -94,12 +97,26 @@ async function runLedger(operators: number): Promise<{ result: RunResult; taps: 
   let transfers = 0
   let first = 0
   let last = 0
+  let batches = 0
+  let cpuAtFirst = process.cpuUsage()
+  let cpuAtLast = cpuAtFirst
+  let batchSeconds = 0
+  const phases = new Map<string, number>()
+  // The ledger's own pool, sized as services/ledger/src/main.ts sizes it (partitions settled in parallel + 3).
+  const ledgerDb = createDb(database.url, { applicationName: 'bench-ledger', maxConnections: CONCURRENCY + 3 })
   const ledger = createLedgerConsumer({
-    kafka, db: database.db, logger, topic, dlqTopic: `${topic}.dlq`, consumerGroup: `bench-${id}`,
-    settle: { tariffs: createTariffBook() }, partitionsConsumedConcurrently: 6, maxBytesPerPartition: 1024 * 1024,
+    kafka, db: ledgerDb, logger, topic, dlqTopic: `${topic}.dlq`, consumerGroup: `bench-${id}`,
+    settle: { tariffs: createTariffBook() }, partitionsConsumedConcurrently: CONCURRENCY, maxBytesPerPartition: 1024 * 1024,
+    ...(PHASES ? { onPhase: (phase: string, ms: number) => void phases.set(phase, (phases.get(phase) ?? 0) + ms) } : {}),
     onSettled: (r, seconds) => {
+      batches++
+      batchSeconds += seconds
       const now = performance.now()
-      if (first === 0) first = now - seconds * 1000
+      if (first === 0) {
+        first = now - seconds * 1000
+        cpuAtFirst = process.cpuUsage()
+      }
+      cpuAtLast = process.cpuUsage()
       last = now
       recorded += r.recorded
       rejected += r.rejected.length
@@ -111,10 +128,18 @@ async function runLedger(operators: number): Promise<{ result: RunResult; taps: 
   const deadline = Date.now() + 600_000
   while (processed < taps.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
   await ledger.stop()
+  await ledgerDb.destroy()
   const seconds = (last - first) / 1000
   const result = { operators, taps: recorded, seconds, tapsPerSecond: recorded / seconds, transfers }
   console.log(`ledger, ${operators} operator(s): ${recorded} taps settled in ${seconds.toFixed(2)} s = ${result.tapsPerSecond.toFixed(0)} taps/s (${transfers} transfers, ${rejected} rejected)`)
   if (rejected > 0) console.log('  rejected taps make this run invalid: see rejected_taps')
+  const cpuSeconds = (cpuAtLast.user + cpuAtLast.system - cpuAtFirst.user - cpuAtFirst.system) / 1e6
+  console.log(`  ledger process CPU ${cpuSeconds.toFixed(2)} s over ${seconds.toFixed(2)} s (${((cpuSeconds / seconds) * 100).toFixed(0)}% of one core; the rest of the time it waits on Postgres)`)
+  if (PHASES) {
+  const phaseTotal = [...phases.values()].reduce((a, b) => a + b, 0)
+  console.log(`  ${batches} batches (${(recorded / Math.max(1, batches)).toFixed(0)} taps each), batch time summed over partitions ${batchSeconds.toFixed(2)} s; phases (summed, share):`)
+  for (const [phase, ms] of phases) console.log(`    ${phase.padEnd(24)} ${(ms / 1000).toFixed(2).padStart(7)} s  ${((ms / phaseTotal) * 100).toFixed(1).padStart(5)}%`)
+  }
   await database.drop()
   return { result, taps }
 }
@@ -149,6 +174,7 @@ posted, balances, deny list and offsets committed. Measured from the first batch
 
 Measured ${new Date().toISOString().slice(0, 10)}.
 `
+if (process.env.BENCH_WRITE_DOC === '0') process.exit(0)
 const file = path.join(ROOT, 'docs/benchmarks.md')
 let doc = readFileSync(file, 'utf8')
 const startAt = doc.indexOf('## Ledger')

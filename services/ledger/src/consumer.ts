@@ -22,6 +22,8 @@ export interface LedgerConsumerOptions {
   /** How long a silent member keeps its partitions (a crashed ledger's are reassigned after this). */
   sessionTimeoutMs?: number
   onSettled?: (result: SettleResult, seconds: number, partition: number) => void
+  /** Per-phase wall time inside each batch (profiling, the bench). */
+  onPhase?: (phase: string, ms: number) => void
 }
 
 export interface LedgerConsumer {
@@ -89,6 +91,7 @@ export function createLedgerConsumer(options: LedgerConsumerOptions): LedgerCons
           if (isStale()) throw new PartitionRevokedError(`partition ${batch.partition} was revoked`)
         },
         publishRejected: (rejected) => publishRejected(batch.partition, rejected),
+        ...(options.onPhase ? { onPhase: options.onPhase } : {}),
       })
     } catch (err) {
       if (err instanceof PartitionRevokedError) {
