@@ -3,7 +3,7 @@
  * (default 100,000) under the demo tariff and under a tap-on/tap-off zone
  * tariff, one card at a time on one thread, and prints taps rated per second
  * per core. Taps are generated from a seeded PRNG so runs are comparable.
- *   pnpm bench:fares [--cards N] [--reference]
+ *   pnpm bench:fares [--cards N]
  *
  * Each card's whole month goes through `rate` in one call, as the ledger
  * would rate it, and every rating is used: the totals are summed (Decimal)
@@ -18,16 +18,12 @@ import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Decimal } from '@fare/money'
 import { loadFeed, rate, type CardProfile, type Tap, type Tariff } from '../packages/fares/src/index.ts'
-import { rate as referenceRate } from '../packages/fares/src/reference/rate.ts'
 import { ZONE_ROUTES, ZONE_STOPS, zoneTariff } from './fares-zone-tariff.ts'
 
 const args = process.argv.slice(2)
 const cardsFlag = args.indexOf('--cards')
 const CARDS = cardsFlag >= 0 ? Number(args[cardsFlag + 1]) : 100_000
 if (!Number.isInteger(CARDS) || CARDS <= 0) throw new Error('--cards must be a positive integer')
-/** --reference: rate with the frozen pre-optimisation engine (packages/fares/src/reference), for before/after figures and checksums. */
-const REFERENCE = args.includes('--reference')
-const rateCard = REFERENCE ? referenceRate : rate
 
 /** mulberry32: a small seeded PRNG (the benchmark's own, outside the pure engine). */
 function prng(seed: number): () => number {
@@ -99,7 +95,7 @@ function run(name: string, tariff: Tariff, makeCard: (random: () => number, inde
     const cpu0 = process.cpuUsage()
     const t0 = process.hrtime.bigint()
     for (const card of cards) {
-      const rating = rateCard(tariff, card.profile, card.taps)
+      const rating = rate(tariff, card.profile, card.taps)
       total = total.plus(rating.total)
       charges += rating.charges.length
       const last = rating.charges[rating.charges.length - 1]
@@ -112,7 +108,7 @@ function run(name: string, tariff: Tariff, makeCard: (random: () => number, inde
   }
   const perSecond = Math.round(taps / (ratingMs / 1000))
   const perCpuSecond = Math.round(taps / (cpuMicros / 1e6))
-  console.log(`${name}${REFERENCE ? ' [reference engine]' : ''}: ${CARDS} cards, ${taps} taps in ${(ratingMs / 1000).toFixed(1)} s -> ${perSecond.toLocaleString('en-US')} taps/s per core (1 thread, wall); ${perCpuSecond.toLocaleString('en-US')} taps/s per CPU-second`)
+  console.log(`${name}: ${CARDS} cards, ${taps} taps in ${(ratingMs / 1000).toFixed(1)} s -> ${perSecond.toLocaleString('en-US')} taps/s per core (1 thread, wall); ${perCpuSecond.toLocaleString('en-US')} taps/s per CPU-second`)
   console.log(`  (checksum: ${charges} charges, total ${total.toFixed(2)} ${tariff.currency}, ${sentenceChars} sentence chars)`)
 }
 

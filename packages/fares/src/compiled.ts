@@ -6,23 +6,76 @@
  * Money inside the search and the caps is carried as integer numbers of
  * "units" of 10^-scale of the currency, where scale is the largest number of
  * decimal places of any product or cap amount of the feed (2 for UAH feeds).
- * Sums of such integers are exact while they stay below 2^53; the tariff is
- * only marked `exact` when every amount is below 2^36 units, so a card would
- * need over 100,000 legs to leave the exact range, and `rate` checks the leg
- * count. Amounts become Decimal again at the API boundary (cached per value:
+ * Sums of such integers are exact while they stay below 2^53. The feed loader
+ * guarantees the rest (checkDecimalPlaces, checkAmountRange: FEED_INVALID
+ * otherwise): scale at most 9 and every amount at most 2^36 units. A search
+ * step adds at most two amounts (a transfer product and a leg fare), so with
+ * at most 2^16 legs (MAX_TAPS_PER_CALL, checked by `rate` and `priceJourney`:
+ * REQUEST_INVALID otherwise) every sum stays within 2 * 2^16 * 2^36 = 2^53.
+ * Amounts become Decimal again at the API boundary (cached per value:
  * Decimal is immutable). A JS number never carries a fractional amount.
  */
 import { Decimal, formatAmount } from '@fare/money'
+import { feedInvalid, requestInvalid } from './errors.ts'
 import type { Cap, LegRule, ProductRow, Tariff, TransferRule } from './model.ts'
 
-/** Most legs one rating may have for integer sums to be provably exact (2^53 / 2^36). */
-export const MAX_EXACT_LEGS = 1 << 16
-const MAX_UNITS = 2 ** 36
-const MAX_SCALE = 9
+/** Most significant decimal places of a feed amount. */
+export const MAX_DECIMAL_PLACES = 9
+/** Largest absolute amount, in units of 10^-scale, that a feed may have. */
+export const MAX_UNITS = 2 ** 36
+/** Most taps (rate) or legs (priceJourney) in one call, for integer sums to be provably exact (2^53 / 2^36 / 2). */
+export const MAX_TAPS_PER_CALL = 1 << 16
+
+/** An amount of a feed and where it is written. */
+export interface AmountAt {
+  readonly file: string
+  readonly line: number
+  readonly amount: Decimal
+}
+
+/**
+ * FEED_INVALID unless the amount has at most MAX_DECIMAL_PLACES significant
+ * decimal places ("1.50000" has one). Called by the loader for each amount.
+ */
+export function checkDecimalPlaces(at: AmountAt): void {
+  const places = at.amount.decimalPlaces()
+  if (places > MAX_DECIMAL_PLACES) {
+    throw feedInvalid(at.file, at.line, 'amount', `amount has more than ${MAX_DECIMAL_PLACES} decimal places: ${at.amount.toFixed()} has ${places}`)
+  }
+}
+
+/**
+ * FEED_INVALID unless every amount is at most MAX_UNITS units of the feed's
+ * finest decimal place (the scale is set by the amount with the most decimal
+ * places, so one very precise amount lowers the ceiling of all the others).
+ * Called by the loader once all amounts are read, in file order.
+ */
+export function checkAmountRange(amounts: readonly AmountAt[]): void {
+  let finest: AmountAt | undefined
+  for (const at of amounts) if (finest === undefined || at.amount.decimalPlaces() > finest.amount.decimalPlaces()) finest = at
+  if (finest === undefined) return
+  const scale = finest.amount.decimalPlaces()
+  const factor = new Decimal(10).pow(scale)
+  for (const at of amounts) {
+    const units = at.amount.times(factor).abs()
+    if (units.greaterThan(MAX_UNITS)) {
+      const limit = new Decimal(MAX_UNITS).div(factor)
+      const why = scale === 0
+        ? `at most ${limit.toFixed()} is supported`
+        : `with the feed's ${scale} decimal places (${finest.file} line ${finest.line}: ${finest.amount.toFixed()}) at most ${limit.toFixed()} is supported (2^36 units of 10^-${scale})`
+      throw feedInvalid(at.file, at.line, 'amount', `amount too large: ${at.amount.toFixed()}; ${why}`)
+    }
+  }
+}
+
+/** REQUEST_INVALID when one call has more taps or legs than the exact integer sums allow. */
+export function checkCallSize(count: number, what: 'taps' | 'legs'): void {
+  if (count > MAX_TAPS_PER_CALL) {
+    throw requestInvalid(`too many ${what} in one call: ${count}; at most ${MAX_TAPS_PER_CALL.toLocaleString('en-US')} are rated at once (split the request)`, { count, limit: MAX_TAPS_PER_CALL })
+  }
+}
 
 export interface CompiledTariff {
-  /** Whether integer units are exact for this feed; otherwise the reference engine is used. */
-  readonly exact: boolean
   readonly scale: number
   readonly productUnits: Map<ProductRow, number>
   readonly capUnits: Map<Cap, number>
@@ -32,7 +85,7 @@ export interface CompiledTariff {
   money(units: number): string
   /** formatAmount of a Decimal, cached by identity (the engine's Decimals come from dec() or the feed). */
   format(amount: Decimal): string
-  /** Memo of span options and maximum fares (separate from tariff.memo, which the reference engine uses). */
+  /** Memo of span options and maximum fares. */
   readonly memo: Map<string, unknown>
   /** Cheapest product row per product, category and medium (null: no price). */
   cheapestRow(productId: string, riderCategoryId: string | undefined, fareMediaId: string | undefined): ProductRow | undefined
@@ -48,10 +101,6 @@ export interface CompiledTariff {
 
 const compiled = new WeakMap<Tariff, CompiledTariff>()
 
-function decimalPlaces(d: Decimal): number {
-  return d.decimalPlaces()
-}
-
 export function compile(tariff: Tariff): CompiledTariff {
   let c = compiled.get(tariff)
   if (!c) {
@@ -64,17 +113,15 @@ export function compile(tariff: Tariff): CompiledTariff {
 function build(tariff: Tariff): CompiledTariff {
   const rows: ProductRow[] = []
   for (const list of tariff.products.values()) rows.push(...list)
+  // The loader has checked the amounts (checkDecimalPlaces, checkAmountRange); a Tariff is only made by the loader.
   let scale = 0
-  let exact = true
-  for (const row of rows) scale = Math.max(scale, decimalPlaces(row.amount))
-  for (const cap of tariff.caps) scale = Math.max(scale, decimalPlaces(cap.amount))
-  if (scale > MAX_SCALE) exact = false
-  const factor = new Decimal(10).pow(Math.min(scale, MAX_SCALE))
+  for (const row of rows) scale = Math.max(scale, row.amount.decimalPlaces())
+  for (const cap of tariff.caps) scale = Math.max(scale, cap.amount.decimalPlaces())
+  const factor = new Decimal(10).pow(scale)
   const toUnits = (d: Decimal): number => {
     const scaled = d.times(factor)
-    if (!scaled.isInteger() || scaled.abs().greaterThan(MAX_UNITS) || d.isNegative() && d.isZero()) {
-      exact = false
-      return 0
+    if (scale > MAX_DECIMAL_PLACES || !scaled.isInteger() || scaled.abs().greaterThan(MAX_UNITS) || d.isNegative() && d.isZero()) {
+      throw new Error(`internal: amount ${d.toString()} is outside the exact integer scheme; the feed loader should have rejected it`)
     }
     return scaled.toNumber()
   }
@@ -188,7 +235,7 @@ function build(tariff: Tariff): CompiledTariff {
   }
 
   return {
-    exact, scale, productUnits, capUnits, dec, money, format, memo: new Map(), cheapestRow, transferRulesBetween, transferRulesFrom,
+    scale, productUnits, capUnits, dec, money, format, memo: new Map(), cheapestRow, transferRulesBetween, transferRulesFrom,
     ruleFacts: new Map(), areasKey,
   }
 }

@@ -135,6 +135,4 @@ export interface Tariff {
   readonly caps: readonly Cap[]
   /** Networks whose leg rules never use to_area_id or to_timeframe_group_id: an entry is a whole leg. */
   readonly tapOnOnlyNetworkIds: ReadonlySet<string>
-  /** Memo of leg prices, private to the engine (pure: the same key always gives the same value). */
-  readonly memo: Map<string, unknown>
 }

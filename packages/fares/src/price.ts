@@ -8,8 +8,7 @@ import type { Tariff } from './model.ts'
 import { checkProfile, checkRoute, checkStop, parseTime, type PriceRequest } from './request.ts'
 import { requestInvalid } from './errors.ts'
 import { bestFare, type TransferApplied } from './transfers.ts'
-import { compile, MAX_EXACT_LEGS } from './compiled.ts'
-import { priceJourney as referencePriceJourney } from './reference/price.ts'
+import { checkCallSize, compile } from './compiled.ts'
 
 export interface PricedLeg {
   /** Index of the first and last request leg of this effective leg. */
@@ -35,8 +34,8 @@ export interface PriceResult {
 }
 
 export function priceJourney(tariff: Tariff, request: PriceRequest): PriceResult {
+  checkCallSize(request.legs.length, 'legs')
   const c = compile(tariff)
-  if (!c.exact || request.legs.length > MAX_EXACT_LEGS) return referencePriceJourney(tariff, request)
   checkProfile(tariff, request)
   if (request.legs.length === 0) throw requestInvalid('legs must not be empty')
   const legs = request.legs.map((leg, index): PricingLeg & { index: number } => {

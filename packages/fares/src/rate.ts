@@ -9,14 +9,13 @@ import { Decimal } from '@fare/money'
 import { isFareError, requestInvalid } from './errors.ts'
 import { sentenceWith, type CapFacts, type Explanation, type JourneyFacts, type LegFacts, type RuleFacts } from './explain.ts'
 import { CapLedger, windowFactsOf, type UnitCapCheck } from './caps.ts'
-import { compile, MAX_EXACT_LEGS, type CompiledTariff } from './compiled.ts'
+import { checkCallSize, compile, type CompiledTariff } from './compiled.ts'
 import { eventTimezone, maximumFare, spanOptions, type LegOption, type PricingLeg } from './leg-rules.ts'
 import { tapsToLegs, type LegOptionsResolved, type TapLeg, type TimedTap } from './legs.ts'
 import type { LegRule, ProductRow, Tariff } from './model.ts'
 import { checkProfile, checkRoute, checkStop, parseTime, type CardProfile, type RateOptions, type Tap } from './request.ts'
 import { formatInstant, localTime, parseDate, parseInstant } from './time/zone.ts'
 import { bestFare, type BestFare, type PricedSpan } from './transfers.ts'
-import { rate as referenceRate } from './reference/rate.ts'
 
 export type ChargeFlag = 'incomplete' | 'unmatched_exit' | 'double_tap' | 'capped' | 'transfer'
 
@@ -167,15 +166,13 @@ function fullFareOrSame(compute: () => number, fallback: number): number {
 const NO_FLAGS_SHARED: readonly ChargeFlag[] = []
 
 /**
- * Rates a card's taps. Same results as the reference engine (src/reference,
- * checked by test/equivalence.test.ts), with money in integer units inside,
- * per-tariff indexes and caches (compiled.ts), and shared immutable parts of
- * explanations; falls back to the reference for feeds whose amounts do not
- * fit integer units exactly.
+ * Rates a card's taps, with money in integer units inside (compiled.ts),
+ * per-tariff indexes and caches, and shared immutable parts of explanations.
+ * At most MAX_TAPS_PER_CALL taps per call (REQUEST_INVALID otherwise).
  */
 export function rate(tariff: Tariff, profile: CardProfile, taps: readonly Tap[], options?: RateOptions): Rating {
+  checkCallSize(taps.length, 'taps')
   const c = compile(tariff)
-  if (!c.exact || taps.length > MAX_EXACT_LEGS) return referenceRate(tariff, profile, taps, options)
   checkProfile(tariff, profile)
   const resolved = resolveOptions(options)
   const sorted = normaliseTaps(tariff, taps)

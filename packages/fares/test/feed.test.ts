@@ -8,7 +8,7 @@ import { deflateRawSync } from 'node:zlib'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { FareError, loadFeed, loadFeedFromFiles, priceJourney } from '../src/index.ts'
+import { FareError, loadFeed, loadFeedFromFiles, priceJourney, rate, toJson } from '../src/index.ts'
 import { demoTariff, feed } from './helpers.ts'
 
 /** The error a build throws, or undefined. */
@@ -117,4 +117,34 @@ t.test('the demo tariff loads without warnings and is tap-on only', async (t) =>
   t.equal(tariff.currency, 'UAH')
   t.ok(tariff.tapOnOnlyNetworkIds.has('bus') && tariff.tapOnOnlyNetworkIds.has('trolleybus'))
   t.equal(tariff.caps.length, 4)
+})
+
+t.test('amounts the exact integer money scheme cannot carry are FEED_INVALID at load; "-0" is 0', async (t) => {
+  const products = (...rows: string[]): string[] => ['fare_product_id,amount,currency', ...rows]
+  const leg = { legs: [{ routeId: 'r1', departure: '2026-01-05T10:00:00+02:00' }] }
+
+  const tooPrecise = caught(() => feed({ 'fare_products.txt': products('p1,10.00,UAH', 'p2,0.0000000001,UAH') }))
+  t.match(tooPrecise, { code: 'FEED_INVALID', details: { file: 'fare_products.txt', line: 3, field: 'amount' }, message: /amount has more than 9 decimal places: 1e-10|amount has more than 9 decimal places: 0\.0000000001 has 10/ })
+  t.match(caught(() => feed({ 'fare_caps.txt': ['cap_id,amount,currency,period', 'c1,50.00000000001,UAH,day'] })), { code: 'FEED_INVALID', details: { file: 'fare_caps.txt', line: 2, field: 'amount' }, message: /more than 9 decimal places/ })
+  const nine = feed({ 'fare_products.txt': products('p1,0.000000001,UAH') })
+  t.equal(priceJourney(nine, leg).total.toFixed(), '0.000000001', '9 decimal places are carried exactly')
+  t.equal(priceJourney(feed({ 'fare_products.txt': products('p1,1.5000000000000,UAH') }), leg).total.toFixed(2), '1.50', 'trailing zeros are not decimal places')
+
+  // 2^36 units = 68,719,476,736: with 2 decimal places at most 687,194,767.36.
+  t.equal(priceJourney(feed({ 'fare_products.txt': products('p1,687194767.36,UAH') }), leg).total.toFixed(2), '687194767.36', 'the largest amount at 2 places')
+  t.match(caught(() => feed({ 'fare_products.txt': products('p1,687194767.37,UAH') })), { code: 'FEED_INVALID', details: { file: 'fare_products.txt', line: 2, field: 'amount' }, message: /amount too large: 687194767\.37; .*at most 687194767\.36/ })
+  t.match(caught(() => feed({ 'fare_products.txt': products('p1,10.55,UAH', 'p2,-687194767.37,UAH') })), { code: 'FEED_INVALID', details: { line: 3, field: 'amount' }, message: /amount too large: -687194767\.37/ }, 'negative amounts too')
+  t.match(caught(() => feed({ 'fare_products.txt': products('p1,10.55,UAH'), 'fare_caps.txt': ['cap_id,amount,currency,period', 'c1,700000000,UAH,month'] })), { code: 'FEED_INVALID', details: { file: 'fare_caps.txt', line: 2, field: 'amount' }, message: /amount too large: 700000000; with the feed's 2 decimal places \(fare_products\.txt line 2: 10\.55\)/ }, 'caps too')
+  t.equal(feed({ 'fare_products.txt': products('p1,10.00,UAH'), 'fare_caps.txt': ['cap_id,amount,currency,period', 'c1,700000000,UAH,month'] }).caps.length, 1, 'whole amounts only: the ceiling is 2^36 whole units')
+  t.match(caught(() => feed({ 'fare_products.txt': products('p1,100,UAH', 'p2,0.000000001,UAH') })), {
+    code: 'FEED_INVALID', details: { file: 'fare_products.txt', line: 2, field: 'amount' },
+    message: /amount too large: 100; with the feed's 9 decimal places \(fare_products\.txt line 3: 0\.000000001\) at most 68\.719476736 is supported/,
+  }, 'the finest amount of the feed sets the ceiling of all the others, and is named')
+
+  const zero = feed({ 'fare_products.txt': products('p1,-0,UAH'), 'fare_caps.txt': ['cap_id,amount,currency,period', 'c1,-0.00,UAH,day'] })
+  t.equal(zero.products.get('p1')?.[0]?.amount.isNegative(), false, '"-0" is read as 0')
+  t.equal(zero.caps[0]?.amount.isNegative(), false, 'a "-0.00" cap is a cap of 0')
+  const json = JSON.stringify(toJson(rate(zero, {}, [{ tapId: 'z1', kind: 'entry', routeId: 'r1', time: '2026-01-05T10:00:00+02:00' }]), 'UAH'))
+  t.notMatch(json, /-0\.00/, 'no amount prints as -0.00')
+  t.match(json, /"amount":"0\.00"/)
 })

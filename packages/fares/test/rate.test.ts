@@ -3,7 +3,7 @@
  * re-rating adjustments and the ledger helpers (FARES.md sections 4-8).
  */
 import t from 'tap'
-import { capStatus, diffRatings, FareError, rate, rerateWindow, splitJourneyRevenue, type Rating, type Tap, type Tariff } from '../src/index.ts'
+import { capStatus, diffRatings, FareError, priceJourney, rate, rerateWindow, splitJourneyRevenue, type Rating, type Tap, type Tariff } from '../src/index.ts'
 import { demoTariff, entry, exit, feed } from './helpers.ts'
 
 const amounts = (rating: Rating): Record<string, string> => Object.fromEntries(rating.charges.map((c) => [c.tapId, c.amount.toFixed(2)]))
@@ -156,4 +156,17 @@ t.test('rerateWindow and capStatus', async (t) => {
     ['adult-day', '2026-04-06T04:00:00+03:00', '36.00', '18.00'],
     ['adult-month', '2026-04-01T04:00:00+03:00', '36.00', '864.00'],
   ])
+})
+
+t.test('at most 65,536 taps per call (legs per price request): more is REQUEST_INVALID', async (t) => {
+  const tariff = feed({})
+  const start = Date.parse('2026-01-05T08:00:00Z')
+  const taps = (n: number): Tap[] => Array.from({ length: n }, (_, i) => ({ tapId: `m${i}`, kind: 'entry', routeId: 'r1', time: new Date(start + i * 60_000).toISOString() }))
+  const limit = 65_536
+  const rating = rate(tariff, {}, taps(limit))
+  t.equal(rating.charges.length, limit, 'the limit itself is rated')
+  t.equal(rating.total.toFixed(2), (10 * limit).toFixed(2))
+  t.throws(() => rate(tariff, {}, taps(limit + 1)), { code: 'REQUEST_INVALID', message: /too many taps in one call: 65537; at most 65,536/ })
+  const legs = Array.from({ length: limit + 1 }, (_, i) => ({ routeId: 'r1', departure: new Date(start + i * 60_000).toISOString() }))
+  t.throws(() => priceJourney(tariff, { legs }), { code: 'REQUEST_INVALID', message: /too many legs in one call: 65537/ })
 })

@@ -6,6 +6,7 @@
  */
 import { Decimal, parseAmount } from '@fare/money'
 import { feedInvalid } from '../errors.ts'
+import { checkAmountRange, checkDecimalPlaces, type AmountAt } from '../compiled.ts'
 import type {
   Agency, Cap, CapPeriod, DurationLimitType, FareMedium, FareTransferType, FeedWarning, JoinRule, LegRule, ProductRow,
   RiderCategory, Route, Service, Stop, Tariff, Timeframe, TransferRule,
@@ -106,6 +107,13 @@ function integer(file: string, row: CsvRow, name: string, min: number, max: numb
 function unique(file: string, row: CsvRow, name: string, key: string, seen: Set<string>): void {
   if (seen.has(key)) throw feedInvalid(file, row.line, name, `duplicate key ${JSON.stringify(key)}`)
   seen.add(key)
+}
+
+const ZERO = new Decimal(0)
+
+/** "-0" (or "-0.00") is zero: read as 0 so that no amount prints as "-0.00". */
+function withoutNegativeZero(amount: Decimal): Decimal {
+  return amount.isZero() ? ZERO : amount
 }
 
 function reference(file: string, row: CsvRow, name: string, known: ReadonlySet<string> | ReadonlyMap<string, unknown>, what: string): string | undefined {
@@ -328,6 +336,8 @@ export function buildTariff(files: Readonly<Record<string, string>>): Tariff {
     } catch {
       throw feedInvalid('fare_products.txt', row.line, 'amount', `not a decimal amount: ${JSON.stringify(amountText)}`)
     }
+    amount = withoutNegativeZero(amount)
+    checkDecimalPlaces({ file: 'fare_products.txt', line: row.line, amount })
     const rowCurrency = required('fare_products.txt', row, 'currency')
     if (!/^[A-Z]{3}$/.test(rowCurrency)) throw feedInvalid('fare_products.txt', row.line, 'currency', `not an ISO 4217 code: ${JSON.stringify(rowCurrency)}`)
     currency ??= rowCurrency
@@ -430,6 +440,8 @@ export function buildTariff(files: Readonly<Record<string, string>>): Tariff {
     } catch {
       throw feedInvalid(file, row.line, 'amount', `not a decimal amount: ${JSON.stringify(amountText)}`)
     }
+    amount = withoutNegativeZero(amount)
+    checkDecimalPlaces({ file, line: row.line, amount })
     if (amount.isNegative()) throw feedInvalid(file, row.line, 'amount', 'a cap cannot be negative')
     const capCurrency = required(file, row, 'currency')
     if (capCurrency !== currency) throw feedInvalid(file, row.line, 'currency', `must be the feed's currency ${currency}`)
@@ -465,6 +477,13 @@ export function buildTariff(files: Readonly<Record<string, string>>): Tariff {
       networkId: reference(file, row, 'network_id', declaredNetworks, 'network'),
     })
   }
+
+  // Every amount within the engine's exact integer scheme (compiled.ts), in file order.
+  const amounts: AmountAt[] = []
+  for (const rows of products.values()) for (const row of rows) amounts.push({ file: 'fare_products.txt', line: row.line, amount: row.amount })
+  amounts.sort((a, b) => a.line - b.line)
+  for (const cap of caps) amounts.push({ file: 'fare_caps.txt', line: cap.line, amount: cap.amount })
+  checkAmountRange(amounts)
 
   const listed = (pick: (rule: LegRule) => string | undefined): Set<string> =>
     new Set(legRules.map(pick).filter((id): id is string => id !== undefined))
@@ -506,6 +525,5 @@ export function buildTariff(files: Readonly<Record<string, string>>): Tariff {
     fareMedia,
     caps,
     tapOnOnlyNetworkIds,
-    memo: new Map(),
   }
 }
