@@ -52,14 +52,12 @@ export async function refreshDenyList(trx: Executor, checks: readonly DenyCheck[
   const update: DenyListUpdate = { added: [], removed: [] }
   if (checks.length === 0) return update
   const tokens = checks.map((c) => c.cardToken)
-  const rows = await trx
-    .selectFrom('cards')
-    .innerJoin('accounts', 'accounts.id', 'cards.account_id')
-    .leftJoin('deny_list', 'deny_list.card_token', 'cards.card_token')
-    .select(['cards.card_token', 'accounts.balance', 'deny_list.version'])
-    .where('cards.card_token', 'in', tokens)
-    .execute()
-  const byToken = new Map(rows.map((r) => [r.card_token, r]))
+  // One array parameter, not one per card (a batch checks thousands).
+  const rows = await sql<{ card_token: string; balance: string; version: string | null }>`
+    select c.card_token, a.balance, d.version
+    from cards c join accounts a on a.id = c.account_id left join deny_list d on d.card_token = c.card_token
+    where c.card_token = any(${tokens}::text[])`.execute(trx)
+  const byToken = new Map(rows.rows.map((r) => [r.card_token, r]))
   const toAdd: { token: string; restore: Decimal }[] = []
   const toRemove: string[] = []
   for (const check of checks) {

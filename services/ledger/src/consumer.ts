@@ -43,7 +43,7 @@ export function createLedgerConsumer(options: LedgerConsumerOptions): LedgerCons
     sessionTimeout: options.sessionTimeoutMs ?? 10_000,
     heartbeatInterval: 1000,
     rebalanceTimeout: 20_000,
-    maxBytesPerPartition: options.maxBytesPerPartition ?? 1024 * 1024,
+    maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
     retry: { retries: 10 },
   })
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false })

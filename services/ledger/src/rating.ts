@@ -129,6 +129,8 @@ export function planCard(input: {
   readonly span: Span
   readonly posted: Posted
   readonly options: RateOptions
+  /** Profiling: wall time spent inside the engine's `rate`. */
+  readonly onRate?: (ms: number) => void
 }): PlannedTransfer[] {
   const { book, posted, span, newTapIds } = input
   const byVersion = new Map<string, { version: TariffVersionInForce; taps: LedgerTap[] }>()
@@ -141,7 +143,11 @@ export function planCard(input: {
   }
   const segments: RatedSegment[] = []
   for (const { version, taps } of byVersion.values()) {
-    segments.push({ version, rating: rate(version.tariff, profileFor(version.tariff, input.profile), taps.map(toEngineTap), input.options) })
+    const engineTaps = taps.map(toEngineTap)
+    const profile = profileFor(version.tariff, input.profile)
+    const started = input.onRate ? performance.now() : 0
+    segments.push({ version, rating: rate(version.tariff, profile, engineTaps, input.options) })
+    if (input.onRate) input.onRate(performance.now() - started)
   }
 
   const newExitEntries = new Set<string>()

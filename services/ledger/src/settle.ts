@@ -251,6 +251,8 @@ export async function settleBatch(db: Db, batch: PartitionBatch, options: Settle
     mark('posted sums')
     const plans: { token: string; planned: PlannedTransfer[] }[] = []
     const accepted: typeof candidates = []
+    let engineMs = 0
+    const onRate = hooks.onPhase ? (ms: number): void => void (engineMs += ms) : undefined
     for (const token of cardTokens) {
       const fresh = byCard.get(token) ?? []
       const card = cards.get(token)
@@ -265,6 +267,7 @@ export async function settleBatch(db: Db, batch: PartitionBatch, options: Settle
           span,
           posted,
           options: rateOptions,
+          ...(onRate ? { onRate } : {}),
         })
         plans.push({ token, planned })
         accepted.push(...fresh)
@@ -276,6 +279,7 @@ export async function settleBatch(db: Db, batch: PartitionBatch, options: Settle
     }
 
     mark('rate + plan')
+    hooks.onPhase?.('  of which engine rate()', engineMs)
     // 4. Write: taps, transfers (one call: each account locked once), deny list, rejects, offsets.
     if (accepted.length > 0) {
       // Columns as arrays (unnest): a few parameters instead of 14 per row.
