@@ -177,11 +177,10 @@ export async function settleBatch(db: Db, batch: PartitionBatch, options: Settle
       } else if (sameTap(first, c.tap)) duplicates++
       else reject(c.message, 'TAP_CONFLICT', `tap id ${c.tap.tapId} already seen in this batch with different content`, c.event)
     }
-    const recordedRows = unique.length === 0 ? [] : await trx
-      .selectFrom('taps')
-      .select(['tap_id', 'card_token', 'kind', 'tapped_at', 'route_id', 'stop_id', 'device_id'])
-      .where('tap_id', 'in', unique.map((c) => c.tap.tapId))
-      .execute()
+    // One array parameter, not one per tap (a batch has thousands).
+    const recordedRows = unique.length === 0 ? [] : (await sql<{ tap_id: string; card_token: string; kind: string; tapped_at: Date; route_id: string; stop_id: string | null; device_id: string }>`
+      select tap_id, card_token, kind, tapped_at, route_id, stop_id, device_id from taps
+      where tap_id = any(${unique.map((c) => c.tap.tapId)}::uuid[])`.execute(trx)).rows
     const recorded = new Map(recordedRows.map((r) => [r.tap_id, r]))
     let fresh_: typeof candidates = []
     for (const c of unique) {
