@@ -6,7 +6,11 @@
  * the ceiling: a raw multi-row INSERT of the same rows into a plain table.
  * Prints the ratio and writes the figures under "## Ledger" in docs/benchmarks.md.
  *
- * Knobs: BENCH_TAPS (default 30000), BENCH_CARDS (10000).
+ * Knobs: BENCH_TAPS (default 30000), BENCH_CARDS (10000), BENCH_CONCURRENCY (partitions settled
+ * in parallel, 6), BENCH_MAX_BYTES_PER_PARTITION (4 MiB, the ledger's default), BENCH_WARMUP (1: a
+ * 3,000-tap run first, not measured, so both measured runs see a warm process; 0: cold first run),
+ * BENCH_PHASES=1 (wall time per phase of settleBatch, summed over batches), BENCH_TWENTY_FIRST=1,
+ * BENCH_WRITE_DOC=0 (print only).
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
@@ -39,7 +43,7 @@ function tariffWithOperators(n: number): { files: Record<string, string>; routes
   return { files, routes: ids.map((_, i) => `r-${i + 1}`) }
 }
 
-function makeTaps(routes: readonly string[]): TapEvent[] {
+function makeTaps(routes: readonly string[], count: number): TapEvent[] {
   // mulberry32: a seeded generator, the same taps every run.
   let a = 42
   const next = (): number => {
@@ -50,7 +54,7 @@ function makeTaps(routes: readonly string[]): TapEvent[] {
     return ((x ^ (x >>> 14)) >>> 0) / 4294967296
   }
   const start = Date.parse('2026-03-02T05:00:00+02:00')
-  return Array.from({ length: TAPS }, () => {
+  return Array.from({ length: count }, () => {
     const time = new Date(start + Math.floor(next() * 3 * 86_400_000)).toISOString()
     const route = routes[Math.floor(next() * routes.length)] as string
     return {
@@ -74,7 +78,7 @@ async function fundCards(database: TestDatabase): Promise<void> {
 
 interface RunResult { operators: number; taps: number; seconds: number; tapsPerSecond: number; transfers: number }
 
-async function runLedger(operators: number): Promise<{ result: RunResult; taps: TapEvent[] }> {
+async function runLedger(operators: number, count = TAPS, label = `ledger, ${operators} operator(s)`): Promise<{ result: RunResult; taps: TapEvent[] }> {
   const database = await createTestDatabase()
   const { files, routes } = tariffWithOperators(operators)
   await saveTariffVersion(database.db, { name: `bench ${operators}`, effectiveFrom: '2020-01-01T00:00:00+02:00', files })
@@ -84,7 +88,7 @@ async function runLedger(operators: number): Promise<{ result: RunResult; taps: 
   const logger = createLogger({ level: 'warn', name: 'bench' })
   const kafka = createKafka({ brokers: BROKERS, clientId: 'bench-ledger', logger })
   await ensureTopics(kafka, [{ topic, numPartitions: 6 }, { topic: `${topic}.dlq`, numPartitions: 1 }])
-  const taps = makeTaps(routes)
+  const taps = makeTaps(routes, count)
   const producer = kafka.producer()
   await producer.connect()
   for (let i = 0; i < taps.length; i += 1000) {
@@ -131,7 +135,7 @@ async function runLedger(operators: number): Promise<{ result: RunResult; taps: 
   await ledgerDb.destroy()
   const seconds = (last - first) / 1000
   const result = { operators, taps: recorded, seconds, tapsPerSecond: recorded / seconds, transfers }
-  console.log(`ledger, ${operators} operator(s): ${recorded} taps settled in ${seconds.toFixed(2)} s = ${result.tapsPerSecond.toFixed(0)} taps/s (${transfers} transfers, ${rejected} rejected)`)
+  console.log(`${label}: ${recorded} taps settled in ${seconds.toFixed(2)} s = ${result.tapsPerSecond.toFixed(0)} taps/s (${transfers} transfers, ${rejected} rejected)`)
   if (rejected > 0) console.log('  rejected taps make this run invalid: see rejected_taps')
   const cpuSeconds = (cpuAtLast.user + cpuAtLast.system - cpuAtFirst.user - cpuAtFirst.system) / 1e6
   const sinceStart = (last - startedAt) / 1000
@@ -154,8 +158,14 @@ async function ceiling(taps: readonly TapEvent[]): Promise<{ seconds: number; ro
 }
 
 await prepareTemplateDatabase()
-const one = await runLedger(1)
-const twenty = await runLedger(20)
+// A ledger runs for days: JIT warm-up, module loading and the first connections are not its throughput.
+const WARMUP = process.env.BENCH_WARMUP !== '0'
+if (WARMUP) await runLedger(1, 3000, 'warm-up (not measured)')
+// BENCH_TWENTY_FIRST=1 runs the 20-operator case first (to see what a cold process costs the first run).
+const twentyFirst = process.env.BENCH_TWENTY_FIRST === '1'
+const early = await runLedger(twentyFirst ? 20 : 1)
+const late = await runLedger(twentyFirst ? 1 : 20)
+const [one, twenty] = twentyFirst ? [late, early] : [early, late]
 const top = await ceiling(one.taps)
 const ratio = (r: RunResult): string => `${((r.tapsPerSecond / top.rowsPerSecond) * 100).toFixed(1)}%`
 console.log(`ratio to ceiling: 1 operator ${ratio(one.result)}, 20 operators ${ratio(twenty.result)}`)
