@@ -170,28 +170,31 @@ const top = await ceiling(one.taps)
 const ratio = (r: RunResult): string => `${((r.tapsPerSecond / top.rowsPerSecond) * 100).toFixed(1)}%`
 console.log(`ratio to ceiling: 1 operator ${ratio(one.result)}, 20 operators ${ratio(twenty.result)}`)
 
-const section = `## Ledger
-
-\`pnpm bench:ledger\` (bench/ledger.bench.ts): ${TAPS} entry taps of ${CARDS} cards (10% pupils) over three days,
-demo tariff (day and month caps, transfers), 6 partitions, one ledger process consuming 6 partitions
-concurrently, real Kafka and Postgres on this machine (${(await import('node:os')).cpus().length} cores). Settled = taps recorded, rated, transfers
-posted, balances, deny list and offsets committed. Measured from the first batch to the last.
+const START = '<!-- bench:ledger latest run (written by pnpm bench:ledger) -->'
+const END = '<!-- /bench:ledger -->'
+const latest = `${START}
+Latest run of \`pnpm bench:ledger\` (${(await import('node:os')).cpus().length} cores, ${WARMUP ? 'after an unmeasured 3,000-tap warm-up' : 'cold process, no warm-up'}, batches up to ${MAX_BYTES} bytes per partition, ${CONCURRENCY} partitions settled concurrently), ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC:
 
 | run | taps settled | seconds | taps/s | transfers | of ceiling |
 |---|---|---|---|---|---|
 | 1 operator (one hot revenue account) | ${one.result.taps} | ${one.result.seconds.toFixed(2)} | ${one.result.tapsPerSecond.toFixed(0)} | ${one.result.transfers} | ${ratio(one.result)} |
 | 20 operators | ${twenty.result.taps} | ${twenty.result.seconds.toFixed(2)} | ${twenty.result.tapsPerSecond.toFixed(0)} | ${twenty.result.transfers} | ${ratio(twenty.result)} |
 | ceiling: raw multi-row INSERT of the same rows (2,000 per statement) | ${TAPS} | ${top.seconds.toFixed(2)} | ${top.rowsPerSecond.toFixed(0)} | - | 100% |
-
-Measured ${new Date().toISOString().slice(0, 10)}.
-`
+${END}`
 if (process.env.BENCH_WRITE_DOC === '0') process.exit(0)
+// Only the block between the markers is the bench's; the rest of "## Ledger" (history, analysis) is written by hand.
 const file = path.join(ROOT, 'docs/benchmarks.md')
 let doc = readFileSync(file, 'utf8')
-const startAt = doc.indexOf('## Ledger')
-if (startAt >= 0) {
-  const nextAt = doc.indexOf('\n## ', startAt + 3)
-  doc = doc.slice(0, startAt) + section + (nextAt >= 0 ? doc.slice(nextAt + 1) : '')
-} else doc = `${doc.trimEnd()}\n\n${section}`
+const from = doc.indexOf(START)
+const to = doc.indexOf(END)
+if (from >= 0 && to > from) doc = doc.slice(0, from) + latest + doc.slice(to + END.length)
+else {
+  const startAt = doc.indexOf('## Ledger')
+  const section = `## Ledger\n\n${latest}\n`
+  if (startAt >= 0) {
+    const nextAt = doc.indexOf('\n## ', startAt + 3)
+    doc = doc.slice(0, startAt) + section + (nextAt >= 0 ? doc.slice(nextAt + 1) : '')
+  } else doc = `${doc.trimEnd()}\n\n${section}`
+}
 writeFileSync(file, doc)
 process.exit(0)
