@@ -133,6 +133,10 @@ async function runLedger(operators: number, count = TAPS, label = `ledger, ${ope
   while (processed < taps.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
   await ledger.stop()
   await ledgerDb.destroy()
+  // pg-pool's end() resolves once its clients are told to end, not once their backends are gone; the
+  // forced DROP DATABASE below could then kill a backend whose client still listens, and the pool's
+  // unhandled 'error' (57P01) would take the bench down. Give the goodbyes a moment.
+  await new Promise((r) => setTimeout(r, 250))
   const seconds = (last - first) / 1000
   const result = { operators, taps: recorded, seconds, tapsPerSecond: recorded / seconds, transfers }
   console.log(`${label}: ${recorded} taps settled in ${seconds.toFixed(2)} s = ${result.tapsPerSecond.toFixed(0)} taps/s (${transfers} transfers, ${rejected} rejected)`)
