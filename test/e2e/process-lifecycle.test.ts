@@ -11,11 +11,16 @@ import { createTestIssuer } from '../support/keys.ts'
 import { listeningUrl, startService } from '../support/process.ts'
 
 const keyDir = mkdtempSync(path.join(tmpdir(), 'fare-keys-'))
+const issuer = createTestIssuer()
 const publicKeyFile = path.join(keyDir, 'issuer.pub.pem')
-writeFileSync(publicKeyFile, createTestIssuer().publicKeyPem)
+const privateKeyFile = path.join(keyDir, 'issuer.key.pem')
+writeFileSync(publicKeyFile, issuer.publicKeyPem)
+writeFileSync(privateKeyFile, issuer.privateKeyPem, { mode: 0o600 })
+// Nothing from the working tree's .cache: a fresh clone has no dev keys.
+const keys = { JWT_PUBLIC_KEY_FILE: publicKeyFile, JWT_PRIVATE_KEY_FILE: privateKeyFile }
 
 t.test('a bad variable is named and the process exits non-zero', async (t) => {
-  const api = startService('api', { API_PORT: 'eighty', JWT_PUBLIC_KEY_FILE: publicKeyFile })
+  const api = startService('api', { API_PORT: 'eighty', ...keys })
   const { code } = await api.exited
   t.not(code, 0)
   t.match(api.stderr.join(''), /API_PORT must be an integer/)
@@ -24,7 +29,7 @@ t.test('a bad variable is named and the process exits non-zero', async (t) => {
 t.test('api: SIGTERM closes and exits 0', async (t) => {
   const database = await createTestDatabase()
   t.teardown(() => database.drop())
-  const api = startService('api', { API_PORT: '0', DATABASE_URL: database.url, JWT_PUBLIC_KEY_FILE: publicKeyFile })
+  const api = startService('api', { API_PORT: '0', DATABASE_URL: database.url, ...keys })
   const url = listeningUrl(await api.waitForLog((l) => /listening at/.test(String(l.msg))))
   t.equal((await fetch(`${url}/readyz`)).status, 200)
   api.child.kill('SIGTERM')
@@ -34,7 +39,7 @@ t.test('api: SIGTERM closes and exits 0', async (t) => {
 })
 
 t.test('ingest: SIGTERM closes the producer and exits 0', async (t) => {
-  const ingest = startService('ingest', { INGEST_PORT: '0', JWT_PUBLIC_KEY_FILE: publicKeyFile })
+  const ingest = startService('ingest', { INGEST_PORT: '0', ...keys })
   const url = listeningUrl(await ingest.waitForLog((l) => /listening at/.test(String(l.msg))))
   t.equal((await fetch(`${url}/healthz`)).status, 200)
   ingest.child.kill('SIGTERM')

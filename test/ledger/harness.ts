@@ -18,6 +18,8 @@ import type { Producer } from '@fare/platform'
 import { createLedgerConsumer, type LedgerConsumer } from '../../services/ledger/src/consumer.ts'
 import { createTariffBook, readFeedFolder, saveTariffVersion } from '../../services/ledger/src/tariffs.ts'
 import { createTestTopics, TEST_BROKERS, type TestTopics } from '../support/kafka.ts'
+import { checkInvariants } from '../../services/ledger/src/check.ts'
+import type { Test } from 'tap'
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const DEMO_FILES = readFeedFolder(path.join(REPO_ROOT, 'infra/demo-tariff'))
@@ -235,4 +237,19 @@ export function shuffle<T>(next: () => number, items: readonly T[]): T[] {
     ;[out[i], out[j]] = [out[j] as T, out[i] as T]
   }
   return out
+}
+
+/**
+ * What every fault test ends with: the invariants hold (what `pnpm ledger:check`
+ * runs), every balance is exactly the pure engine's over the whole set of taps,
+ * and every tap was recorded once.
+ */
+export async function assertSettledExactly(t: Test, bench: LedgerBench, fleet: Fleet, opening: Decimal): Promise<void> {
+  t.same(await checkInvariants(bench.database.db), [], 'ledger:check passes')
+  const expected = expectedBalances(demoTariff(), fleet, opening)
+  const actual = await balancesOf(bench.database.db, fleet.cards.map((c) => c.token))
+  const wrong = [...expected].filter(([token, want]) => !(actual.get(token) ?? new Decimal(NaN)).equals(want))
+  t.same(wrong.map(([token, want]) => `${token}: want ${want.toFixed(2)} got ${actual.get(token)?.toFixed(2)}`), [], 'every balance equals the engine over the set')
+  const recorded = await bench.database.db.selectFrom('taps').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()
+  t.equal(recorded.n, String(fleet.taps.length), 'every tap recorded once')
 }
