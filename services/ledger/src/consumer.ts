@@ -86,7 +86,9 @@ export function createLedgerConsumer(options: LedgerConsumerOptions): LedgerCons
     const started = process.hrtime.bigint()
     let result: SettleResult
     try {
-      result = await settleBatch(db, { consumerGroup, topic, partition: batch.partition, messages: batch.messages }, options.settle, {
+      result = await settleBatch(db, { consumerGroup, topic, partition: batch.partition, messages: batch.messages, highWatermark: batch.highWatermark }, options.settle, {
+        onTopicRecreated: (storedNextOffset, highWatermark) =>
+          logger.warn({ partition: batch.partition, storedNextOffset, highWatermark }, 'stored offset is past the end of the partition: the topic was recreated; reading it from the start (tap ids keep this idempotent)'),
         assertStillOwned: () => {
           if (isStale()) throw new PartitionRevokedError(`partition ${batch.partition} was revoked`)
         },

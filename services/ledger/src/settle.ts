@@ -23,6 +23,8 @@ export interface PartitionBatch {
   topic: string
   partition: number
   messages: readonly KafkaMessage[]
+  /** The partition's log end offset as Kafka reported it with the batch. */
+  highWatermark?: string
 }
 
 export type RejectCode = 'SCHEMA' | 'TAP_CONFLICT' | 'UNKNOWN_ROUTE' | 'UNKNOWN_STOP' | 'TIME_OUT_OF_RANGE' | 'NO_TARIFF' | 'RATING_FAILED'
@@ -67,6 +69,8 @@ export interface SettleHooks {
   publishRejected?: (rejected: readonly RejectedRecord[]) => Promise<void>
   /** Wall time of each phase of the batch (profiling: the bench logs these). */
   onPhase?: (phase: string, ms: number) => void
+  /** The stored offset was past the partition's end: the topic was recreated and is read from its start. */
+  onTopicRecreated?: (storedNextOffset: string, highWatermark: string) => void
 }
 
 const ZERO = new Decimal(0)
@@ -123,7 +127,14 @@ export async function settleBatch(db: Db, batch: PartitionBatch, options: Settle
       .where('partition', '=', batch.partition)
       .forUpdate()
       .executeTakeFirstOrThrow()
-    const settledBefore = BigInt(stored.next_offset)
+    const storedNext = BigInt(stored.next_offset)
+    // A stored offset beyond the partition's end means the topic was recreated
+    // (a new broker, `pnpm kafka reset`): its offsets start again at 0, and
+    // skipping them would lose taps. Reading them all is safe, because tap ids
+    // are unique: anything already recorded is recognised as a duplicate.
+    const topicRecreated = batch.highWatermark !== undefined && storedNext > BigInt(batch.highWatermark)
+    if (topicRecreated) hooks.onTopicRecreated?.(storedNext.toString(), batch.highWatermark ?? '')
+    const settledBefore = topicRecreated ? 0n : storedNext
     const fresh = batch.messages.filter((m) => BigInt(m.offset) >= settledBefore)
     await options.tariffs.refresh(trx)
 
