@@ -56,6 +56,8 @@ const token = signAccessToken(
   { privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), audience: AUDIENCE.ingest, expiresInSeconds: 3600 },
 )
 
+// One ingest process by default; INGEST_WORKERS=N measures N processes behind the port.
+const WORKERS = process.env.INGEST_WORKERS ?? '1'
 const ingest = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'services/ingest/src/main.ts')], {
   cwd: ROOT,
   env: {
@@ -67,6 +69,7 @@ const ingest = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'serv
     INGEST_TLS_CERT_FILE: pki.files.serverCert,
     INGEST_TLS_KEY_FILE: pki.files.serverKey,
     INGEST_RATE_LIMIT_PER_MINUTE: '10000000',
+    INGEST_WORKERS: WORKERS,
     LOG_LEVEL: 'warn',
   },
   stdio: ['ignore', 'inherit', 'inherit'],
@@ -95,7 +98,11 @@ for (let i = 0; ; i++) {
   if (i > 150) throw new Error('ingest did not start')
   await new Promise((r) => setTimeout(r, 200))
 }
-const acceptedTotal = async () => Number(/^ingest_taps_accepted_total(?:\{[^}]*\})?\s+(\d+)/m.exec(await get(`${base}/metrics`))?.[1] ?? 0)
+// Accepted taps are counted where they must be: on the topic (the sum of its
+// partitions' end offsets), which holds for any number of ingest processes.
+const admin = kafka.admin()
+await admin.connect()
+const acceptedTotal = async () => (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0)
 
 // Realistic taps: 5,000 cards, entries and exits, a bus route and its stops, a rising device sequence.
 const cards = Array.from({ length: 5000 }, (_, i) => `ct_${randomBytes(12).toString('hex')}_${i}`)
@@ -109,7 +116,7 @@ const sample = makeTap()
 const sampleEvent: TapEvent = { schema: TAP_EVENT_SCHEMA, ...sample, kind: 'entry', deviceId: 'validator-bench-01', operatorId: 'lutsk-bus', receivedAt: new Date().toISOString() }
 const recordBytes = Buffer.byteLength(JSON.stringify(sampleEvent))
 
-console.log(`ingest over HTTPS: ${SECONDS} s, ${CONNECTIONS} connections, batches of ${BATCH}, record ${recordBytes} B, topic ${topic}`)
+console.log(`ingest over HTTPS (${WORKERS} process${WORKERS === '1' ? '' : 'es'}): ${SECONDS} s, ${CONNECTIONS} connections, batches of ${BATCH}, record ${recordBytes} B, topic ${topic}`)
 // Warm up (JIT, producer connections), then measure.
 let next = 0
 const requestOptions = {
@@ -139,8 +146,6 @@ console.log(lastLine)
 if (!Number.isFinite(ceiling)) throw new Error(`ProducerPerformance failed: ${perf.stderr}`)
 const ratio = tapsPerSecond / ceiling
 
-const admin = kafka.admin()
-await admin.connect()
 await admin.deleteTopics({ topics: [topic] }).catch(() => undefined)
 await admin.disconnect()
 

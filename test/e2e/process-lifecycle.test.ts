@@ -47,3 +47,17 @@ t.test('ingest: SIGTERM closes the producer and exits 0', async (t) => {
   t.equal(code, 0, 'clean exit')
   t.ok(ingest.logs.some((l) => l.msg === 'stopped'))
 })
+
+t.test('ingest with INGEST_WORKERS=2: both workers serve one port, SIGTERM stops them all', async (t) => {
+  const ingest = startService('ingest', { INGEST_PORT: '0', INGEST_WORKERS: '2', ...keys })
+  // Port 0 in cluster mode: the workers share the one port the primary opened.
+  const url = listeningUrl(await ingest.waitForLog((l) => /listening at/.test(String(l.msg))))
+  await ingest.waitForLog((l) => /listening at/.test(String(l.msg)) && l.pid !== ingest.logs.find((x) => /listening at/.test(String(x.msg)))?.pid)
+  const pids = new Set(ingest.logs.filter((l) => /listening at/.test(String(l.msg))).map((l) => l.pid))
+  t.equal(pids.size, 2, 'two worker processes listening')
+  t.equal((await fetch(`${url}/healthz`)).status, 200)
+  ingest.child.kill('SIGTERM')
+  const { code } = await ingest.exited
+  t.equal(code, 0, 'clean exit')
+  t.ok(ingest.logs.some((l) => l.msg === 'stopped' && !pids.has(l.pid)), 'the primary stopped after its workers')
+})

@@ -1,29 +1,39 @@
+import cluster from 'node:cluster'
 import { readFileSync } from 'node:fs'
 import { readPemKey } from '@fare/auth'
 import { createDb } from '@fare/db'
 import { createKafka, createLogger, createMetricsRegistry, onShutdown } from '@fare/platform'
 import { buildApp, type IngestTls } from './app.ts'
 import { readIngestConfig } from './config.ts'
+import { runPrimary } from './cluster.ts'
 import { createKafkaTapSink } from './tap-producer.ts'
 
 const config = readIngestConfig()
 const logger = createLogger({ level: config.logLevel, name: 'ingest' })
-const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'ingest', logger })
-const sink = await createKafkaTapSink(kafka, { topic: config.tapsTopic, timeoutMs: config.produceTimeoutMs, lingerMs: config.produceLingerMs })
-const db = createDb(config.databaseUrl, { applicationName: 'ingest', maxConnections: 4 })
-const tls: IngestTls | undefined =
-  config.tlsCertFile && config.tlsKeyFile
-    ? {
-        cert: readFileSync(config.tlsCertFile, 'utf8'),
-        key: readFileSync(config.tlsKeyFile, 'utf8'),
-        ...(config.tlsCaFile ? { ca: readFileSync(config.tlsCaFile, 'utf8') } : {}),
-        requireClientCert: config.tlsRequireClientCert,
-      }
-    : undefined
-const app = await buildApp(
-  { logger, sink, db, registry: createMetricsRegistry('ingest'), jwtPublicKeyPem: readPemKey(config.jwtPublicKeyFile, 'public') },
-  { ...config, ...(tls ? { tls } : {}) },
-)
-onShutdown(logger, [() => app.close(), () => sink.close(), () => db.destroy()])
-await app.listen({ host: config.host, port: config.port })
-logger.info({ tls: Boolean(tls), mutualTls: Boolean(tls?.requireClientCert) }, 'ingest listening')
+if (config.workers > 1 && cluster.isPrimary) {
+  runPrimary(config.workers, logger)
+} else {
+  await serve()
+}
+
+async function serve(): Promise<void> {
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'ingest', logger })
+  const sink = await createKafkaTapSink(kafka, { topic: config.tapsTopic, timeoutMs: config.produceTimeoutMs, lingerMs: config.produceLingerMs })
+  const db = createDb(config.databaseUrl, { applicationName: 'ingest', maxConnections: 4 })
+  const tls: IngestTls | undefined =
+    config.tlsCertFile && config.tlsKeyFile
+      ? {
+          cert: readFileSync(config.tlsCertFile, 'utf8'),
+          key: readFileSync(config.tlsKeyFile, 'utf8'),
+          ...(config.tlsCaFile ? { ca: readFileSync(config.tlsCaFile, 'utf8') } : {}),
+          requireClientCert: config.tlsRequireClientCert,
+        }
+      : undefined
+  const app = await buildApp(
+    { logger, sink, db, registry: createMetricsRegistry('ingest'), jwtPublicKeyPem: readPemKey(config.jwtPublicKeyFile, 'public') },
+    { ...config, ...(tls ? { tls } : {}) },
+  )
+  onShutdown(logger, [() => app.close(), () => sink.close(), () => db.destroy()])
+  await app.listen({ host: config.host, port: config.port })
+  logger.info({ tls: Boolean(tls), mutualTls: Boolean(tls?.requireClientCert) }, 'ingest listening')
+}
