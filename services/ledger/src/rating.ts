@@ -121,6 +121,13 @@ interface RatedSegment {
  * afresh: caps and transfers do not carry across a tariff change), and plans
  * the transfers that bring what was posted to what the engine says.
  */
+/** Why the tariff cannot rate this tap (a route or stop it does not know), or undefined when it can. */
+export function unratableReason(tariff: TariffVersionInForce['tariff'], tap: Pick<LedgerTap, 'routeId' | 'stopId'>): 'UNKNOWN_ROUTE' | 'UNKNOWN_STOP' | undefined {
+  if (!tariff.routes.has(tap.routeId)) return 'UNKNOWN_ROUTE'
+  if (tap.stopId !== null && tariff.hasStops && !tariff.stops.has(tap.stopId)) return 'UNKNOWN_STOP'
+  return undefined
+}
+
 export function planCard(input: {
   readonly book: TariffBook
   readonly profile: StoredProfile
@@ -137,6 +144,11 @@ export function planCard(input: {
   for (const tap of input.taps) {
     const version = book.at(tap.ms)
     if (!version) continue
+    // A recorded tap its tariff version cannot rate (a route or stop the version
+    // no longer knows, say after a back-dated correction) keeps what was posted
+    // for it: left out of the rating, it gets no adjustment, and it cannot block
+    // every later tap of its card. New taps were checked before they got here.
+    if (!newTapIds.has(tap.tapId) && unratableReason(version.tariff, tap) !== undefined) continue
     const entry = byVersion.get(version.id) ?? { version, taps: [] }
     entry.taps.push(tap)
     byVersion.set(version.id, entry)

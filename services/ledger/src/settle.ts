@@ -15,7 +15,7 @@ import type { RateOptions } from '@fare/fares'
 import type { TapEvent } from '@fare/contracts'
 import type { KafkaMessage } from '@fare/platform'
 import { decodeTapMessage } from './decode.ts'
-import { maxRideAmount, planCard, spanOf, type LedgerTap, type PlannedTransfer, type Posted, type Side, type StoredProfile } from './rating.ts'
+import { maxRideAmount, planCard, spanOf, unratableReason, type LedgerTap, type PlannedTransfer, type Posted, type Side, type StoredProfile } from './rating.ts'
 import type { TariffBook } from './tariffs.ts'
 
 export interface PartitionBatch {
@@ -164,12 +164,10 @@ export async function settleBatch(db: Db, batch: PartitionBatch, options: Settle
         reject(message, 'NO_TARIFF', `no tariff version in force at ${event.tappedAt}`, event)
         continue
       }
-      if (!version.tariff.routes.has(tap.routeId)) {
-        reject(message, 'UNKNOWN_ROUTE', `route ${JSON.stringify(tap.routeId)} is not in tariff version ${version.id}`, event)
-        continue
-      }
-      if (tap.stopId !== null && version.tariff.hasStops && !version.tariff.stops.has(tap.stopId)) {
-        reject(message, 'UNKNOWN_STOP', `stop ${JSON.stringify(tap.stopId)} is not in tariff version ${version.id}`, event)
+      const unratable = unratableReason(version.tariff, tap)
+      if (unratable !== undefined) {
+        const what = unratable === 'UNKNOWN_ROUTE' ? `route ${JSON.stringify(tap.routeId)}` : `stop ${JSON.stringify(tap.stopId)}`
+        reject(message, unratable, `${what} is not in tariff version ${version.id}`, event)
         continue
       }
       candidates.push({ event, tap, message })
