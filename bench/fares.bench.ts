@@ -19,23 +19,13 @@ import { fileURLToPath } from 'node:url'
 import { Decimal } from '@fare/money'
 import { loadFeed, rate, type CardProfile, type Tap, type Tariff } from '../packages/fares/src/index.ts'
 import { ZONE_ROUTES, ZONE_STOPS, zoneTariff } from './fares-zone-tariff.ts'
+import { seeded } from '../test/support/random.ts'
 
 const args = process.argv.slice(2)
 const cardsFlag = args.indexOf('--cards')
 const CARDS = cardsFlag >= 0 ? Number(args[cardsFlag + 1]) : 100_000
 if (!Number.isInteger(CARDS) || CARDS <= 0) throw new Error('--cards must be a positive integer')
 
-/** mulberry32: a small seeded PRNG (the benchmark's own, outside the pure engine). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const MONTH_START = Date.parse('2026-03-01T00:00:00+02:00')
 const DAYS = 31
@@ -80,7 +70,7 @@ function zoneCard(random: () => number, cardIndex: number): Card {
 }
 
 function run(name: string, tariff: Tariff, makeCard: (random: () => number, index: number) => Card): void {
-  const random = prng(20260301)
+  const random = seeded(20260301)
   let taps = 0
   let ratingMs = 0
   let cpuMicros = 0

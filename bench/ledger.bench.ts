@@ -23,6 +23,7 @@ import { createKafka, createLogger, ensureTopics } from '@fare/platform'
 import { rawInsertCeiling } from '../services/ledger/src/bench-ceiling.ts'
 import { createLedgerConsumer } from '../services/ledger/src/consumer.ts'
 import { createTariffBook, readFeedFolder, saveTariffVersion } from '../services/ledger/src/tariffs.ts'
+import { seeded } from '../test/support/random.ts'
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const TAPS = Number(process.env.BENCH_TAPS ?? 30_000)
@@ -44,15 +45,7 @@ function tariffWithOperators(n: number): { files: Record<string, string>; routes
 }
 
 function makeTaps(routes: readonly string[], count: number): TapEvent[] {
-  // mulberry32: a seeded generator, the same taps every run.
-  let a = 42
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = a
-    x = Math.imul(x ^ (x >>> 15), x | 1)
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
+  const next = seeded(42) // the same taps every run
   const start = Date.parse('2026-03-02T05:00:00+02:00')
   return Array.from({ length: count }, () => {
     const time = new Date(start + Math.floor(next() * 3 * 86_400_000)).toISOString()

@@ -218,26 +218,7 @@ export async function balancesOf(db: TestDatabase['db'], tokens: readonly string
   return new Map(rows.map((r) => [r.card_token, new Decimal(r.balance)]))
 }
 
-/** A small seeded PRNG (mulberry32), so a failing run can be replayed from its seed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = a
-    x = Math.imul(x ^ (x >>> 15), x | 1)
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-export function shuffle<T>(next: () => number, items: readonly T[]): T[] {
-  const out = [...items]
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1))
-    ;[out[i], out[j]] = [out[j] as T, out[i] as T]
-  }
-  return out
-}
+export { seeded, shuffle } from '../support/random.ts'
 
 /**
  * What every fault test ends with: the invariants hold (what `pnpm ledger:check`

@@ -31,4 +31,3 @@ export async function cardBalance(db: Executor, cardToken: string): Promise<Card
   }
 }
 
-export { Decimal }
