@@ -4,13 +4,24 @@ import type { Database } from './schema.ts'
 
 export type Db = Kysely<Database>
 
+export interface DbOptions {
+  maxConnections?: number
+  applicationName?: string
+  /** Told when an idle pooled connection fails (Postgres restarted, the connection was terminated). */
+  onIdleConnectionError?: (err: Error) => void
+}
+
 /** A Kysely instance over a pg pool. Numeric and bigint stay strings (pg's default) for exact mapping. */
-export function createDb(databaseUrl: string, options: { maxConnections?: number; applicationName?: string } = {}): Db {
+export function createDb(databaseUrl: string, options: DbOptions = {}): Db {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: options.maxConnections ?? 10,
     application_name: options.applicationName ?? 'fare',
   })
+  // pg emits 'error' for an idle connection that dies (a Postgres restart, a
+  // terminated backend); unheard, that event kills the process. The pool has
+  // already dropped the connection and opens a new one on the next query.
+  pool.on('error', (err) => options.onIdleConnectionError?.(err))
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
 }
 

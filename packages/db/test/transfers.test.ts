@@ -2,6 +2,7 @@
 import t from 'tap'
 import { sql } from 'kysely'
 import { createTestDatabase } from '../src/testing.ts'
+import { createDb } from '../src/connect.ts'
 
 t.test('transfers are immutable and checked by the database', async (t) => {
   const { db, drop } = await createTestDatabase()
@@ -28,4 +29,18 @@ t.test('transfers are immutable and checked by the database', async (t) => {
   await t.rejects(sql`delete from transfers`.execute(db), /immutable/)
   const rows = await db.selectFrom('transfers').select('amount').execute()
   t.same(rows, [{ amount: '10.00' }], 'the one valid transfer is still there, unchanged')
+})
+
+t.test('an idle connection terminated under the pool does not crash the process', async (t) => {
+  const { db, url, drop } = await createTestDatabase()
+  t.teardown(drop)
+  const errors: Error[] = []
+  const watched = createDb(url, { maxConnections: 1, onIdleConnectionError: (err) => errors.push(err) })
+  t.teardown(() => watched.destroy())
+  await sql`select 1`.execute(watched) // one idle connection now sits in the pool
+  await sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`.execute(db)
+  for (let i = 0; i < 50 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 20))
+  t.equal(errors.length, 1, 'the loss was reported, not thrown')
+  const again = await sql<{ n: number }>`select 1 as n`.execute(watched)
+  t.same(again.rows, [{ n: 1 }], 'the pool reconnects on the next query')
 })

@@ -19,7 +19,7 @@ if (config.workers > 1 && cluster.isPrimary) {
 async function serve(): Promise<void> {
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'ingest', logger })
   const sink = await createKafkaTapSink(kafka, { topic: config.tapsTopic, timeoutMs: config.produceTimeoutMs, lingerMs: config.produceLingerMs })
-  const db = createDb(config.databaseUrl, { applicationName: 'ingest', maxConnections: 4 })
+  const db = createDb(config.databaseUrl, { applicationName: 'ingest', maxConnections: 4, onIdleConnectionError: (err) => logger.warn({ err }, 'idle Postgres connection lost; the pool reconnects') })
   const tls: IngestTls | undefined =
     config.tlsCertFile && config.tlsKeyFile
       ? {

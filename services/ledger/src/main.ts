@@ -8,7 +8,11 @@ import { createTariffBook } from './tariffs.ts'
 
 const config = readLedgerConfig()
 const logger = createLogger({ level: config.logLevel, name: 'ledger' })
-const db = createDb(config.databaseUrl, { applicationName: 'ledger', maxConnections: config.partitionsConsumedConcurrently + 3 })
+const db = createDb(config.databaseUrl, {
+  applicationName: 'ledger',
+  maxConnections: config.partitionsConsumedConcurrently + 3,
+  onIdleConnectionError: (err) => logger.warn({ err }, 'idle Postgres connection lost; the pool reconnects'),
+})
 const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'ledger', logger })
 const registry = createMetricsRegistry('ledger')
 const metrics = createLedgerMetrics(registry)
