@@ -10,9 +10,11 @@
  * in parallel, 6), BENCH_MAX_BYTES_PER_PARTITION (4 MiB, the ledger's default), BENCH_WARMUP (1: a
  * 3,000-tap run first, not measured, so both measured runs see a warm process; 0: cold first run),
  * BENCH_PHASES=1 (wall time per phase of settleBatch, summed over batches), BENCH_TWENTY_FIRST=1,
- * BENCH_WRITE_DOC=0 (print only).
+ * BENCH_WRITE_DOC=0 (print only), BENCH_PROFILE=dir (a CPU profile of each measured ledger run, from
+ * its start to its last commit, written to dir as .cpuprofile for Chrome DevTools or `node --cpu-prof` tools).
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import path from 'node:path'
 import { Decimal } from '@fare/money'
 import { createDb } from '@fare/db'
@@ -31,6 +33,7 @@ const CARDS = Number(process.env.BENCH_CARDS ?? 10_000)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 6)
 const MAX_BYTES = Number(process.env.BENCH_MAX_BYTES_PER_PARTITION ?? 4 * 1024 * 1024)
 const PHASES = process.env.BENCH_PHASES === '1'
+const PROFILE_DIR = process.env.BENCH_PROFILE
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
 const DEMO = readFeedFolder(path.join(ROOT, 'infra/demo-tariff'))
 
@@ -98,6 +101,8 @@ async function runLedger(operators: number, count = TAPS, label = `ledger, ${ope
   let batches = 0
   let cpuAtFirst = process.cpuUsage()
   let cpuAtLast = cpuAtFirst
+  let machineAtFirst = machineBusySeconds()
+  let machineAtLast = machineAtFirst
   let batchSeconds = 0
   const phases = new Map<string, number>()
   // The ledger's own pool, sized as services/ledger/src/main.ts sizes it (partitions settled in parallel + 3).
@@ -112,6 +117,7 @@ async function runLedger(operators: number, count = TAPS, label = `ledger, ${ope
       const now = performance.now()
       if (first === 0) first = now - seconds * 1000
       cpuAtLast = process.cpuUsage()
+      machineAtLast = machineBusySeconds()
       last = now
       recorded += r.recorded
       rejected += r.rejected.length
@@ -119,11 +125,26 @@ async function runLedger(operators: number, count = TAPS, label = `ledger, ${ope
       transfers += r.transfers
     },
   })
+  const profiler = PROFILE_DIR && !label.startsWith('warm-up') ? new Session() : undefined
+  if (profiler) {
+    profiler.connect()
+    await profiler.post('Profiler.enable')
+    await profiler.post('Profiler.start')
+  }
   const startedAt = performance.now()
   cpuAtFirst = process.cpuUsage()
+  machineAtFirst = machineBusySeconds()
   await ledger.start()
   const deadline = Date.now() + 600_000
   while (processed < taps.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+  if (profiler && PROFILE_DIR) {
+    const { profile } = await profiler.post('Profiler.stop')
+    mkdirSync(PROFILE_DIR, { recursive: true })
+    const file = path.join(PROFILE_DIR, `ledger-${operators}-operators.cpuprofile`)
+    writeFileSync(file, JSON.stringify(profile))
+    profiler.disconnect()
+    console.log(`  CPU profile: ${file}`)
+  }
   await ledger.stop()
   await ledgerDb.destroy()
   // pg-pool's end() resolves once its clients are told to end, not once their backends are gone; the
@@ -137,6 +158,10 @@ async function runLedger(operators: number, count = TAPS, label = `ledger, ${ope
   const cpuSeconds = (cpuAtLast.user + cpuAtLast.system - cpuAtFirst.user - cpuAtFirst.system) / 1e6
   const sinceStart = (last - startedAt) / 1000
   console.log(`  ledger process CPU ${cpuSeconds.toFixed(2)} s in the ${sinceStart.toFixed(2)} s from ledger start to the last commit (${((cpuSeconds / sinceStart) * 100).toFixed(0)}% of one core; the rest it waits on Postgres and Kafka)`)
+  if (machineAtFirst !== undefined && machineAtLast !== undefined) {
+    const others = machineAtLast - machineAtFirst - cpuSeconds
+    console.log(`  the rest of the machine (Postgres, Kafka, anything else running) ${others.toFixed(2)} CPU s in that time (${((others / sinceStart) * 100).toFixed(0)}% of one core)`)
+  }
   if (PHASES) {
   const phaseTotal = [...phases].filter(([k]) => !k.startsWith(' ')).reduce((a, [, b]) => a + b, 0)
   console.log(`  ${batches} batches (${(recorded / Math.max(1, batches)).toFixed(0)} taps each), batch time summed over partitions ${batchSeconds.toFixed(2)} s; phases (summed, share):`)
@@ -144,6 +169,17 @@ async function runLedger(operators: number, count = TAPS, label = `ledger, ${ope
   }
   await database.drop()
   return { result, taps }
+}
+
+/** CPU seconds the whole machine spent busy since boot (Linux /proc/stat); undefined elsewhere. */
+function machineBusySeconds(): number | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? []
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0] = fields
+    return (user + nice + system + irq + softirq) / 100 // USER_HZ is 100 on Linux
+  } catch {
+    return undefined
+  }
 }
 
 async function ceiling(taps: readonly TapEvent[]): Promise<{ seconds: number; rowsPerSecond: number }> {

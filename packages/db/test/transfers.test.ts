@@ -44,3 +44,31 @@ t.test('an idle connection terminated under the pool does not crash the process'
   const again = await sql<{ n: number }>`select 1 as n`.execute(watched)
   t.same(again.rows, [{ n: 1 }], 'the pool reconnects on the next query')
 })
+
+t.test('a transfer naming an account that does not exist is refused, and accounts are never deleted', async (t) => {
+  const { db, drop } = await createTestDatabase()
+  t.teardown(drop)
+  const [a, b] = await db
+    .insertInto('accounts')
+    .values([
+      { kind: 'top_up_clearing', currency: 'UAH' },
+      { kind: 'rider', currency: 'UAH' },
+    ])
+    .returning('id')
+    .execute()
+  if (!a || !b) throw new Error('accounts not created')
+  const valid = { debit_account_id: a.id, credit_account_id: b.id, currency: 'UAH', kind: 'top_up' as const, amount: '1.00' }
+  const missing = String(BigInt(b.id) + 1000n)
+  await t.rejects(db.insertInto('transfers').values({ ...valid, credit_account_id: missing }).execute(), { code: '23503' }, 'unknown credit account')
+  await t.rejects(db.insertInto('transfers').values({ ...valid, debit_account_id: missing }).execute(), { code: '23503' }, 'unknown debit account')
+  // One bad row in a many-row statement refuses the whole statement.
+  await t.rejects(db.insertInto('transfers').values([valid, { ...valid, debit_account_id: missing }]).execute(), { code: '23503' })
+  t.same(await db.selectFrom('transfers').select('id').execute(), [], 'nothing was written')
+
+  await db.insertInto('transfers').values(valid).execute()
+  await t.rejects(sql`delete from accounts where id = ${b.id}`.execute(db), /accounts are never deleted/)
+  await t.rejects(sql`truncate accounts cascade`.execute(db), /accounts are never deleted/)
+  const appRole = await sql<{ allowed: boolean }>`select has_table_privilege('fare_app', 'accounts', 'delete') as allowed`.execute(db)
+  t.same(appRole.rows, [{ allowed: false }], 'the application role may not delete accounts')
+  t.equal((await db.selectFrom('accounts').select('id').execute()).length, 2, 'both accounts are still there')
+})
