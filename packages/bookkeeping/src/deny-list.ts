@@ -8,7 +8,7 @@
  */
 import { sql } from 'kysely'
 import { Decimal } from '@fare/money'
-import { moneyFromDb } from '@fare/db'
+import { arrayLiteral, moneyFromDb } from '@fare/db'
 import type { Executor } from './accounts.ts'
 
 /**
@@ -56,7 +56,7 @@ export async function refreshDenyList(trx: Executor, checks: readonly DenyCheck[
   const rows = await sql<{ card_token: string; balance: string; version: string | null }>`
     select c.card_token, a.balance, d.version
     from cards c join accounts a on a.id = c.account_id left join deny_list d on d.card_token = c.card_token
-    where c.card_token = any(${tokens}::text[])`.execute(trx)
+    where c.card_token = any(${arrayLiteral(tokens)}::text[])`.execute(trx)
   const byToken = new Map(rows.rows.map((r) => [r.card_token, r]))
   const toAdd: { token: string; restore: Decimal }[] = []
   const toRemove: string[] = []

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { Decimal } from '@fare/money'
-import type { TransferKind } from '@fare/db'
+import { arrayLiteral, type TransferKind } from '@fare/db'
 import type { Executor } from './accounts.ts'
 
 export interface TransferToPost {
@@ -45,11 +45,11 @@ export async function postTransfers(trx: Executor, transfers: readonly TransferT
   // balances. Once per call, however many rows: two callers locking overlapping sets chunk by
   // chunk could deadlock.
   const accountIds = [...net.keys()].map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(String)
-  await sql`select id from accounts where id = any(${accountIds}::bigint[]) order by id for no key update`.execute(trx)
+  await sql`select id from accounts where id = any(${arrayLiteral(accountIds)}::bigint[]) order by id for no key update`.execute(trx)
   const deltas = accountIds.map((id) => (net.get(id) ?? new Decimal(0)).toFixed())
   await sql`
     update accounts set balance = accounts.balance + d.delta
-    from unnest(${accountIds}::bigint[], ${deltas}::numeric[]) as d(id, delta)
+    from unnest(${arrayLiteral(accountIds)}::bigint[], ${arrayLiteral(deltas)}::numeric[]) as d(id, delta)
     where accounts.id = d.id`.execute(trx)
 }
 
@@ -90,8 +90,8 @@ async function insertTransfers(trx: Executor, transfers: readonly TransferToPost
   await sql`
     insert into transfers (id, debit_account_id, credit_account_id, amount, currency, kind, tap_id, journey_id, reason, idempotency_key, explanation)
     select coalesce(r.id, gen_random_uuid()), r.debit, r.credit, r.amount, r.currency, r.kind, r.tap_id, r.journey_id, r.reason, r.key, nullif(r.explanation, '')::json
-    from unnest(${ids}::uuid[], ${debits}::bigint[], ${credits}::bigint[], ${amounts}::numeric[], ${currencies}::text[], ${kinds}::text[],
-                ${tapIds}::uuid[], ${journeyIds}::text[], ${reasons}::text[], ${keys}::text[], string_to_array(${explanations.join('\n')}::text, E'\n'))
+    from unnest(${arrayLiteral(ids)}::uuid[], ${arrayLiteral(debits)}::bigint[], ${arrayLiteral(credits)}::bigint[], ${arrayLiteral(amounts)}::numeric[], ${arrayLiteral(currencies)}::text[], ${arrayLiteral(kinds)}::text[],
+                ${arrayLiteral(tapIds)}::uuid[], ${arrayLiteral(journeyIds)}::text[], ${arrayLiteral(reasons)}::text[], ${arrayLiteral(keys)}::text[], string_to_array(${explanations.join('\n')}::text, E'\n'))
          with ordinality as r(id, debit, credit, amount, currency, kind, tap_id, journey_id, reason, key, explanation, n)
     order by r.n`.execute(trx)
 }

@@ -9,7 +9,7 @@
  */
 import { sql } from 'kysely'
 import { Decimal } from '@fare/money'
-import type { Db } from '@fare/db'
+import { arrayLiteral, type Db } from '@fare/db'
 import { ensureOperator, openCard, postTransfers, refreshDenyList, revenueAccountId, systemAccountId, type DenyCheck, type Executor, type TransferToPost } from '@fare/bookkeeping'
 import type { RateOptions } from '@fare/fares'
 import type { TapEvent } from '@fare/contracts'
@@ -189,7 +189,7 @@ export async function settleBatch(db: Db, batch: PartitionBatch, options: Settle
     // One array parameter, not one per tap (a batch has thousands).
     const recordedRows = unique.length === 0 ? [] : (await sql<{ tap_id: string; card_token: string; kind: string; tapped_at: Date; route_id: string; stop_id: string | null; device_id: string }>`
       select tap_id, card_token, kind, tapped_at, route_id, stop_id, device_id from taps
-      where tap_id = any(${unique.map((c) => c.tap.tapId)}::uuid[])`.execute(trx)).rows
+      where tap_id = any(${arrayLiteral(unique.map((c) => c.tap.tapId))}::uuid[])`.execute(trx)).rows
     const recorded = new Map(recordedRows.map((r) => [r.tap_id, r]))
     let fresh_: typeof candidates = []
     for (const c of unique) {
@@ -220,7 +220,7 @@ export async function settleBatch(db: Db, batch: PartitionBatch, options: Settle
         const rows = await sql<{ card_token: string; account_id: string; rider_category_id: string; valid_from: string | null; valid_to: string | null; fare_media_id: string | null }>`
           select card_token, account_id::text as account_id, rider_category_id, fare_media_id,
                  to_char(category_valid_from, 'YYYY-MM-DD') as valid_from, to_char(category_valid_to, 'YYYY-MM-DD') as valid_to
-          from cards where card_token = any(${[...missing]}::text[])`.execute(trx)
+          from cards where card_token = any(${arrayLiteral([...missing])}::text[])`.execute(trx)
         for (const r of rows.rows) {
           cards.set(r.card_token, {
             accountId: r.account_id,
@@ -242,7 +242,7 @@ export async function settleBatch(db: Db, batch: PartitionBatch, options: Settle
       const toMs = Math.max(...[...spans.values()].map((s) => s.toMs))
       const rows = await sql<{ tap_id: string; card_token: string; kind: 'entry' | 'exit'; tapped_at: Date; tapped_at_text: string; route_id: string; stop_id: string | null; device_id: string; operator_id: string }>`
         select tap_id, card_token, kind, tapped_at, tapped_at_text, route_id, stop_id, device_id, operator_id from taps
-        where card_token = any(${cardTokens}::text[]) and tapped_at >= ${new Date(fromMs).toISOString()}::timestamptz and tapped_at < ${new Date(toMs).toISOString()}::timestamptz`.execute(trx)
+        where card_token = any(${arrayLiteral(cardTokens)}::text[]) and tapped_at >= ${new Date(fromMs).toISOString()}::timestamptz and tapped_at < ${new Date(toMs).toISOString()}::timestamptz`.execute(trx)
       for (const r of rows.rows) {
         const span = spans.get(r.card_token)
         const ms = r.tapped_at.getTime()
@@ -292,10 +292,10 @@ export async function settleBatch(db: Db, batch: PartitionBatch, options: Settle
     if (accepted.length > 0) {
       // Columns as arrays (unnest): a few parameters instead of 14 per row.
       const n = accepted.length
-      const col = <T,>(f: (c: (typeof accepted)[number]) => T): T[] => {
-        const out = new Array<T>(n)
+      const col = (f: (c: (typeof accepted)[number]) => string | null): string => {
+        const out = new Array<string | null>(n)
         for (let i = 0; i < n; i++) out[i] = f(accepted[i] as (typeof accepted)[number])
-        return out
+        return arrayLiteral(out)
       }
       const result = await sql`
         insert into taps (tap_id, card_token, kind, tapped_at, tapped_at_text, route_id, stop_id, vehicle_id, device_id, operator_id, device_seq, received_at, kafka_partition, kafka_offset)
@@ -404,10 +404,10 @@ async function loadPosted(
   const concessionAccount = await trx.selectFrom('accounts').select('id').where('kind', '=', 'concession').where('currency', '=', currency).executeTakeFirst()
   const rows = await sql<{ tap_id: string | null; journey_id: string | null; kind: string; reason: string | null; debit_account_id: string; credit_account_id: string; amount: string }>`
     select tap_id::text as tap_id, journey_id, kind, reason, debit_account_id::text as debit_account_id, credit_account_id::text as credit_account_id, amount::text as amount
-    from transfers where tap_id = any(${tapIds}::uuid[]) and kind in ('fare', 'fare_adjustment', 'concession')
+    from transfers where tap_id = any(${arrayLiteral(tapIds)}::uuid[]) and kind in ('fare', 'fare_adjustment', 'concession')
     union all
     select null, journey_id, kind, reason, debit_account_id::text, credit_account_id::text, amount::text
-    from transfers where journey_id = any(${tapIds}::text[]) and reason = 'revenue_split'`.execute(trx)
+    from transfers where journey_id = any(${arrayLiteral(tapIds)}::text[]) and reason = 'revenue_split'`.execute(trx)
   const splitRows = rows.rows.filter((r) => r.reason === 'revenue_split')
   const operatorOfAccount = new Map<string, string>()
   if (splitRows.length > 0) {
