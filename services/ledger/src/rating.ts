@@ -257,8 +257,11 @@ function planSplits(rating: Rating, posted: Posted, inPostRange: (tapId: string)
     journeys.set(charge.journeyId, list)
   }
   const planned: PlannedTransfer[] = []
+  const operatorOf = (c: Charge): string => (c.agencyId !== '' ? c.agencyId : (tapById.get(c.tapId)?.operatorId ?? ''))
   for (const [journeyId, charges] of journeys) {
-    const operatorOf = (c: Charge): string => (c.agencyId !== '' ? c.agencyId : (tapById.get(c.tapId)?.operatorId ?? ''))
+    // Most journeys stay with one operator and were never split: nothing to divide or move back.
+    const first = charges[0]
+    if (first && !posted.splitByJourney.has(journeyId) && charges.every((c) => operatorOf(c) === operatorOf(first))) continue
     const direct = new Map<string, Decimal>()
     const weights = new Map<string, Decimal>()
     let total = ZERO
