@@ -8,11 +8,12 @@
  * Ingest runs as a child process (as in production: its own event loop), with
  * TLS from a throwaway CA made by openssl; autocannon drives it over
  * keep-alive HTTPS. Accepted taps are counted from ingest's own metric.
- *   BENCH_SECONDS (20), BENCH_CONNECTIONS (32), BENCH_BATCH (50)
+ *   BENCH_SECONDS (20), BENCH_CONNECTIONS (32), BENCH_BATCH (50), INGEST_WORKERS (1),
+ *   BENCH_PROFILE (a directory: CPU profiles of the ingest processes)
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -58,7 +59,9 @@ const token = signAccessToken(
 
 // One ingest process by default; INGEST_WORKERS=N measures N processes behind the port.
 const WORKERS = process.env.INGEST_WORKERS ?? '1'
-const ingest = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'services/ingest/src/main.ts')], {
+// BENCH_PROFILE=dir: each ingest process writes a CPU profile (.cpuprofile) there when it stops.
+const profileArgs = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []
+const ingest = spawn(process.execPath, [...profileArgs, '--import', 'tsx', path.join(ROOT, 'services/ingest/src/main.ts')], {
   cwd: ROOT,
   env: {
     ...process.env,
@@ -80,6 +83,30 @@ const cleanup = () => {
   rmSync(work, { recursive: true, force: true })
 }
 process.on('exit', cleanup)
+
+/** CPU seconds used so far by a process and its children (the cluster's workers); Linux /proc, undefined elsewhere. */
+function processTreeCpuSeconds(root: number | undefined): number | undefined {
+  if (root === undefined) return undefined
+  try {
+    const stats = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((pid) => {
+      try {
+        // Fields after the command (which may hold spaces) start at state: ppid is the 2nd, utime the 12th, stime the 13th.
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')
+        return [{ pid: Number(pid), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) }]
+      } catch {
+        return []
+      }
+    })
+    const tree = new Set([root])
+    for (let grew = true; grew; ) {
+      grew = false
+      for (const s of stats) if (!tree.has(s.pid) && tree.has(s.ppid)) grew = Boolean(tree.add(s.pid))
+    }
+    return stats.filter((s) => tree.has(s.pid)).reduce((sum, s) => sum + s.ticks, 0) / 100 // USER_HZ
+  } catch {
+    return undefined
+  }
+}
 
 const base = `https://127.0.0.1:${PORT}`
 const tls = { ca: pki.caCert }
@@ -127,12 +154,18 @@ const requestOptions = {
 }
 await autocannon({ ...requestOptions, duration: 3 })
 const before = await acceptedTotal()
+const ingestCpuBefore = processTreeCpuSeconds(ingest.pid)
+const benchCpuBefore = process.cpuUsage()
 const result = await autocannon({ ...requestOptions, duration: SECONDS })
 const accepted = (await acceptedTotal()) - before
+const ingestCpu = (processTreeCpuSeconds(ingest.pid) ?? NaN) - (ingestCpuBefore ?? NaN)
+const benchCpu = process.cpuUsage(benchCpuBefore)
 const tapsPerSecond = Math.round(accepted / SECONDS)
 const non2xx = result.non2xx
 console.log(`requests: ${result.requests.total} (${non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts)`)
 console.log(`taps accepted: ${accepted} = ${tapsPerSecond} taps/s; latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`)
+// CPU per tap moves far less than taps/s with whatever else the machine runs: the measure to optimise against.
+if (Number.isFinite(ingestCpu)) console.log(`ingest CPU: ${ingestCpu.toFixed(1)} s in ${SECONDS} s (${((ingestCpu / SECONDS) * 100).toFixed(0)}% of one core) = ${((ingestCpu / accepted) * 1e6).toFixed(1)} us per tap; load client (autocannon) ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(1)} s`)
 ingest.kill('SIGTERM')
 
 // The ceiling: Kafka's own producer, same broker, same record size, acks=all.

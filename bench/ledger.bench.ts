@@ -21,7 +21,7 @@ import { createDb } from '@fare/db'
 import { createTestDatabase, prepareTemplateDatabase, type TestDatabase } from '@fare/db/testing'
 import { postTransfers, systemAccountId, type TransferToPost } from '@fare/bookkeeping'
 import { newTapId, TAP_EVENT_SCHEMA, type TapEvent } from '@fare/contracts'
-import { createKafka, createLogger, ensureTopics } from '@fare/platform'
+import { createKafka, createLogger, ensureTopics, KeyPartitioner } from '@fare/platform'
 import { rawInsertCeiling } from './ledger-ceiling.ts'
 import { createLedgerConsumer } from '../services/ledger/src/consumer.ts'
 import { createTariffBook, readFeedFolder, saveTariffVersion } from '../services/ledger/src/tariffs.ts'
@@ -85,7 +85,7 @@ async function runLedger(operators: number, count = TAPS, label = `ledger, ${ope
   const kafka = createKafka({ brokers: BROKERS, clientId: 'bench-ledger', logger })
   await ensureTopics(kafka, [{ topic, numPartitions: 6 }, { topic: `${topic}.dlq`, numPartitions: 1 }])
   const taps = makeTaps(routes, count)
-  const producer = kafka.producer()
+  const producer = kafka.producer({ createPartitioner: KeyPartitioner })
   await producer.connect()
   for (let i = 0; i < taps.length; i += 1000) {
     await producer.send({ topic, acks: -1, messages: taps.slice(i, i + 1000).map((t) => ({ key: t.cardToken, value: JSON.stringify(t) })) })

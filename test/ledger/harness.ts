@@ -14,7 +14,7 @@ import { Decimal } from '@fare/money'
 import { newTapId, TAP_EVENT_SCHEMA, type TapEvent } from '@fare/contracts'
 import { loadFeedFromFiles, rate, type Tariff } from '@fare/fares'
 import { openCard, topUp } from '@fare/bookkeeping'
-import type { Producer } from '@fare/platform'
+import { KeyPartitioner, type Producer } from '@fare/platform'
 import { createLedgerConsumer, type LedgerConsumer } from '../../services/ledger/src/consumer.ts'
 import { createTariffBook, readFeedFolder, saveTariffVersion } from '../../services/ledger/src/tariffs.ts'
 import { createTestTopics, TEST_BROKERS, type TestTopics } from '../support/kafka.ts'
@@ -43,7 +43,7 @@ export async function createLedgerBench(name: string, options: { partitions?: nu
   const database = await createTestDatabase()
   await saveTariffVersion(database.db, { name: 'demo', effectiveFrom: DEMO_FROM, files: options.tariffFiles ?? DEMO_FILES })
   const topics = await createTestTopics(name, options.partitions ?? 6)
-  const producer = topics.kafka.producer({ allowAutoTopicCreation: false })
+  const producer = topics.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: KeyPartitioner })
   await producer.connect()
   const consumers: LedgerConsumer[] = []
   const children: ChildProcess[] = []

@@ -9,7 +9,7 @@
  * A send that has not been acknowledged within `timeoutMs` fails, so a slow or
  * dead broker turns into a bounded 503, never a hanging request.
  */
-import { Partitioners, type Kafka, type Producer } from '@fare/platform'
+import { KeyPartitioner, type Kafka, type Producer } from '@fare/platform'
 import type { TapEvent } from '@fare/contracts'
 
 export interface TapSink {
@@ -38,7 +38,7 @@ interface Waiter {
 }
 
 export async function createKafkaTapSink(kafka: Kafka, options: KafkaTapSinkOptions): Promise<TapSink> {
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } })
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: KeyPartitioner, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } })
   await producer.connect()
   const admin = kafka.admin()
   await admin.connect()
@@ -62,7 +62,7 @@ export async function createKafkaTapSink(kafka: Kafka, options: KafkaTapSinkOpti
         topic: options.topic,
         acks: -1,
         timeout: options.timeoutMs,
-        messages: events.map((event) => ({ key: event.cardToken, value: JSON.stringify(event), headers: { schema: event.schema } })),
+        messages: events.map((event) => ({ key: event.cardToken, value: JSON.stringify(event) })),
       })
       .then(
         () => batchWaiters.forEach((w) => w.resolve()),

@@ -4,7 +4,7 @@
  * committed offset is only a hint, committed after Postgres, so it is never
  * ahead of what was settled. A partition revoked mid-batch commits nothing.
  */
-import type { Consumer, EachBatchPayload, Kafka, Logger, Producer } from '@fare/platform'
+import { KeyPartitioner, type Consumer, type EachBatchPayload, type Kafka, type Logger, type Producer } from '@fare/platform'
 import type { Db } from '@fare/db'
 import { settleBatch, type RejectedRecord, type SettleOptions, type SettleResult } from './settle.ts'
 
@@ -46,7 +46,7 @@ export function createLedgerConsumer(options: LedgerConsumerOptions): LedgerCons
     maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
     retry: { retries: 10 },
   })
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false })
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: KeyPartitioner })
 
   consumer.on(consumer.events.GROUP_JOIN, async ({ payload }) => {
     const partitions = payload.memberAssignment[topic] ?? []
