@@ -41,16 +41,22 @@ export async function postTransfers(trx: Executor, transfers: readonly TransferT
     net.set(t.creditAccountId, (net.get(t.creditAccountId) ?? new Decimal(0)).plus(t.amount))
   }
   for (let from = 0; from < transfers.length; from += INSERT_CHUNK) await insertTransfers(trx, transfers.slice(from, from + INSERT_CHUNK))
-  // Lock in id order, with FOR NO KEY UPDATE (what the balance UPDATE needs), then move the
-  // balances. Once per call, however many rows: two callers locking overlapping sets chunk by
-  // chunk could deadlock.
+  // Lock with FOR NO KEY UPDATE (what the balance UPDATE needs) and move the balances, once per
+  // call however many rows, in one global order so two writers never deadlock: riders' accounts
+  // first, then the shared ones (operator revenue, concession, clearing), each in id order. The
+  // shared accounts, which every concurrent batch needs, are thus locked last and held only for
+  // their own few rows until the caller commits, not while thousands of riders' balances move.
   const accountIds = [...net.keys()].map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(String)
-  await sql`select id from accounts where id = any(${arrayLiteral(accountIds)}::bigint[]) order by id for no key update`.execute(trx)
   const deltas = accountIds.map((id) => (net.get(id) ?? new Decimal(0)).toFixed())
-  await sql`
-    update accounts set balance = accounts.balance + d.delta
-    from unnest(${arrayLiteral(accountIds)}::bigint[], ${arrayLiteral(deltas)}::numeric[]) as d(id, delta)
-    where accounts.id = d.id`.execute(trx)
+  const ids = arrayLiteral(accountIds)
+  const amounts = arrayLiteral(deltas)
+  for (const riders of [true, false]) {
+    await sql`select id from accounts where id = any(${ids}::bigint[]) and (kind = 'rider') = ${riders} order by id for no key update`.execute(trx)
+    await sql`
+      update accounts set balance = accounts.balance + d.delta
+      from unnest(${ids}::bigint[], ${amounts}::numeric[]) as d(id, delta)
+      where accounts.id = d.id and (accounts.kind = 'rider') = ${riders}`.execute(trx)
+  }
 }
 
 const INSERT_CHUNK = 10_000
