@@ -9,6 +9,8 @@ import path from 'node:path'
 import { createTestDatabase } from '@fare/db/testing'
 import { createTestIssuer } from '../support/keys.ts'
 import { listeningUrl, startService } from '../support/process.ts'
+import { newTapId } from '@fare/contracts'
+import { createTestTopics } from '../support/kafka.ts'
 
 const keyDir = mkdtempSync(path.join(tmpdir(), 'fare-keys-'))
 const issuer = createTestIssuer()
@@ -38,8 +40,8 @@ t.test('api: SIGTERM closes and exits 0', async (t) => {
   t.ok(api.logs.some((l) => l.msg === 'stopped'), 'logged that it stopped')
 })
 
-t.test('ingest: SIGTERM closes the producer and exits 0', async (t) => {
-  const ingest = startService('ingest', { INGEST_PORT: '0', ...keys })
+t.test('ingest (one process): SIGTERM closes the producer and exits 0', async (t) => {
+  const ingest = startService('ingest', { INGEST_PORT: '0', INGEST_WORKERS: '1', ...keys })
   const url = listeningUrl(await ingest.waitForLog((l) => /listening at/.test(String(l.msg))))
   t.equal((await fetch(`${url}/healthz`)).status, 200)
   ingest.child.kill('SIGTERM')
@@ -49,13 +51,29 @@ t.test('ingest: SIGTERM closes the producer and exits 0', async (t) => {
 })
 
 t.test('ingest with INGEST_WORKERS=2: both workers serve one port, SIGTERM stops them all', async (t) => {
-  const ingest = startService('ingest', { INGEST_PORT: '0', INGEST_WORKERS: '2', ...keys })
+  const topics = await createTestTopics('cluster-metrics', 2)
+  const ingest = startService('ingest', { INGEST_PORT: '0', INGEST_WORKERS: '2', TAPS_TOPIC: topics.taps, ...keys })
   // Port 0 in cluster mode: the workers share the one port the primary opened.
   const url = listeningUrl(await ingest.waitForLog((l) => /listening at/.test(String(l.msg))))
   await ingest.waitForLog((l) => /listening at/.test(String(l.msg)) && l.pid !== ingest.logs.find((x) => /listening at/.test(String(x.msg)))?.pid)
   const pids = new Set(ingest.logs.filter((l) => /listening at/.test(String(l.msg))).map((l) => l.pid))
   t.equal(pids.size, 2, 'two worker processes listening')
   t.equal((await fetch(`${url}/healthz`)).status, 200)
+
+  // Taps through both workers (separate connections), then /metrics from either counts them all.
+  const taps = (n: number) => Array.from({ length: n }, () => ({ tapId: newTapId(), cardToken: 'ct_cluster_metrics', kind: 'entry', tappedAt: new Date().toISOString(), routeId: '10' }))
+  const token = issuer.deviceToken('validator-cluster-1', 'lutsk-bus')
+  let accepted = 0
+  for (let i = 0; i < 12; i++) {
+    // A new connection each time: the primary hands connections to the workers in turn.
+    const response = await fetch(`${url}/v1/taps`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, connection: 'close' }, body: JSON.stringify({ taps: taps(3) }) })
+    t.equal(response.status, 200)
+    accepted += 3
+    const metrics = await (await fetch(`${url}/metrics`, { headers: { connection: 'close' } })).text()
+    t.match(metrics, new RegExp(`^ingest_taps_accepted_total\\{[^}]*\\} ${accepted}$`, 'm'), `after ${accepted} taps, /metrics counts all of them`)
+  }
+  const uploadPids = new Set(ingest.logs.filter((l) => l.msg === 'incoming request' && JSON.stringify(l).includes('/v1/taps')).map((l) => l.pid))
+  t.equal(uploadPids.size, 2, 'the uploads were served by both workers')
   ingest.child.kill('SIGTERM')
   const { code } = await ingest.exited
   t.equal(code, 0, 'clean exit')

@@ -4,7 +4,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import type { Registry } from 'prom-client'
+import type { MetricsSource } from './cluster-metrics.ts'
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown }
@@ -59,7 +59,8 @@ export const errorHandling = fp(async (app: FastifyInstance, options: ErrorHandl
 })
 
 export interface OpsOptions {
-  registry: Registry
+  /** What /metrics serves: the process's registry, or the cluster's (cluster-metrics.ts). */
+  registry: MetricsSource
   /** Named checks for /readyz; each resolves when its dependency answers. */
   readiness: Record<string, () => Promise<void>>
 }

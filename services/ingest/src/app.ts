@@ -6,7 +6,7 @@ import { sql } from 'kysely'
 import { accessTokens, AUDIENCE } from '@fare/auth'
 import { openApiDocument } from '@fare/contracts'
 import type { Db } from '@fare/db'
-import { errorHandling, opsRoutes, Counter, type Logger, type Registry } from '@fare/platform'
+import { errorHandling, opsRoutes, Counter, type Logger, type MetricsSource, type Registry } from '@fare/platform'
 import type { TapSink } from './tap-producer.ts'
 import { tapRoutes } from './routes/taps.ts'
 import { distributionRoutes } from './routes/distribution.ts'
@@ -17,6 +17,8 @@ export interface IngestDeps {
   /** Deny list and tariff versions are read from Postgres; without a db those routes are not served. */
   db?: Db
   registry: Registry
+  /** What /metrics serves when not just `registry` (a cluster worker serves the whole cluster's). */
+  metricsSource?: MetricsSource
   jwtPublicKeyPem: string
   now?: () => Date
 }
@@ -71,7 +73,7 @@ export async function buildApp(deps: IngestDeps, options: IngestOptions): Promis
   await app.register(swagger, { openapi: openApiDocument('fare ingest', 'The validator-facing service: taps, deny list, tariff') })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(opsRoutes, {
-    registry: deps.registry,
+    registry: deps.metricsSource ?? deps.registry,
     readiness: { kafka: () => deps.sink.ready(), ...(db ? { postgres: async () => void (await sql`select 1`.execute(db)) } : {}) },
   })
   await app.register(accessTokens, {

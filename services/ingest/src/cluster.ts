@@ -2,14 +2,16 @@
  * Several ingest processes behind one port (node:cluster). One Node process
  * spends a whole core on TLS, JSON and checking taps, so on a multi-core host
  * more processes accept more taps. The primary only forks, restarts a worker
- * that dies, and passes SIGTERM on; each worker is a complete ingest with its
- * own Kafka producer, so `accepted` still means "Kafka acknowledged".
+ * that dies, passes SIGTERM on, and gathers the workers' metrics for /metrics;
+ * each worker is a complete ingest with its own Kafka producer, so `accepted`
+ * still means "Kafka acknowledged".
  */
 import cluster from 'node:cluster'
-import type { Logger } from '@fare/platform'
+import { serveClusterMetrics, type Logger } from '@fare/platform'
 
 export function runPrimary(workers: number, logger: Logger): void {
   let stopping = false
+  serveClusterMetrics()
   const fork = () => cluster.fork()
   for (let i = 0; i < workers; i++) fork()
   cluster.on('exit', (worker, code, signal) => {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { ConfigError, EnvReader, readCommonConfig, type CommonConfig } from '@fare/platform'
 
 export interface IngestConfig extends CommonConfig {
@@ -14,7 +15,7 @@ export interface IngestConfig extends CommonConfig {
   /** How long a request's records wait to share a producer send with other requests'. */
   readonly produceLingerMs: number
   readonly rateLimitPerMinute: number
-  /** Processes serving the one port (node:cluster); 1 = this process serves it alone. */
+  /** Processes serving the one port (node:cluster), by default one per core; 1 = this process serves it alone. */
   readonly workers: number
   readonly tlsCertFile: string | undefined
   readonly tlsKeyFile: string | undefined
@@ -36,7 +37,8 @@ export function readIngestConfig(env = new EnvReader()): IngestConfig {
     produceTimeoutMs: env.integer('KAFKA_PRODUCE_TIMEOUT_MS', 5000, { min: 100, max: 60_000 }),
     produceLingerMs: env.integer('KAFKA_PRODUCE_LINGER_MS', 2, { min: 0, max: 100 }),
     rateLimitPerMinute: env.integer('INGEST_RATE_LIMIT_PER_MINUTE', 600, { min: 1, max: 10_000_000 }),
-    workers: env.integer('INGEST_WORKERS', 1, { min: 1, max: 64 }),
+    // One process per core by default: one ingest process keeps a core busy (docs/benchmarks.md).
+    workers: env.integer('INGEST_WORKERS', Math.min(64, availableParallelism()), { min: 1, max: 64 }),
     tlsCertFile: env.optionalString('INGEST_TLS_CERT_FILE'),
     tlsKeyFile: env.optionalString('INGEST_TLS_KEY_FILE'),
     tlsCaFile: env.optionalString('INGEST_TLS_CA_FILE'),

@@ -2,7 +2,7 @@ import cluster from 'node:cluster'
 import { readFileSync } from 'node:fs'
 import { readPemKey } from '@fare/auth'
 import { createDb } from '@fare/db'
-import { createKafka, createLogger, createMetricsRegistry, onShutdown } from '@fare/platform'
+import { clusterMetricsSource, createKafka, createLogger, createMetricsRegistry, onShutdown } from '@fare/platform'
 import { buildApp, type IngestTls } from './app.ts'
 import { readIngestConfig } from './config.ts'
 import { runPrimary } from './cluster.ts'
@@ -29,8 +29,9 @@ async function serve(): Promise<void> {
           requireClientCert: config.tlsRequireClientCert,
         }
       : undefined
+  const registry = createMetricsRegistry('ingest')
   const app = await buildApp(
-    { logger, sink, db, registry: createMetricsRegistry('ingest'), jwtPublicKeyPem: readPemKey(config.jwtPublicKeyFile, 'public') },
+    { logger, sink, db, registry, ...(cluster.isWorker ? { metricsSource: clusterMetricsSource(registry) } : {}), jwtPublicKeyPem: readPemKey(config.jwtPublicKeyFile, 'public') },
     { ...config, ...(tls ? { tls } : {}) },
   )
   onShutdown(logger, [() => app.close(), () => sink.close(), () => db.destroy()])
