@@ -10,10 +10,10 @@
  * dead broker turns into a bounded 503, never a hanging request.
  */
 import { KeyPartitioner, type Kafka, type Producer } from '@fare/platform'
-import type { TapEvent } from '@fare/contracts'
+import type { TapRecord } from './tap-record.ts'
 
 export interface TapSink {
-  send(events: readonly TapEvent[]): Promise<void>
+  send(records: readonly TapRecord[]): Promise<void>
   ready(): Promise<void>
   close(): Promise<void>
 }
@@ -45,7 +45,7 @@ export async function createKafkaTapSink(kafka: Kafka, options: KafkaTapSinkOpti
   const lingerMs = options.lingerMs ?? 2
   const maxBatchRecords = options.maxBatchRecords ?? 2000
 
-  let pending: TapEvent[] = []
+  let pending: TapRecord[] = []
   let waiters: Waiter[] = []
   let timer: NodeJS.Timeout | undefined
 
@@ -53,7 +53,7 @@ export async function createKafkaTapSink(kafka: Kafka, options: KafkaTapSinkOpti
     if (timer) clearTimeout(timer)
     timer = undefined
     if (pending.length === 0) return
-    const events = pending
+    const records = pending
     const batchWaiters = waiters
     pending = []
     waiters = []
@@ -62,7 +62,7 @@ export async function createKafkaTapSink(kafka: Kafka, options: KafkaTapSinkOpti
         topic: options.topic,
         acks: -1,
         timeout: options.timeoutMs,
-        messages: events.map((event) => ({ key: event.cardToken, value: JSON.stringify(event) })),
+        messages: records,
       })
       .then(
         () => batchWaiters.forEach((w) => w.resolve()),
@@ -71,8 +71,8 @@ export async function createKafkaTapSink(kafka: Kafka, options: KafkaTapSinkOpti
   }
 
   return {
-    send(events) {
-      if (events.length === 0) return Promise.resolve()
+    send(records) {
+      if (records.length === 0) return Promise.resolve()
       return new Promise<void>((resolve, reject) => {
         // The deadline is per request: it settles this promise once, and a late
         // ack after it changes nothing (the answer was a 503; the tap is re-sent
@@ -90,7 +90,7 @@ export async function createKafkaTapSink(kafka: Kafka, options: KafkaTapSinkOpti
           fn()
         }
         waiters.push({ resolve: settle(resolve), reject: (err) => settle(() => reject(err))() })
-        for (const event of events) pending.push(event)
+        for (const record of records) pending.push(record)
         if (pending.length >= maxBatchRecords || lingerMs === 0) flush()
         else timer ??= setTimeout(flush, lingerMs)
       })

@@ -7,18 +7,10 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { authenticate } from '@fare/auth'
-import {
-  ErrorBody,
-  MAX_TAPS_PER_REQUEST,
-  TAP_EVENT_SCHEMA,
-  TapBatchRequest,
-  TapBatchResponse,
-  tapInputChecker,
-  type TapEvent,
-  type TapResult,
-} from '@fare/contracts'
+import { ErrorBody, MAX_TAPS_PER_REQUEST, TapBatchRequest, TapBatchResponse, tapInputChecker, type TapResult } from '@fare/contracts'
 import { BatchTooLarge, BROKER_RETRY_AFTER_SECONDS, BrokerUnavailable, TAP_INVALID, TAP_TIME_OUT_OF_RANGE } from '../errors.ts'
 import type { TapSink } from '../tap-producer.ts'
+import { tapRecordEncoder, type TapRecord } from '../tap-record.ts'
 
 export interface TapRoutesOptions {
   sink: TapSink
@@ -59,7 +51,8 @@ export const tapRoutes: FastifyPluginAsync<TapRoutesOptions> = async (plugin, op
       const latest = now.getTime() + options.maxFutureSkewSeconds * 1000
 
       const results: TapResult[] = []
-      const events: TapEvent[] = []
+      const records: TapRecord[] = []
+      const encode = tapRecordEncoder({ deviceId: device.sub, operatorId: device.operator_id, receivedAt })
       const seen = new Set<string>()
       for (const tap of taps) {
         const tapId = typeof (tap as { tapId?: unknown })?.tapId === 'string' ? ((tap as { tapId: string }).tapId.slice(0, 64)) : null
@@ -76,19 +69,19 @@ export const tapRoutes: FastifyPluginAsync<TapRoutesOptions> = async (plugin, op
         // A tap id twice in one request is one record (the ledger would ignore the second anyway).
         if (seen.has(tap.tapId)) continue
         seen.add(tap.tapId)
-        events.push({ schema: TAP_EVENT_SCHEMA, ...tap, deviceId: device.sub, operatorId: device.operator_id, receivedAt })
+        records.push(encode(tap))
       }
 
-      if (events.length > 0) {
+      if (records.length > 0) {
         try {
-          await options.sink.send(events)
+          await options.sink.send(records)
         } catch (err) {
           request.log.warn({ err: { message: (err as Error).message, name: (err as Error).name } }, 'kafka send failed')
           options.onBrokerUnavailable?.()
           reply.header('retry-after', String(BROKER_RETRY_AFTER_SECONDS))
           throw new BrokerUnavailable()
         }
-        options.onAccepted?.(events.length)
+        options.onAccepted?.(records.length)
       }
       return { results }
     },

@@ -1,0 +1,43 @@
+/** The record ingest writes for a tap is exactly the TapEvent the ledger decodes. */
+import t from 'tap'
+import fc from 'fast-check'
+import { TAP_EVENT_SCHEMA, tapEventChecker, tapInputChecker, type TapInput } from '@fare/contracts'
+import { tapRecordEncoder } from '../src/tap-record.ts'
+
+const id = fc.stringMatching(/^[A-Za-z0-9_.:-]{1,64}$/)
+const tapArb = fc.record(
+  {
+    tapId: fc.uuid(),
+    cardToken: fc.stringMatching(/^[A-Za-z0-9_.:-]{8,128}$/),
+    kind: fc.constantFrom('entry' as const, 'exit' as const),
+    tappedAt: fc.date({ min: new Date('2020-01-01'), max: new Date('2030-01-01'), noInvalidDate: true }).map((d) => d.toISOString()),
+    routeId: id,
+    stopId: id,
+    vehicleId: id,
+    deviceSeq: fc.nat(),
+  },
+  { requiredKeys: ['tapId', 'cardToken', 'kind', 'tappedAt', 'routeId'] },
+)
+
+t.test('the value parses to the tap with the device, operator and arrival time added, and passes the event schema', async (t) => {
+  const context = { deviceId: 'validator-07', operatorId: 'lutsk-bus', receivedAt: '2026-11-28T10:00:00.000Z' }
+  const encode = tapRecordEncoder(context)
+  let checked = 0
+  fc.assert(
+    fc.property(tapArb, (tap) => {
+      if (!tapInputChecker.check(tap)) return true // only checked taps reach the encoder
+      checked++
+      const record = encode(tap as TapInput)
+      const parsed: unknown = JSON.parse(record.value)
+      return record.key === tap.cardToken && tapEventChecker.check(parsed) && JSON.stringify(parsed) === JSON.stringify({ schema: TAP_EVENT_SCHEMA, ...tap, ...context })
+    }),
+    { numRuns: 2000 },
+  )
+  t.ok(checked > 1900, `${checked} of 2,000 generated taps were valid input and round-tripped`)
+})
+
+t.test('context values are escaped as JSON', async (t) => {
+  const encode = tapRecordEncoder({ deviceId: 'dev"ice\\1', operatorId: 'op\n1', receivedAt: '2026-11-28T10:00:00.000Z' })
+  const record = encode({ tapId: '01a22359-4902-7338-9363-1a8f9937720c', cardToken: 'ct_12345678', kind: 'entry', tappedAt: '2026-11-28T09:59:00Z', routeId: '10' })
+  t.match(JSON.parse(record.value), { deviceId: 'dev"ice\\1', operatorId: 'op\n1' })
+})
