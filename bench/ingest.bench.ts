@@ -13,7 +13,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { availableParallelism, cpus, tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -23,6 +23,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { newTapId, TAP_EVENT_SCHEMA, type TapEvent } from '@fare/contracts'
 import { createKafka, createLogger, ensureTopics } from '@fare/platform'
 import { createTestPki } from '../test/support/tls.ts'
+import { writeLatestRun } from './latest-run.ts'
 
 interface AutocannonResult {
   requests: { total: number }
@@ -187,11 +188,9 @@ await admin.disconnect()
 console.log(`\ningest: ${tapsPerSecond} taps/s (p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms); ceiling ${ceiling} records/s; ratio ${(ratio * 100).toFixed(1)}%`)
 console.log(`aim: >= 20000 taps/s ${tapsPerSecond >= 20_000 ? 'met' : 'NOT met'}; >= 25% of the ceiling ${ratio >= 0.25 ? 'met' : 'NOT met'}`)
 
-// docs/benchmarks.md: only the block between the markers is the bench's; the rest of "## Ingest"
-// (history, analysis) is written by hand. BENCH_WRITE_DOC=0 prints only.
-const START = '<!-- bench:ingest latest run (written by pnpm bench:ingest) -->'
-const END = '<!-- /bench:ingest -->'
-const latest = `${START}
+// docs/benchmarks.md: the bench's block under "## Ingest" (BENCH_WRITE_DOC=0 prints only).
+if (process.env.BENCH_WRITE_DOC !== '0') {
+  writeLatestRun('ingest', 'Ingest', `
 Latest run of \`pnpm bench:ingest\`, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${WORKERS} ingest process${WORKERS === '1' ? '' : 'es'} over HTTPS (TLS 1.3, self-signed CA), autocannon with ${CONNECTIONS} keep-alive connections, batches of ${BATCH} taps, ${SECONDS} s after a 3 s warm-up, single-node Kafka on the same machine, acks=all.
 
 | measure | value |
@@ -202,21 +201,6 @@ Latest run of \`pnpm bench:ingest\`, ${new Date().toISOString().slice(0, 16).rep
 | ingest CPU per accepted tap | ${Number.isFinite(ingestCpu) ? `${((ingestCpu / accepted) * 1e6).toFixed(1)} us` : 'n/a'} |
 | ceiling: ProducerPerformance, ${records} records of ${recordBytes} B, acks=all, linger.ms=5 | ${ceiling} records/s |
 | ratio ingest / ceiling | ${(ratio * 100).toFixed(1)}% |
-${END}`
-if (process.env.BENCH_WRITE_DOC === '0') process.exit(0)
-const docFile = path.join(ROOT, 'docs/benchmarks.md')
-let doc = existsSync(docFile) ? readFileSync(docFile, 'utf8') : '# Benchmarks\n'
-const from = doc.indexOf(START)
-const to = doc.indexOf(END)
-if (from >= 0 && to > from) doc = doc.slice(0, from) + latest + doc.slice(to + END.length)
-else {
-  const startAt = doc.indexOf('## Ingest')
-  const section = `## Ingest\n\n${latest}\n`
-  if (startAt >= 0) {
-    const nextAt = doc.indexOf('\n## ', startAt + 3)
-    doc = nextAt >= 0 ? doc.slice(0, nextAt) + `\n\n${latest}\n` + doc.slice(nextAt) : `${doc.trimEnd()}\n\n${latest}\n`
-  } else doc = `${doc.trimEnd()}\n\n${section}`
+`)
 }
-writeFileSync(docFile, doc)
-console.log(`wrote the latest run into ${path.relative(ROOT, docFile)}`)
 process.exit(0)

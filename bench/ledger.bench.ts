@@ -15,6 +15,7 @@
  * its start to its last commit, written to dir as .cpuprofile for Chrome DevTools or `node --cpu-prof` tools).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
 import { Session } from 'node:inspector/promises'
 import path from 'node:path'
 import { Decimal } from '@fare/money'
@@ -24,6 +25,7 @@ import { postTransfers, systemAccountId, type TransferToPost } from '@fare/bookk
 import { newTapId, TAP_EVENT_SCHEMA, type TapEvent } from '@fare/contracts'
 import { createKafka, createLogger, ensureTopics, KeyPartitioner } from '@fare/platform'
 import { rawInsertCeiling } from './ledger-ceiling.ts'
+import { writeLatestRun } from './latest-run.ts'
 import { createLedgerConsumer } from '../services/ledger/src/consumer.ts'
 import { createTariffBook, readFeedFolder, saveTariffVersion } from '../services/ledger/src/tariffs.ts'
 import { seeded } from '../test/support/random.ts'
@@ -226,33 +228,18 @@ const medianTwenty = median(twentyRatios)
 console.log(`\nmedian of ${ROUNDS} round(s): 1 operator ${median(rounds.map((r) => r.one.tapsPerSecond)).toFixed(0)} taps/s, ${percent(medianOne)} of the ceiling; 20 operators ${median(rounds.map((r) => r.twenty.tapsPerSecond)).toFixed(0)} taps/s, ${percent(medianTwenty)}`)
 console.log(`aim: >= 3000 taps/s and >= 30% of the ceiling: ${Math.min(...rounds.map((r) => Math.min(r.one.tapsPerSecond, r.twenty.tapsPerSecond))) >= 3000 && medianOne >= 0.3 && medianTwenty >= 0.3 ? 'met' : 'NOT met'} (medians)`)
 
-const START = '<!-- bench:ledger latest run (written by pnpm bench:ledger) -->'
-const END = '<!-- /bench:ledger -->'
 const rows = rounds
   .map((r, i) => `| ${i + 1} | ${r.one.tapsPerSecond.toFixed(0)} | ${r.twenty.tapsPerSecond.toFixed(0)} | ${r.ceiling.rowsPerSecond.toFixed(0)} | ${percent(oneRatios[i] as number)} / ${percent(twentyRatios[i] as number)} |`)
   .join('\n')
-const latest = `${START}
-Latest run of \`pnpm bench:ledger\` (${(await import('node:os')).cpus().length} cores, ${(await import('node:os')).cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${WARMUP ? 'after an unmeasured 3,000-tap warm-up' : 'cold process, no warm-up'}, batches up to ${MAX_BYTES} bytes per partition, ${CONCURRENCY} partitions settled concurrently, ${TAPS} taps and about ${rounds[0]?.one.transfers ?? 0} transfers per run), ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC:
+// docs/benchmarks.md: the bench's block under "## Ledger" (BENCH_WRITE_DOC=0 prints only).
+if (process.env.BENCH_WRITE_DOC !== '0') {
+  writeLatestRun('ledger', 'Ledger', `
+Latest run of \`pnpm bench:ledger\` (${cpus().length} cores, ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${WARMUP ? 'after an unmeasured 3,000-tap warm-up' : 'cold process, no warm-up'}, batches up to ${MAX_BYTES} bytes per partition, ${CONCURRENCY} partitions settled concurrently, ${TAPS} taps and about ${rounds[0]?.one.transfers ?? 0} transfers per run), ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC:
 
 | round | 1 operator taps/s | 20 operators taps/s | ceiling rows/s (raw multi-row INSERT, 2,000 per statement) | of ceiling (1 / 20) |
 |---|---|---|---|---|
 ${rows}
 | median | ${median(rounds.map((r) => r.one.tapsPerSecond)).toFixed(0)} | ${median(rounds.map((r) => r.twenty.tapsPerSecond)).toFixed(0)} | ${median(rounds.map((r) => r.ceiling.rowsPerSecond)).toFixed(0)} | ${percent(medianOne)} / ${percent(medianTwenty)} |
-${END}`
-if (process.env.BENCH_WRITE_DOC === '0') process.exit(0)
-// Only the block between the markers is the bench's; the rest of "## Ledger" (history, analysis) is written by hand.
-const file = path.join(ROOT, 'docs/benchmarks.md')
-let doc = readFileSync(file, 'utf8')
-const from = doc.indexOf(START)
-const to = doc.indexOf(END)
-if (from >= 0 && to > from) doc = doc.slice(0, from) + latest + doc.slice(to + END.length)
-else {
-  const startAt = doc.indexOf('## Ledger')
-  const section = `## Ledger\n\n${latest}\n`
-  if (startAt >= 0) {
-    const nextAt = doc.indexOf('\n## ', startAt + 3)
-    doc = doc.slice(0, startAt) + section + (nextAt >= 0 ? doc.slice(nextAt + 1) : '')
-  } else doc = `${doc.trimEnd()}\n\n${section}`
+`)
 }
-writeFileSync(file, doc)
 process.exit(0)

@@ -2,12 +2,11 @@
 import t from 'tap'
 import { sql } from 'kysely'
 import { createTestDatabase } from '../src/testing.ts'
-import { createDb } from '../src/connect.ts'
+import { createDb, type Db } from '../src/connect.ts'
 
-t.test('transfers are immutable and checked by the database', async (t) => {
-  const { db, drop } = await createTestDatabase()
-  t.teardown(drop)
-  const [a, b] = await db
+/** A top-up clearing account and a rider's, the two ends of a top-up. */
+async function clearingAndRider(db: Db): Promise<[{ id: string }, { id: string }]> {
+  const rows = await db
     .insertInto('accounts')
     .values([
       { kind: 'top_up_clearing', currency: 'UAH' },
@@ -15,7 +14,15 @@ t.test('transfers are immutable and checked by the database', async (t) => {
     ])
     .returning('id')
     .execute()
+  const [a, b] = rows
   if (!a || !b) throw new Error('accounts not created')
+  return [a, b]
+}
+
+t.test('transfers are immutable and checked by the database', async (t) => {
+  const { db, drop } = await createTestDatabase()
+  t.teardown(drop)
+  const [a, b] = await clearingAndRider(db)
   const transfer = { debit_account_id: a.id, credit_account_id: b.id, currency: 'UAH', kind: 'top_up' as const }
   await db.insertInto('transfers').values({ ...transfer, amount: '10.00' }).execute()
 
@@ -48,15 +55,7 @@ t.test('an idle connection terminated under the pool does not crash the process'
 t.test('a transfer naming an account that does not exist is refused, and accounts are never deleted', async (t) => {
   const { db, drop } = await createTestDatabase()
   t.teardown(drop)
-  const [a, b] = await db
-    .insertInto('accounts')
-    .values([
-      { kind: 'top_up_clearing', currency: 'UAH' },
-      { kind: 'rider', currency: 'UAH' },
-    ])
-    .returning('id')
-    .execute()
-  if (!a || !b) throw new Error('accounts not created')
+  const [a, b] = await clearingAndRider(db)
   const valid = { debit_account_id: a.id, credit_account_id: b.id, currency: 'UAH', kind: 'top_up' as const, amount: '1.00' }
   const missing = String(BigInt(b.id) + 1000n)
   await t.rejects(db.insertInto('transfers').values({ ...valid, credit_account_id: missing }).execute(), { code: '23503' }, 'unknown credit account')
