@@ -163,8 +163,6 @@ function fullFareOrSame(compute: () => number, fallback: number): number {
   }
 }
 
-const NO_FLAGS_SHARED: readonly ChargeFlag[] = []
-
 /**
  * Rates a card's taps, with money in integer units inside (compiled.ts),
  * per-tariff indexes and caches, and shared immutable parts of explanations.

@@ -10,7 +10,6 @@ const MS_PER_DAY = 86_400_000
 const BUCKET_MS = 15 * MS_PER_MINUTE
 
 const formatters = new Map<string, Intl.DateTimeFormat>()
-const offsetCaches = new Map<string, Map<number, number>>()
 
 function formatterFor(zone: string): Intl.DateTimeFormat {
   let formatter = formatters.get(zone)

@@ -1,0 +1,112 @@
+/**
+ * What the ledger knows of the cards a batch touches, read inside the batch's
+ * transaction: each card's account and profile (a card seen for the first
+ * time is opened), its recorded taps in the span the new taps can affect, and
+ * what was already posted for those taps and their journeys.
+ */
+import { sql } from 'kysely'
+import { Decimal } from '@fare/money'
+import { arrayLiteral } from '@fare/db'
+import { openCard, type Executor } from '@fare/bookkeeping'
+import type { LedgerTap, Posted, Span, StoredProfile } from './rating.ts'
+
+const ZERO = new Decimal(0)
+
+export interface LoadedCard {
+  readonly accountId: string
+  readonly profile: StoredProfile
+}
+
+/** The cards by token, opening an account (adult, no medium) for a card seen for the first time. */
+export async function loadCards(trx: Executor, cardTokens: readonly string[], currency: string): Promise<Map<string, LoadedCard>> {
+  const cards = new Map<string, LoadedCard>()
+  if (cardTokens.length === 0) return cards
+  const missing = new Set(cardTokens)
+  for (let attempt = 0; attempt < 2 && missing.size > 0; attempt++) {
+    const rows = await sql<{ card_token: string; account_id: string; rider_category_id: string; valid_from: string | null; valid_to: string | null; fare_media_id: string | null }>`
+      select card_token, account_id::text as account_id, rider_category_id, fare_media_id,
+             to_char(category_valid_from, 'YYYY-MM-DD') as valid_from, to_char(category_valid_to, 'YYYY-MM-DD') as valid_to
+      from cards where card_token = any(${arrayLiteral([...missing])}::text[])`.execute(trx)
+    for (const r of rows.rows) {
+      cards.set(r.card_token, {
+        accountId: r.account_id,
+        profile: { riderCategoryId: r.rider_category_id, riderCategoryValidFrom: r.valid_from, riderCategoryValidTo: r.valid_to, fareMediaId: r.fare_media_id },
+      })
+      missing.delete(r.card_token)
+    }
+    // A card seen for the first time gets an account (adult, no medium) at its first tap.
+    for (const token of missing) await openCard(trx, { cardToken: token, currency })
+  }
+  return cards
+}
+
+/** Each card's recorded taps inside its span (one query for all cards). */
+export async function loadSpanTaps(trx: Executor, spans: ReadonlyMap<string, Span>): Promise<Map<string, LedgerTap[]>> {
+  const cardTokens = [...spans.keys()]
+  const spanTaps = new Map<string, LedgerTap[]>()
+  if (cardTokens.length === 0) return spanTaps
+  const fromMs = Math.min(...[...spans.values()].map((s) => s.fromMs))
+  const toMs = Math.max(...[...spans.values()].map((s) => s.toMs))
+  const rows = await sql<{ tap_id: string; card_token: string; kind: 'entry' | 'exit'; tapped_at: Date; tapped_at_text: string; route_id: string; stop_id: string | null; device_id: string; operator_id: string }>`
+    select tap_id, card_token, kind, tapped_at, tapped_at_text, route_id, stop_id, device_id, operator_id from taps
+    where card_token = any(${arrayLiteral(cardTokens)}::text[]) and tapped_at >= ${new Date(fromMs).toISOString()}::timestamptz and tapped_at < ${new Date(toMs).toISOString()}::timestamptz`.execute(trx)
+  for (const r of rows.rows) {
+    const span = spans.get(r.card_token)
+    const ms = r.tapped_at.getTime()
+    if (!span || ms < span.fromMs || ms >= span.toMs) continue
+    const list = spanTaps.get(r.card_token) ?? []
+    list.push({ tapId: r.tap_id, cardToken: r.card_token, kind: r.kind, time: r.tapped_at_text, ms, routeId: r.route_id, stopId: r.stop_id, deviceId: r.device_id, operatorId: r.operator_id })
+    spanTaps.set(r.card_token, list)
+  }
+  return spanTaps
+}
+
+/** What was posted so far for the span's taps (rider side, concession side) and journeys (operator split). */
+export async function loadPosted(
+  trx: Executor,
+  tapIds: readonly string[],
+  cards: ReadonlyMap<string, { accountId: string }>,
+  spanTaps: ReadonlyMap<string, readonly LedgerTap[]>,
+  currency: string,
+): Promise<Posted> {
+  const fareByTap = new Map<string, Decimal>()
+  const concessionByTap = new Map<string, Decimal>()
+  const splitByJourney = new Map<string, Map<string, Decimal>>()
+  if (tapIds.length === 0) return { fareByTap, concessionByTap, splitByJourney }
+  const riderAccountOfTap = new Map<string, string>()
+  for (const [token, taps] of spanTaps) {
+    const account = cards.get(token)?.accountId
+    if (account) for (const t of taps) riderAccountOfTap.set(t.tapId, account)
+  }
+  const concessionAccount = await trx.selectFrom('accounts').select('id').where('kind', '=', 'concession').where('currency', '=', currency).executeTakeFirst()
+  const rows = await sql<{ tap_id: string | null; journey_id: string | null; kind: string; reason: string | null; debit_account_id: string; credit_account_id: string; amount: string }>`
+    select tap_id::text as tap_id, journey_id, kind, reason, debit_account_id::text as debit_account_id, credit_account_id::text as credit_account_id, amount::text as amount
+    from transfers where tap_id = any(${arrayLiteral(tapIds)}::uuid[]) and kind in ('fare', 'fare_adjustment', 'concession')
+    union all
+    select null, journey_id, kind, reason, debit_account_id::text, credit_account_id::text, amount::text
+    from transfers where journey_id = any(${arrayLiteral(tapIds)}::text[]) and reason = 'revenue_split'`.execute(trx)
+  const splitRows = rows.rows.filter((r) => r.reason === 'revenue_split')
+  const operatorOfAccount = new Map<string, string>()
+  if (splitRows.length > 0) {
+    const ids = [...new Set(splitRows.flatMap((r) => [r.debit_account_id, r.credit_account_id]))]
+    const accounts = await trx.selectFrom('accounts').select(['id', 'operator_id']).where('id', 'in', ids).execute()
+    for (const a of accounts) if (a.operator_id) operatorOfAccount.set(a.id, a.operator_id)
+  }
+  const add = (map: Map<string, Decimal>, key: string, amount: Decimal): void => void map.set(key, (map.get(key) ?? ZERO).plus(amount))
+  for (const r of rows.rows) {
+    const amount = new Decimal(r.amount)
+    if (r.reason === 'revenue_split') {
+      if (!r.journey_id) continue
+      const byOp = splitByJourney.get(r.journey_id) ?? new Map<string, Decimal>()
+      add(byOp, operatorOfAccount.get(r.credit_account_id) ?? '', amount)
+      add(byOp, operatorOfAccount.get(r.debit_account_id) ?? '', amount.negated())
+      splitByJourney.set(r.journey_id, byOp)
+    } else if (r.kind === 'concession') {
+      if (!r.tap_id) continue
+      add(concessionByTap, r.tap_id, r.debit_account_id === concessionAccount?.id ? amount : amount.negated())
+    } else if (r.tap_id) {
+      add(fareByTap, r.tap_id, r.debit_account_id === riderAccountOfTap.get(r.tap_id) ? amount : amount.negated())
+    }
+  }
+  return { fareByTap, concessionByTap, splitByJourney }
+}
