@@ -164,6 +164,44 @@ function fullFareOrSame(compute: () => number, fallback: number): number {
 }
 
 /**
+ * What the default category would have paid, per effective leg of the rider's
+ * own grouping (the start position of each of `riderSpans`). The two
+ * categories may cut the same legs differently (a join cheaper for one and
+ * dearer for the other), so each default span's increment is shared among the
+ * rider's spans it overlaps, pro rata to what those cost the rider (by legs
+ * when they cost nothing), in whole units with the remainder to the largest
+ * fractions: the shares add up to the default total exactly. Where the
+ * groupings agree, each rider span gets its default span's increment whole.
+ */
+function shareOverSpans(defaultSpans: readonly PricedSpan[], riderSpans: readonly PricedSpan[]): Map<number, number> {
+  const shares = new Map<number, number>()
+  for (const r of riderSpans) shares.set(r.start, 0)
+  let first = 0 // both lists are in leg order and each covers every position once
+  for (const d of defaultSpans) {
+    while (first < riderSpans.length && (riderSpans[first] as PricedSpan).end < d.start) first++
+    const overlapping: PricedSpan[] = []
+    for (let i = first; i < riderSpans.length && (riderSpans[i] as PricedSpan).start <= d.end; i++) overlapping.push(riderSpans[i] as PricedSpan)
+    if (overlapping.length === 0) continue
+    const byCost = overlapping.map((r) => Math.max(0, r.increment))
+    const weights = byCost.some((w) => w > 0) ? byCost : overlapping.map((r) => Math.min(r.end, d.end) - Math.max(r.start, d.start) + 1)
+    // Exact integer arithmetic (BigInt): units times weights can pass 2^53 for large amounts.
+    const total = BigInt(weights.reduce((a, b) => a + b, 0))
+    const magnitude = BigInt(Math.abs(d.increment))
+    const whole = weights.map((w) => (magnitude * BigInt(w)) / total)
+    let left = magnitude - whole.reduce((a, b) => a + b, 0n)
+    const order = weights.map((w, i) => ({ i, remainder: (magnitude * BigInt(w)) % total })).sort((a, b) => (a.remainder === b.remainder ? a.i - b.i : a.remainder > b.remainder ? -1 : 1))
+    for (const { i } of order) {
+      if (left === 0n) break
+      whole[i] = (whole[i] as bigint) + 1n
+      left--
+    }
+    const sign = d.increment < 0 ? -1 : 1
+    overlapping.forEach((r, i) => shares.set(r.start, (shares.get(r.start) ?? 0) + sign * Number(whole[i] as bigint)))
+  }
+  return shares
+}
+
+/**
  * Rates a card's taps, with money in integer units inside (compiled.ts),
  * per-tariff indexes and caches, and shared immutable parts of explanations.
  * At most MAX_TAPS_PER_CALL taps per call (REQUEST_INVALID otherwise).
@@ -216,7 +254,10 @@ export function rate(tariff: Tariff, profile: CardProfile, taps: readonly Tap[],
       positionOfLeg[index] = p
     }
   }
-  if (fullFare) for (const span of fullFare.spans) fullIncrementOfLeg[completeIndexes[span.start] as number] = span.increment
+  if (fullFare) {
+    const shares = shareOverSpans(fullFare.spans, fare.spans)
+    for (const span of fare.spans) fullIncrementOfLeg[completeIndexes[span.start] as number] = shares.get(span.start) ?? 0
+  }
   const journeyIds = fare.journeys.map((j) => (legs[completeIndexes[j.firstLeg] as number] as TapLeg).entry.tapId)
 
   // Charges per leg, caps in event order (legs are in entry order already).
@@ -305,7 +346,7 @@ export function rate(tariff: Tariff, profile: CardProfile, taps: readonly Tap[],
         const flags: ChargeFlag[] = []
         if (span.kind === 'transfer') flags.push('transfer')
         if (capped.capped) flags.push('capped')
-        const full = needsFullFare ? fullIncrementOfLeg[index] ?? span.increment : span.increment
+        const full = fullIncrementOfLeg[index] ?? span.increment
         legUnits[index] = capped.charge
         legCharges[index] = {
           tapId: leg.entry.tapId, time: leg.entry.time, agencyId, networkId: leg.networkId, journeyId,
