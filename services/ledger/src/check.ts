@@ -1,7 +1,7 @@
 /**
  * The ledger's invariants, checked against Postgres (`pnpm ledger:check`, and
  * by the tests after every scenario):
- *  - every transfer is well formed (amount > 0, two accounts, one currency);
+ *  - every transfer is well formed (amount > 0, two existing accounts, one currency);
  *  - the transfers balance: all account balances sum to zero per currency;
  *  - each cached balance equals the sum of its account's transfers;
  *  - every tap is charged exactly once: at most one `fare` transfer per tap,
@@ -37,9 +37,12 @@ export async function checkInvariants(db: Db, options: CheckOptions = {}): Promi
     if (rows.length > limit) out.push({ invariant, detail: `... and ${rows.length - limit} more` })
   }
 
+  // Left joins: a transfer naming an account that does not exist is malformed too (a trigger refuses
+  // one on insert; this finds one written around it).
   const malformed = await sql<{ id: string }>`
-    select t.id from transfers t join accounts d on d.id = t.debit_account_id join accounts c on c.id = t.credit_account_id
-    where t.amount <= 0 or t.debit_account_id = t.credit_account_id or d.currency <> t.currency or c.currency <> t.currency`.execute(db)
+    select t.id from transfers t left join accounts d on d.id = t.debit_account_id left join accounts c on c.id = t.credit_account_id
+    where d.id is null or c.id is null
+       or t.amount <= 0 or t.debit_account_id = t.credit_account_id or d.currency <> t.currency or c.currency <> t.currency`.execute(db)
   push('transfers well formed', malformed.rows, (r: { id: string }) => `transfer ${r.id}`)
 
   const totals = await sql<{ currency: string; total: string }>`select currency, sum(balance)::text as total from accounts group by currency having sum(balance) <> 0`.execute(db)

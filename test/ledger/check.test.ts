@@ -1,0 +1,39 @@
+/**
+ * The invariant checker catches what it promises to: a ledger that holds is
+ * clean, and each kind of damage done behind the ledger's back (as a
+ * superuser could) is reported under its invariant; `pnpm ledger:check`
+ * exits 1 then.
+ */
+import t from 'tap'
+import { spawnSync } from 'node:child_process'
+import path from 'node:path'
+import { sql } from 'kysely'
+import { createTestDatabase } from '@fare/db/testing'
+import { Decimal } from '@fare/money'
+import { postTransfers } from '@fare/bookkeeping'
+import { checkInvariants } from '../../services/ledger/src/check.ts'
+import { REPO_ROOT } from './harness.ts'
+
+t.test('damage behind the ledger is reported under its invariant', async (t) => {
+  const database = await createTestDatabase()
+  t.teardown(database.drop)
+  const { db } = database
+  const [clearing, rider] = (await db.insertInto('accounts').values([{ kind: 'top_up_clearing', currency: 'UAH' }, { kind: 'rider', currency: 'UAH' }]).returning('id').execute()).map((r) => r.id) as [string, string]
+  await db.transaction().execute((trx) => postTransfers(trx, [{ debitAccountId: clearing, creditAccountId: rider, amount: new Decimal('50.00'), currency: 'UAH', kind: 'top_up' }]))
+  t.same(await checkInvariants(db, { rerate: false }), [], 'a ledger that holds is clean')
+
+  const invariants = async (): Promise<string[]> => [...new Set((await checkInvariants(db, { rerate: false })).map((v) => v.invariant))].sort()
+
+  await sql`update accounts set balance = balance + 1 where id = ${rider}`.execute(db)
+  t.same(await invariants(), ['cached balance equals sum of transfers', 'transfers balance'], 'a cached balance moved without a transfer')
+  await sql`update accounts set balance = balance - 1 where id = ${rider}`.execute(db)
+
+  await sql`alter table transfers disable trigger transfers_accounts_exist`.execute(db)
+  await sql`insert into transfers (debit_account_id, credit_account_id, amount, currency, kind) values (${clearing}, ${String(BigInt(rider) + 500n)}, 1, 'UAH', 'top_up')`.execute(db)
+  await sql`alter table transfers enable trigger transfers_accounts_exist`.execute(db)
+  t.ok((await invariants()).includes('transfers well formed'), 'a transfer to an account that does not exist')
+
+  const cli = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'services/ledger/src/check-cli.ts')], { env: { ...process.env, DATABASE_URL: database.url, LEDGER_CHECK_RERATE: '0' }, encoding: 'utf8' })
+  t.equal(cli.status, 1, 'pnpm ledger:check exits 1')
+  t.match(cli.stdout, /VIOLATION \[transfers well formed\]/)
+})
