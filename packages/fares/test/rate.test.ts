@@ -171,19 +171,23 @@ t.test('at most 65,536 taps per call (legs per price request): more is REQUEST_I
   t.throws(() => priceJourney(tariff, { legs }), { code: 'REQUEST_INVALID', message: /too many legs in one call: 65537/ })
 })
 
+/** A -> B on network n1, B -> C on n2, joinable; adult and pupil products as given. */
+const joinFeed = (products: readonly string[]): Tariff => feed({
+  'stops.txt': ['stop_id', 'A', 'B', 'C'],
+  'areas.txt': ['area_id', 'za', 'zb', 'zc'],
+  'stop_areas.txt': ['area_id,stop_id', 'za,A', 'zb,B', 'zc,C'],
+  'rider_categories.txt': ['rider_category_id,is_default_fare_category', 'adult,1', 'pupil,0'],
+  'fare_leg_join_rules.txt': ['from_network_id,to_network_id', 'n1,n2'],
+  'fare_products.txt': ['fare_product_id,rider_category_id,amount,currency', ...products],
+  'fare_leg_rules.txt': ['fare_product_id,from_area_id,to_area_id,rule_priority', 'short,,,0', 'through,za,zc,1'],
+})
+const fullFareTotal = (rating: Rating): string => rating.charges.reduce((sum, c) => sum.plus(c.fullFare), rating.total.minus(rating.total)).toFixed(2)
+
 t.test('concession full fare when the default category groups legs differently (joins)', async (t) => {
   // Joining A -> C into one effective leg is cheaper for an adult (12 against 10 + 10) but dearer
   // for a pupil (8 against 3 + 3), so the two categories cut the same legs differently. What an
   // adult would have paid (12) must still be shared over the pupil's legs, summing exactly to it.
-  const tariff = feed({
-    'stops.txt': ['stop_id', 'A', 'B', 'C'],
-    'areas.txt': ['area_id', 'za', 'zb', 'zc'],
-    'stop_areas.txt': ['area_id,stop_id', 'za,A', 'zb,B', 'zc,C'],
-    'rider_categories.txt': ['rider_category_id,is_default_fare_category', 'adult,1', 'pupil,0'],
-    'fare_leg_join_rules.txt': ['from_network_id,to_network_id', 'n1,n2'],
-    'fare_products.txt': ['fare_product_id,rider_category_id,amount,currency', 'short,adult,10,UAH', 'short,pupil,3,UAH', 'through,adult,12,UAH', 'through,pupil,8,UAH'],
-    'fare_leg_rules.txt': ['fare_product_id,from_area_id,to_area_id,rule_priority', 'short,,,0', 'through,za,zc,1'],
-  })
+  const tariff = joinFeed(['short,adult,10,UAH', 'short,pupil,3,UAH', 'through,adult,12,UAH', 'through,pupil,8,UAH'])
   const taps = [
     entry('r1', '2026-01-05T10:00:00+02:00', { tapId: 'k1', stopId: 'A' }), exit('r1', '2026-01-05T10:10:00+02:00', { tapId: 'k2', stopId: 'B' }),
     entry('r2', '2026-01-05T10:15:00+02:00', { tapId: 'k3', stopId: 'B' }), exit('r2', '2026-01-05T10:30:00+02:00', { tapId: 'k4', stopId: 'C' }),
@@ -192,20 +196,11 @@ t.test('concession full fare when the default category groups legs differently (
   t.equal(adult.total.toFixed(2), '12.00', 'the adult joins the legs')
   const pupil = rate(tariff, { riderCategoryId: 'pupil' }, taps)
   t.equal(pupil.total.toFixed(2), '6.00', 'the pupil does not')
-  const full = pupil.charges.reduce((sum, c) => sum.plus(c.fullFare), pupil.total.minus(pupil.total))
-  t.equal(full.toFixed(2), '12.00', 'the full fares add up to what the adult pays')
+  t.equal(fullFareTotal(pupil), '12.00', 'the full fares add up to what the adult pays')
   for (const c of pupil.charges.filter((c) => c.amount.isPositive())) t.ok(c.fullFare.greaterThanOrEqualTo(c.amount), `${c.tapId}: full fare ${c.fullFare.toFixed(2)} covers what the pupil paid ${c.amount.toFixed(2)}`)
   // The other way round: the pupil joins (through 8 against 5 + 5), the adult does not (12 against 6 + 6).
-  const reverse = feed({
-    'stops.txt': ['stop_id', 'A', 'B', 'C'],
-    'areas.txt': ['area_id', 'za', 'zb', 'zc'],
-    'stop_areas.txt': ['area_id,stop_id', 'za,A', 'zb,B', 'zc,C'],
-    'rider_categories.txt': ['rider_category_id,is_default_fare_category', 'adult,1', 'pupil,0'],
-    'fare_leg_join_rules.txt': ['from_network_id,to_network_id', 'n1,n2'],
-    'fare_products.txt': ['fare_product_id,rider_category_id,amount,currency', 'short,adult,6,UAH', 'short,pupil,5,UAH', 'through,adult,13,UAH', 'through,pupil,8,UAH'],
-    'fare_leg_rules.txt': ['fare_product_id,from_area_id,to_area_id,rule_priority', 'short,,,0', 'through,za,zc,1'],
-  })
+  const reverse = joinFeed(['short,adult,6,UAH', 'short,pupil,5,UAH', 'through,adult,13,UAH', 'through,pupil,8,UAH'])
   const pupil2 = rate(reverse, { riderCategoryId: 'pupil' }, taps)
   t.equal(pupil2.total.toFixed(2), '8.00')
-  t.equal(pupil2.charges.reduce((sum, c) => sum.plus(c.fullFare), pupil2.total.minus(pupil2.total)).toFixed(2), '12.00', 'both adult legs count')
+  t.equal(fullFareTotal(pupil2), '12.00', 'both adult legs count')
 })
