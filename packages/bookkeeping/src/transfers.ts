@@ -19,8 +19,9 @@ export interface TransferToPost {
 
 /**
  * Inserts transfers (one INSERT) and moves the cached balances by the net of
- * each account, locking the touched accounts in id order so two writers never
- * deadlock. A hot account (an operator's revenue) is therefore locked once per
+ * each account, locking the touched accounts in one global order (riders', then
+ * the shared ones, each by id) so two writers never deadlock. A hot account (an
+ * operator's revenue) is therefore locked once per
  * call, not once per transfer: callers post a whole batch at once.
  * Must run inside a Postgres transaction.
  *
