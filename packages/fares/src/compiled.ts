@@ -198,8 +198,9 @@ function build(tariff: Tariff): CompiledTariff {
     return row ?? undefined
   }
 
+  // A leg whose fare has no leg group is in no group: it matches no transfer rule, empty or not.
   const groupMatches = (ruleGroup: string | undefined, group: string | undefined, listed: ReadonlySet<string>): boolean =>
-    ruleGroup !== undefined ? ruleGroup === group : group === undefined || !listed.has(group)
+    group !== undefined && (ruleGroup !== undefined ? ruleGroup === group : !listed.has(group))
   const between = new Map<string | undefined, Map<string | undefined, readonly TransferRule[]>>()
   const transferRulesBetween = (fromGroup: string | undefined, toGroup: string | undefined): readonly TransferRule[] => {
     let byTo = between.get(fromGroup)

@@ -5,6 +5,7 @@
  */
 import { Decimal } from '@fare/money'
 import type { Charge, Rating } from './rate.ts'
+import { compareCodePoints } from './code-points.ts'
 
 export type AdjustmentReason = 'late_tap' | 'exit_completed' | 'tariff_correction' | 'new_tap'
 
@@ -36,7 +37,7 @@ export function diffRatings(before: Rating, after: Rating, context: { readonly n
   const newExitIds = after.charges.filter((c) => context.newTapIds.has(c.tapId) && c.explanation.kind === 'exit').map((c) => c.tapId)
   const ids = [...new Set([...before.charges.map((c) => c.tapId), ...after.charges.map((c) => c.tapId)])]
   const order = new Map(after.charges.map((c, i) => [c.tapId, i]))
-  ids.sort((a, b) => (order.get(a) ?? -1) - (order.get(b) ?? -1) || (a < b ? -1 : a > b ? 1 : 0))
+  ids.sort((a, b) => (order.get(a) ?? -1) - (order.get(b) ?? -1) || compareCodePoints(a, b))
   const adjustments: Adjustment[] = []
   for (const tapId of ids) {
     const b = beforeById.get(tapId)
@@ -48,7 +49,7 @@ export function diffRatings(before: Rating, after: Rating, context: { readonly n
     if (delta.isZero() && !context.newTapIds.has(tapId)) continue
     const reason = reasonFor(tapId, b, a, context.newTapIds, newExitIds)
     const causeTapIds = reason === 'new_tap' || reason === 'tariff_correction' ? [tapId]
-      : reason === 'exit_completed' ? newExitIds : [...context.newTapIds].sort()
+      : reason === 'exit_completed' ? newExitIds : [...context.newTapIds].sort(compareCodePoints)
     const currency = after.currency
     const text = `${reason.replace('_', ' ')} for tap ${tapId}: ${beforeAmount.toFixed(2)} -> ${afterAmount.toFixed(2)} ${currency}`
     adjustments.push({ tapId, reason, before: beforeAmount, after: afterAmount, delta, causeTapIds, sentence: text })

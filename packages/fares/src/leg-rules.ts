@@ -74,9 +74,15 @@ function areasOf(tariff: Tariff, stopId: string | undefined): readonly string[] 
   return stopId === undefined ? [] : tariff.stops.get(stopId)?.areaIds ?? []
 }
 
+/**
+ * A listed area field matches a stop when that area is one of its areas. An
+ * empty one (without rule_priority) matches a stop in no area, or in several
+ * when any one of them is listed by no rule of the column (docs/fares.md,
+ * "How a journey is priced").
+ */
 function areaMatches(ruleArea: string | undefined, areas: readonly string[], listed: ReadonlySet<string>, wildcard: boolean): boolean {
   if (ruleArea !== undefined) return areas.includes(ruleArea)
-  return wildcard || !areas.some((area) => listed.has(area))
+  return wildcard || areas.length === 0 || areas.some((area) => !listed.has(area))
 }
 
 function networkMatches(tariff: Tariff, rule: LegRule, networks: readonly string[]): boolean {
@@ -114,6 +120,12 @@ function factsOf(tariff: Tariff, legs: readonly PricingLeg[]): SpanFacts {
   }
 }
 
+/**
+ * The rules that apply to a span. Without rule_priority every matching rule
+ * is exact (each of its non-empty fields matches; its empty network and area
+ * fields match what no rule lists), so all of them apply and the cheapest
+ * product wins; with rule_priority, those of the highest priority.
+ */
 function matchingRules(tariff: Tariff, facts: SpanFacts, destinationKnown: boolean): LegRule[] {
   const wildcard = tariff.hasRulePriority
   const matches = tariff.legRules.filter((rule) =>

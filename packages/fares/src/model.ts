@@ -15,7 +15,9 @@ export interface Agency { readonly agencyId: string; readonly timezone: string }
 export interface Route { readonly routeId: string; readonly agencyId: string; readonly networkId: string }
 export interface Stop {
   readonly stopId: string
-  readonly parentStationId: string | undefined
+  /** The station the stop belongs to: the top of its parent_station chain, or the stop itself. */
+  readonly stationId: string
+  /** Time zone of fare events at the stop: its station's for a stop with a station (never its own), else its own; undefined = the agency's. */
   readonly timezone: string | undefined
   /** The stop's own areas, or its station's when it has none of its own. */
   readonly areaIds: readonly string[]

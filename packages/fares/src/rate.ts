@@ -16,6 +16,7 @@ import type { LegRule, ProductRow, Tariff } from './model.ts'
 import { checkProfile, checkRoute, checkStop, parseTime, type CardProfile, type RateOptions, type Tap } from './request.ts'
 import { formatInstant, localTime, parseDate, parseInstant } from './time/zone.ts'
 import { bestFare, type BestFare, type PricedSpan } from './transfers.ts'
+import { compareCodePoints } from './code-points.ts'
 
 export type ChargeFlag = 'incomplete' | 'unmatched_exit' | 'double_tap' | 'capped' | 'transfer'
 
@@ -57,9 +58,14 @@ function sameContent(a: TimedTap, b: TimedTap): boolean {
   return a.kind === b.kind && a.routeId === b.routeId && a.stopId === b.stopId && a.deviceId === b.deviceId && a.ms === b.ms
 }
 
-/** De-duplicates by tap id (a repeat counts once; different content is a conflict) and sorts by (time, tapId). */
+/**
+ * De-duplicates by tap id (a repeat counts once; different content is a
+ * conflict) and sorts by (time, tapId). Copies of one tap may write its time
+ * differently (11:19+02:00, 09:19Z); the text that sorts first is kept, so the
+ * charges do not depend on which copy came first.
+ */
 export function normaliseTaps(tariff: Tariff, taps: readonly Tap[]): TimedTap[] {
-  const byId = new Map<string, TimedTap>()
+  const byId = new Map<string, number>()
   const out: TimedTap[] = []
   let sorted = true
   let previous: TimedTap | undefined
@@ -69,15 +75,17 @@ export function normaliseTaps(tariff: Tariff, taps: readonly Tap[]): TimedTap[] 
     if (ms === undefined) ms = parseTime(tap.time, `taps[${index}] (${tap.tapId}).time`)
     // One shape for every tap (absent fields as undefined): keeps the hot code monomorphic.
     const timed = { tapId: tap.tapId, kind: tap.kind, routeId: tap.routeId, stopId: tap.stopId, deviceId: tap.deviceId, time: tap.time, ms } as TimedTap
-    const existing = byId.get(tap.tapId)
-    if (existing) {
+    const existingAt = byId.get(tap.tapId)
+    if (existingAt !== undefined) {
+      const existing = out[existingAt] as TimedTap
       if (!sameContent(existing, timed)) throw requestInvalid(`tap ${JSON.stringify(tap.tapId)} appears twice with different content (TAP_CONFLICT)`, { tapId: tap.tapId })
+      if (compareCodePoints(timed.time, existing.time) < 0) out[existingAt] = timed
       continue
     }
     if (!tariff.routes.has(tap.routeId)) checkRoute(tariff, tap.routeId, `taps[${index}] (${tap.tapId})`)
     if (tap.stopId !== undefined && tariff.hasStops && !tariff.stops.has(tap.stopId)) checkStop(tariff, tap.stopId, `taps[${index}] (${tap.tapId})`)
-    byId.set(tap.tapId, timed)
-    if (previous !== undefined && (previous.ms > ms || (previous.ms === ms && previous.tapId > tap.tapId))) sorted = false
+    byId.set(tap.tapId, out.length)
+    if (previous !== undefined && (previous.ms > ms || (previous.ms === ms && compareCodePoints(previous.tapId, tap.tapId) > 0))) sorted = false
     previous = timed
     out.push(timed)
   }
@@ -85,7 +93,7 @@ export function normaliseTaps(tariff: Tariff, taps: readonly Tap[]): TimedTap[] 
 }
 
 function compareTaps(a: TimedTap, b: TimedTap): number {
-  return a.ms - b.ms || (a.tapId < b.tapId ? -1 : a.tapId > b.tapId ? 1 : 0)
+  return a.ms - b.ms || compareCodePoints(a.tapId, b.tapId)
 }
 
 /** The rider category in force at an instant: the profile's within its validity dates, else the default (undefined). */

@@ -84,15 +84,20 @@ interface Node {
 const CLOSED = 'closed'
 
 function stationOf(tariff: Tariff, stopId: string): string {
-  return tariff.stops.get(stopId)?.parentStationId ?? stopId
+  return tariff.stops.get(stopId)?.stationId ?? stopId
+}
+
+/** Whether a join rule's stop id names the stop itself or its station (a station covers its platforms). */
+function stopMatches(tariff: Tariff, ruleStopId: string, stopId: string | undefined): boolean {
+  return stopId !== undefined && (stopId === ruleStopId || stationOf(tariff, stopId) === ruleStopId)
 }
 
 /** Whether legs a and b (consecutive) form one effective leg by fare_leg_join_rules.txt. */
 export function joins(tariff: Tariff, a: PricingLeg, b: PricingLeg): boolean {
   for (const rule of tariff.joinRules) {
     if (rule.fromNetworkId !== a.networkId || rule.toNetworkId !== b.networkId) continue
-    if (rule.fromStopId !== undefined) {
-      if (a.toStopId === rule.fromStopId && b.fromStopId === rule.toStopId) return true
+    if (rule.fromStopId !== undefined && rule.toStopId !== undefined) {
+      if (stopMatches(tariff, rule.fromStopId, a.toStopId) && stopMatches(tariff, rule.toStopId, b.fromStopId)) return true
     } else if (a.toStopId !== undefined && b.fromStopId !== undefined && stationOf(tariff, a.toStopId) === stationOf(tariff, b.fromStopId)) {
       return true
     }

@@ -233,16 +233,19 @@ export function buildTariff(files: Readonly<Record<string, string>>): Tariff {
   }
   const stops = new Map<string, Stop>()
   for (const id of stopIds) {
-    // A platform inherits its station's areas (and time zone) unless it has its own.
+    // A platform inherits its station's areas unless it has its own. Its time
+    // zone is always its station's (none: the agency's), never its own, as
+    // GTFS stops.txt says. The station is the top of the parent chain (a
+    // boarding area's parent is a platform).
     let areas = ownAreas.get(id)
-    let timezone = stopTimezones.get(id)
+    let station = id
     let ancestor = parentOf.get(id)
     for (let depth = 0; ancestor !== undefined && depth < 4; depth++) {
       areas ??= ownAreas.get(ancestor)
-      timezone = stopTimezones.get(ancestor) ?? timezone
+      station = ancestor
       ancestor = parentOf.get(ancestor)
     }
-    stops.set(id, { stopId: id, parentStationId: parentOf.get(id), timezone, areaIds: areas ?? [] })
+    stops.set(id, { stopId: id, stationId: station, timezone: stopTimezones.get(station), areaIds: areas ?? [] })
   }
 
   // calendar.txt and calendar_dates.txt

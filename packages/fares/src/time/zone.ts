@@ -186,7 +186,12 @@ export function formatInstant(zone: string, epochMs: number): string {
   return datePrefix(dayNumber) + (hours < 60 ? TWO_DIGITS[hours] : pad(hours)) + ':' + TWO_DIGITS[Math.floor(seconds / 60) % 60] + ':' + TWO_DIGITS[seconds % 60] + offsetSuffix(offset)
 }
 
-const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)$/
+/**
+ * RFC 3339 (T and Z in either case, any number of fraction digits, second 60
+ * for a leap second) and the ISO 8601 forms close to it (a space for T,
+ * seconds left out, offsets +HH or +HHMM).
+ */
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?([Zz]|[+-]\d{2}(?::?\d{2})?)$/
 
 /** Two ASCII digits at i as a number, or -1. */
 function digits2(text: string, i: number): number {
@@ -230,7 +235,12 @@ function parseCommonInstant(text: string): number {
   return dayNumber * MS_PER_DAY + ((hour * 60 + minute) * 60 + second) * 1000 + millis - offsetMin * MS_PER_MINUTE
 }
 
-/** Parses an ISO 8601 time that carries its UTC offset; undefined when it has none or is not a real time. */
+/**
+ * Parses an ISO 8601 time that carries its UTC offset to epoch milliseconds;
+ * undefined when it has none or is not a real time. Digits finer than a
+ * millisecond are cut off, never rounded (docs/fares.md, "From taps to
+ * charges"). A leap second (:60) is the next minute's :00, as Postgres reads it.
+ */
 export function parseInstant(text: string): number | undefined {
   const common = parseCommonInstant(text)
   if (common === common) return common
@@ -239,10 +249,11 @@ export function parseInstant(text: string): number | undefined {
   const [, ys, mos, ds, hs, mis, ss, frac, zone] = m
   const year = Number(ys), month = Number(mos), day = Number(ds), hour = Number(hs), minute = Number(mis)
   const second = ss === undefined ? 0 : Number(ss)
-  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 60) return undefined
   const dayNumber = dayNumberOf(year, month, day)
   if (civilOf(dayNumber).day !== day) return undefined
-  const millis = frac === undefined ? 0 : Math.floor(Number(`0.${frac}`) * 1000)
+  // The first three fraction digits, by text: a float of all the digits could round up.
+  const millis = frac === undefined ? 0 : Number(`${frac}00`.slice(0, 3))
   let offsetMin = 0
   if (zone !== undefined && zone !== 'Z' && zone !== 'z') {
     const sign = zone.startsWith('-') ? -1 : 1
