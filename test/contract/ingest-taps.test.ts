@@ -130,3 +130,12 @@ t.test('one tap id twice in a request: the same tap is sent once, different cont
   const records = await recordsOf([first.tapId, marker.tapId])
   t.same(records.filter((r) => r.tapId === first.tapId).map((r) => [r.stopId, r.tappedAt]), [['S1', `${utc}.120Z`]], 'the first version, sent once')
 })
+
+t.test('the device and operator ids of the token go on every record: one the ledger could not read back is refused', async (t) => {
+  for (const [deviceId, operatorId] of [['val-contract-1', 'op\u0000edge'], ['val\ncontract', OPERATOR]] as const) {
+    const bearer = stack.issuer.deviceToken(deviceId, operatorId)
+    const res = await stack.ingest.inject({ method: 'POST', url: '/v1/taps', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, payload: JSON.stringify({ taps: [tap()] }) })
+    t.equal(res.statusCode, 403, JSON.stringify([deviceId, operatorId]))
+    t.equal((res.json() as { error?: { code: string } }).error?.code, 'SCOPE_DENIED')
+  }
+})
