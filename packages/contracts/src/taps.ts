@@ -17,7 +17,7 @@ const ID_PATTERN = '^[A-Za-z0-9_.:\\-]+$'
 const Id = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: ID_PATTERN, description: `1 to ${maxLength} letters, digits and _ . : -` })
 
 /** RFC 9562 UUIDv7: version nibble 7, variant bits 10; either letter case (written lower case). */
-export const TAP_ID_PATTERN = '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-7[0-9A-Fa-f]{3}-[89ABab][0-9A-Fa-f]{3}-[0-9A-Fa-f]{12}$'
+const TAP_ID_PATTERN = '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-7[0-9A-Fa-f]{3}-[89ABab][0-9A-Fa-f]{3}-[0-9A-Fa-f]{12}$'
 const TapId = Type.String({ maxLength: 36, pattern: TAP_ID_PATTERN, description: 'a UUIDv7 (RFC 9562: version 7, variant 10) such as 01927f1c-2a3b-7c4d-8e5f-0123456789ab' })
 
 const TIME_DESCRIPTION = 'an RFC 3339 date-time on a real date, with seconds, at most 9 fraction digits and Z or an offset within ±14:00, such as 2026-07-05T08:15:03.120+03:00'
