@@ -1,5 +1,5 @@
 /**
- * The tap contract as a property: any tap real ingest answers `accepted`
+ * The tap contract as a property (600 requests): any tap real ingest answers `accepted`
  * (bodies from fast-check: routes and stops of the demo tariff, ids in every
  * letter case and of every UUID version, times in the edge forms RFC 3339
  * allows and some it does not, repeats in one request) was sent to the real
@@ -218,9 +218,9 @@ t.test('every accepted tap decodes in the ledger, canonical and at the instant m
         if (broken !== undefined) throw new Error(`${JSON.stringify(taps[i]?.body)}: ${broken}`)
       }
     }),
-    { numRuns: 800 },
+    { numRuns: 600 },
   )
-  t.ok(answers.accepted > 600 && answers.rejected > 600, `answers: ${JSON.stringify(answers)}`)
+  t.ok(answers.accepted > 400 && answers.rejected > 400, `answers: ${JSON.stringify(answers)}`)
   const admin = stack.topics.kafka.admin()
   await admin.connect()
   t.teardown(() => admin.disconnect())
