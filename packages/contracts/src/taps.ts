@@ -3,21 +3,44 @@
  * One definition shared by ingest, ledger, api and the validator simulator.
  */
 import { Type, type Static } from 'typebox'
+import { RECORDED_TAP_TIME_MAX_LENGTH, RECORDED_TAP_TIME_PATTERN, TAP_TIME_MAX_LENGTH, TAP_TIME_PATTERN } from './tap-time.ts'
 
 export const MAX_TAPS_PER_REQUEST = 500
 
-const Id = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '^[A-Za-z0-9_.:\\-]+$' })
+/*
+ * Every string field has a pattern that admits no control character (or is a
+ * literal), so nothing a validator sends can put a NUL byte or a line break
+ * into Kafka or Postgres. Each `description` completes "must be ..." in an
+ * error message.
+ */
+const ID_PATTERN = '^[A-Za-z0-9_.:\\-]+$'
+const Id = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: ID_PATTERN, description: `1 to ${maxLength} letters, digits and _ . : -` })
+
+/** RFC 9562 UUIDv7: version nibble 7, variant bits 10; either letter case (written lower case). */
+const TAP_ID_PATTERN = '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-7[0-9A-Fa-f]{3}-[89ABab][0-9A-Fa-f]{3}-[0-9A-Fa-f]{12}$'
+const TapId = Type.String({ maxLength: 36, pattern: TAP_ID_PATTERN, description: 'a UUIDv7 (RFC 9562: version 7, variant 10) such as 01927f1c-2a3b-7c4d-8e5f-0123456789ab' })
+
+const TIME_DESCRIPTION = 'an RFC 3339 date-time on a real date, with seconds, at most 9 fraction digits and Z or an offset within ±14:00, such as 2026-07-05T08:15:03.120+03:00'
+const TapTime = Type.String({ maxLength: TAP_TIME_MAX_LENGTH, pattern: TAP_TIME_PATTERN, description: TIME_DESCRIPTION })
+/** A tap time in a record may have more fraction digits (see tap-time.ts). */
+const RecordedTapTime = Type.String({ maxLength: RECORDED_TAP_TIME_MAX_LENGTH, pattern: RECORDED_TAP_TIME_PATTERN, description: TIME_DESCRIPTION.replace('at most 9 fraction digits', 'a fraction') })
+
+const CardToken = (minLength: number) => Type.String({ minLength, maxLength: 128, pattern: ID_PATTERN, description: `${minLength} to 128 letters, digits and _ . : -` })
 
 export const TapKind = Type.Union([Type.Literal('entry'), Type.Literal('exit')])
 export type TapKind = Static<typeof TapKind>
 
-/** One tap as a validator sends it. The device is never in the body: it comes from the token. */
+/**
+ * One tap as a validator sends it. The device is never in the body: it comes
+ * from the token. Read it with `parseTapInput`, which also checks the date and
+ * returns the canonical form (docs/validators.md, "Tap fields").
+ */
 export const TapInput = Type.Object(
   {
-    tapId: Type.String({ format: 'uuid' }),
-    cardToken: Type.String({ minLength: 8, maxLength: 128, pattern: '^[A-Za-z0-9_.:\\-]+$' }),
+    tapId: TapId,
+    cardToken: CardToken(8),
     kind: TapKind,
-    tappedAt: Type.String({ format: 'date-time', maxLength: 40 }),
+    tappedAt: TapTime,
     routeId: Id(64),
     stopId: Type.Optional(Id(64)),
     vehicleId: Type.Optional(Id(64)),
@@ -26,6 +49,18 @@ export const TapInput = Type.Object(
   { additionalProperties: false },
 )
 export type TapInput = Static<typeof TapInput>
+
+/** What ingest adds to a tap: the device and operator from the token, and the arrival time from its clock. */
+export const TapContext = Type.Object(
+  {
+    deviceId: Id(64),
+    // Operator ids are not restricted to the id characters elsewhere; here they must only be printable.
+    operatorId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\u0000-\\u001F\\u007F-\\u009F]+$', description: '1 to 64 characters, none a control character' }),
+    receivedAt: TapTime,
+  },
+  { additionalProperties: false },
+)
+export type TapContext = Static<typeof TapContext>
 
 /**
  * The envelope is checked as a whole (400 on failure); each tap is then
@@ -57,21 +92,20 @@ export type TapBatchResponse = Static<typeof TapBatchResponse>
 
 export const TAP_EVENT_SCHEMA = 'tap.v1'
 
-/** The record on the `taps` topic (key = card token). */
+/**
+ * The record on the `taps` topic (key = card token): the tap's own fields,
+ * then its context. Read it with `parseTapEvent`. Two fields are wider than
+ * an upload's: a card token may be shorter than 8 characters (the ledger
+ * settles any token it is given), and the time may have more than 9 fraction
+ * digits (ingest wrote such records before the contract; they are cut).
+ */
 export const TapEvent = Type.Object(
   {
     schema: Type.Literal(TAP_EVENT_SCHEMA),
-    tapId: Type.String({ format: 'uuid' }),
-    cardToken: Type.String({ minLength: 1, maxLength: 128 }),
-    kind: TapKind,
-    tappedAt: Type.String({ format: 'date-time' }),
-    routeId: Type.String({ minLength: 1, maxLength: 64 }),
-    stopId: Type.Optional(Type.String({ maxLength: 64 })),
-    vehicleId: Type.Optional(Type.String({ maxLength: 64 })),
-    deviceSeq: Type.Optional(Type.Integer({ minimum: 0 })),
-    deviceId: Type.String({ minLength: 1, maxLength: 64 }),
-    operatorId: Type.String({ minLength: 1, maxLength: 64 }),
-    receivedAt: Type.String({ format: 'date-time' }),
+    ...TapInput.properties,
+    cardToken: CardToken(1),
+    tappedAt: RecordedTapTime,
+    ...TapContext.properties,
   },
   { additionalProperties: false },
 )

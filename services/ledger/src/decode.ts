@@ -1,9 +1,14 @@
-import { tapEventChecker, type TapEvent } from '@fare/contracts'
+import { parseTapEvent, type TapEvent } from '@fare/contracts'
 import type { KafkaMessage } from '@fare/platform'
 
 export type Decoded = { ok: true; event: TapEvent } | { ok: false; reason: string }
 
-/** A Kafka record back into a tap event; anything else is a reason, never a throw. */
+/**
+ * A Kafka record back into a tap event, with the tap contract's parser (the
+ * one ingest reads uploads with): the event comes back in canonical form,
+ * whatever form an older ingest wrote it in. Anything else is a reason, never
+ * a throw.
+ */
 export function decodeTapMessage(message: KafkaMessage): Decoded {
   if (!message.value) return { ok: false, reason: 'empty record' }
   let value: unknown
@@ -12,6 +17,7 @@ export function decodeTapMessage(message: KafkaMessage): Decoded {
   } catch {
     return { ok: false, reason: 'record is not JSON' }
   }
-  if (!tapEventChecker.check(value)) return { ok: false, reason: `schema: ${tapEventChecker.firstError(value)}` }
-  return { ok: true, event: value }
+  const parsed = parseTapEvent(value)
+  if (!parsed.ok) return { ok: false, reason: `schema: ${parsed.error}` }
+  return { ok: true, event: parsed.value }
 }

@@ -8,7 +8,7 @@
 import { sql } from 'kysely'
 import { arrayLiteral } from '@fare/db'
 import type { Executor } from '@fare/bookkeeping'
-import type { TapEvent } from '@fare/contracts'
+import { tapInstantMs, type TapEvent } from '@fare/contracts'
 import type { KafkaMessage } from '@fare/platform'
 import { decodeTapMessage } from './decode.ts'
 import { unratableReason, type LedgerTap } from './rating.ts'
@@ -45,7 +45,7 @@ function toLedgerTap(event: TapEvent): LedgerTap {
     cardToken: event.cardToken,
     kind: event.kind,
     time: event.tappedAt,
-    ms: Date.parse(event.tappedAt),
+    ms: tapInstantMs(event.tappedAt),
     routeId: event.routeId,
     stopId: event.stopId ?? null,
     deviceId: event.deviceId,
@@ -65,8 +65,8 @@ export function checkRecords(messages: readonly KafkaMessage[], tariffs: TariffB
     }
     const event = decoded.event
     const tap = toLedgerTap(event)
-    const receivedMs = Date.parse(event.receivedAt)
-    if (!Number.isFinite(tap.ms) || !Number.isFinite(receivedMs) || tap.ms > receivedMs + maxSkewMs || tap.ms < receivedMs - maxAgeMs) {
+    const receivedMs = tapInstantMs(event.receivedAt)
+    if (tap.ms > receivedMs + maxSkewMs || tap.ms < receivedMs - maxAgeMs) {
       reject(message, 'TIME_OUT_OF_RANGE', `tapped at ${event.tappedAt}, received at ${event.receivedAt}`, event)
       continue
     }

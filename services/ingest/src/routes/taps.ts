@@ -1,14 +1,15 @@
 /**
- * POST /v1/taps: a validator uploads 1 to 500 taps. Each tap is checked on its
- * own; the valid ones go to Kafka in one send, and the answer (per tap, in
- * request order) is sent only after Kafka acknowledged. If Kafka fails, the
- * whole request is 503 and nothing is reported accepted.
+ * POST /v1/taps: a validator uploads 1 to 500 taps. Each tap is read on its
+ * own with the tap contract's parser; the valid ones go to Kafka in canonical
+ * form in one send, and the answer (per tap, in request order) is sent only
+ * after Kafka acknowledged. If Kafka fails, the whole request is 503 and
+ * nothing is reported accepted.
  */
 import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { authenticate } from '@fare/auth'
-import { ErrorBody, MAX_TAPS_PER_REQUEST, TapBatchRequest, TapBatchResponse, tapInputChecker, type TapResult } from '@fare/contracts'
-import { BatchTooLarge, BROKER_RETRY_AFTER_SECONDS, BrokerUnavailable, TAP_INVALID, TAP_TIME_OUT_OF_RANGE } from '../errors.ts'
+import { ErrorBody, MAX_TAPS_PER_REQUEST, parseTapContext, parseTapInput, sameTap, TapBatchRequest, TapBatchResponse, tapInstantMs, type TapInput, type TapResult } from '@fare/contracts'
+import { BatchTooLarge, BROKER_RETRY_AFTER_SECONDS, BrokerUnavailable, TAP_CONFLICT, TAP_INVALID, TAP_TIME_OUT_OF_RANGE } from '../errors.ts'
 import type { TapSink } from '../tap-producer.ts'
 import { tapRecordEncoder, type TapRecord } from '../tap-record.ts'
 
@@ -46,30 +47,44 @@ export const tapRoutes: FastifyPluginAsync<TapRoutesOptions> = async (plugin, op
         return reply.status(403).send({ error: { code: 'SCOPE_DENIED', message: 'only a device token may upload taps' } })
       }
       const now = options.now()
-      const receivedAt = now.toISOString()
+      // The token's ids go on every record: checked like a tap's fields, so the ledger can read them back.
+      const context = parseTapContext({ deviceId: device.sub, operatorId: device.operator_id, receivedAt: now.toISOString() })
+      if (!context.ok) {
+        return reply.status(403).send({ error: { code: 'SCOPE_DENIED', message: `this token cannot upload taps: ${context.error}` } })
+      }
       const earliest = now.getTime() - options.maxTapAgeDays * DAY_MS
       const latest = now.getTime() + options.maxFutureSkewSeconds * 1000
 
       const results: TapResult[] = []
       const records: TapRecord[] = []
-      const encode = tapRecordEncoder({ deviceId: device.sub, operatorId: device.operator_id, receivedAt })
-      const seen = new Set<string>()
-      for (const tap of taps) {
-        const tapId = typeof (tap as { tapId?: unknown })?.tapId === 'string' ? ((tap as { tapId: string }).tapId.slice(0, 64)) : null
-        if (!tapInputChecker.check(tap)) {
-          results.push({ tapId, status: 'rejected', error: { code: TAP_INVALID, message: tapInputChecker.firstError(tap) } })
+      const encode = tapRecordEncoder(context.value)
+      // By canonical id, so case variants of one id are one tap.
+      const firstById = new Map<string, TapInput>()
+      for (const body of taps) {
+        // Answered with the id as sent (so the device recognises it), cut short if it is not an id at all.
+        const sentId = typeof (body as { tapId?: unknown })?.tapId === 'string' ? (body as { tapId: string }).tapId.slice(0, 64) : null
+        const parsed = parseTapInput(body)
+        if (!parsed.ok) {
+          results.push({ tapId: sentId, status: 'rejected', error: { code: TAP_INVALID, message: parsed.error } })
           continue
         }
-        const tappedAtMs = Date.parse(tap.tappedAt)
+        const tap = parsed.value
+        const tappedAtMs = tapInstantMs(tap.tappedAt)
         if (!(tappedAtMs >= earliest && tappedAtMs <= latest)) {
-          results.push({ tapId, status: 'rejected', error: { code: TAP_TIME_OUT_OF_RANGE, message: 'tappedAt is too far in the future or past the retention window' } })
+          results.push({ tapId: sentId, status: 'rejected', error: { code: TAP_TIME_OUT_OF_RANGE, message: 'tappedAt is too far in the future or past the retention window' } })
           continue
         }
-        results.push({ tapId, status: 'accepted' })
-        // A tap id twice in one request is one record (the ledger would ignore the second anyway).
-        if (seen.has(tap.tapId)) continue
-        seen.add(tap.tapId)
-        records.push(encode(tap))
+        const first = firstById.get(tap.tapId)
+        if (first === undefined) {
+          firstById.set(tap.tapId, tap)
+          records.push(encode(tap))
+          results.push({ tapId: sentId, status: 'accepted' })
+        } else if (sameTap(first, tap)) {
+          // The same tap twice in one request is one record: sent once, accepted for both.
+          results.push({ tapId: sentId, status: 'accepted' })
+        } else {
+          results.push({ tapId: sentId, status: 'rejected', error: { code: TAP_CONFLICT, message: `tap id ${tap.tapId} is earlier in this request with different content; the first is kept` } })
+        }
       }
 
       if (records.length > 0) {
