@@ -14,8 +14,8 @@ let flags: { group: string; topic: string }
 try {
   const { values } = parseArgs({
     options: {
-      group: { type: 'string', default: process.env.LEDGER_GROUP ?? DEFAULT_SOURCE.consumerGroup },
-      topic: { type: 'string', default: process.env.TAPS_TOPIC ?? DEFAULT_SOURCE.topic },
+      group: { type: 'string', default: process.env.LEDGER_GROUP || DEFAULT_SOURCE.consumerGroup },
+      topic: { type: 'string', default: process.env.TAPS_TOPIC || DEFAULT_SOURCE.topic },
     },
   })
   flags = { group: values.group, topic: values.topic }
