@@ -9,7 +9,7 @@
  */
 import { KeyPartitioner, type Consumer, type EachBatchPayload, type Kafka, type Logger, type Producer } from '@fare/platform'
 import type { Db } from '@fare/db'
-import { backoffMs, describeError, PartitionRevokedError, settleIsolating, type IsolationSteps } from './isolate.ts'
+import { backoffMs, describeError, isTransient, PartitionRevokedError, settleIsolating, type IsolationSteps } from './isolate.ts'
 import { deadLetterRecord, settleBatch, type RejectedRecord, type SettleHooks, type SettleOptions, type SettleResult } from './settle.ts'
 
 export interface LedgerConsumerOptions {
@@ -58,15 +58,21 @@ export function createLedgerConsumer(options: LedgerConsumerOptions): LedgerCons
   consumer.on(consumer.events.GROUP_JOIN, async ({ payload }) => {
     const partitions = payload.memberAssignment[topic] ?? []
     if (partitions.length === 0) return
-    const stored = await db
-      .selectFrom('kafka_offsets')
-      .select(['partition', 'next_offset'])
-      .where('consumer_group', '=', consumerGroup)
-      .where('topic', '=', topic)
-      .where('partition', 'in', partitions)
-      .execute()
-    for (const row of stored) consumer.seek({ topic, partition: row.partition, offset: row.next_offset })
-    logger.info({ partitions, seeked: stored.length }, 'partitions assigned')
+    try {
+      const stored = await db
+        .selectFrom('kafka_offsets')
+        .select(['partition', 'next_offset'])
+        .where('consumer_group', '=', consumerGroup)
+        .where('topic', '=', topic)
+        .where('partition', 'in', partitions)
+        .execute()
+      for (const row of stored) consumer.seek({ topic, partition: row.partition, offset: row.next_offset })
+      logger.info({ partitions, seeked: stored.length }, 'partitions assigned')
+    } catch (err) {
+      // Postgres unavailable at the join: reading from Kafka's committed offset (never ahead of
+      // Postgres) is safe, since each batch skips what its stored offset says was settled.
+      logger.warn({ err, partitions }, 'partitions assigned; stored offsets unreadable, reading from the committed offsets')
+    }
   })
 
   async function publishRejected(partition: number, rejected: readonly RejectedRecord[]): Promise<void> {
@@ -132,9 +138,11 @@ export function createLedgerConsumer(options: LedgerConsumerOptions): LedgerCons
           logger.info({ partition }, 'partition revoked mid-batch; rolled back')
           return
         }
+        // Not a record's fault (or, rarely, dead-lettering itself failed): nothing of the part in hand was committed.
         const delayMs = backoffMs(attempt, options.maxRetryDelayMs)
         options.onRetry?.('transient')
-        logger.error({ err, partition, firstOffset: batch.firstOffset(), attempt, retryInMs: delayMs }, 'batch failed (not the records\' fault); rolled back, retrying after a pause')
+        const why = isTransient(err) ? 'not the records\' fault' : 'dead-lettering failed'
+        logger.error({ err, partition, firstOffset: batch.firstOffset(), attempt, retryInMs: delayMs }, `batch failed (${why}); rolled back, retrying after a pause`)
         if (!(await pause(delayMs, heartbeat, () => isRunning() && !isStale()))) return
       }
     }
