@@ -207,7 +207,6 @@ export async function settleBatch(db: Db, batch: PartitionBatch, options: Settle
   return result
 }
 
-
 type PartitionKey = Pick<PartitionBatch, 'consumerGroup' | 'topic' | 'partition' | 'highWatermark'>
 
 /**
