@@ -28,6 +28,8 @@ export interface LedgerBench {
   database: TestDatabase
   topics: TestTopics
   producer: Producer
+  /** The ledger's consumer group and topic, for `checkInvariants`' offset check. */
+  source: { consumerGroup: string; topic: string }
   /** Sends records keyed by card token (one card, one partition), in one request per 500. */
   produce(events: readonly (TapEvent | { raw: string; key: string })[]): Promise<void>
   startInProcess(): Promise<LedgerConsumer>
@@ -52,6 +54,7 @@ export async function createLedgerBench(name: string, options: { partitions?: nu
     database,
     topics,
     producer,
+    source: { consumerGroup: topics.group, topic: topics.taps },
     async produce(events) {
       for (let i = 0; i < events.length; i += 500) {
         const messages = events.slice(i, i + 500).map((e) => ('raw' in e ? { key: e.key, value: e.raw } : { key: e.cardToken, value: JSON.stringify(e) }))
@@ -225,7 +228,7 @@ export { seeded, shuffle } from '../support/random.ts'
  * and every tap was recorded once.
  */
 export async function assertSettledExactly(t: Test, bench: LedgerBench, fleet: Fleet, opening: Decimal): Promise<void> {
-  t.same(await checkInvariants(bench.database.db), [], 'ledger:check passes')
+  t.same(await checkInvariants(bench.database.db, { source: bench.source }), [], 'ledger:check passes')
   const expected = expectedBalances(demoTariff(), fleet, opening)
   const actual = await balancesOf(bench.database.db, fleet.cards.map((c) => c.token))
   const wrong = [...expected].filter(([token, want]) => !(actual.get(token) ?? new Decimal(NaN)).equals(want))

@@ -177,7 +177,7 @@ t.test('deny list: one ride on credit, then denied; a top-up restores the card',
 })
 
 t.test('the invariants hold, and the engine agrees with every posted charge', async (t) => {
-  const violations = await checkInvariants(db)
+  const violations = await checkInvariants(db, { source: bench.source })
   t.same(violations, [])
   t.ok(engineTotal(loadFeedFromFiles(RAIL), [tapEvent({ card: 'x', time: '2026-03-03T07:10:00+02:00' })]).equals(D('18.00')))
 })

@@ -22,6 +22,11 @@ export function createDb(databaseUrl: string, options: DbOptions = {}): Db {
   // terminated backend); unheard, that event kills the process. The pool has
   // already dropped the connection and opens a new one on the next query.
   pool.on('error', (err) => options.onIdleConnectionError?.(err))
+  // A connection that dies while checked out (between the statements of a
+  // transaction) emits 'error' on its client, where pg has no listener: that
+  // too would kill the process. The statement in flight or the next one fails
+  // with the error instead, and the pool drops the broken client on release.
+  pool.on('connect', (client) => client.on('error', () => undefined))
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
 }
 

@@ -8,7 +8,7 @@
  *    no fare transfer for an unknown tap, and (with `rerate`) the net posted
  *    per tap equals what the fare engine charges for the card's whole history;
  *  - offsets are consistent: every recorded or rejected record lies below the
- *    next offset stored for its partition;
+ *    next offset the consumer group stored for its partition of the topic;
  *  - the deny list agrees with its change log.
  */
 import { sql } from 'kysely'
@@ -27,7 +27,11 @@ export interface CheckOptions {
   readonly rerate?: boolean
   /** Stop listing after this many violations per invariant. */
   readonly maxPerInvariant?: number
+  /** Whose stored offsets the records are checked against (default: the service's, group `ledger` on topic `taps`). */
+  readonly source?: { readonly consumerGroup: string; readonly topic: string }
 }
+
+export const DEFAULT_SOURCE = { consumerGroup: 'ledger', topic: 'taps' } as const
 
 export async function checkInvariants(db: Db, options: CheckOptions = {}): Promise<Violation[]> {
   const out: Violation[] = []
@@ -65,13 +69,19 @@ export async function checkInvariants(db: Db, options: CheckOptions = {}): Promi
     where t.tap_id is not null and p.tap_id is null`.execute(db)
   push('transfers name recorded taps', orphan.rows, (r: { id: string; tap_id: string }) => `transfer ${r.id} names unknown tap ${r.tap_id}`)
 
+  // Against one consumer group's offsets on one topic: another group's (a second environment, an old
+  // topic) say nothing about whether this ledger settled a record.
+  const { consumerGroup, topic } = options.source ?? DEFAULT_SOURCE
   const offsets = await sql<{ tap_id: string; kafka_partition: number; kafka_offset: string }>`
     select p.tap_id::text as tap_id, p.kafka_partition, p.kafka_offset::text as kafka_offset from taps p
-    where not exists (select 1 from kafka_offsets o where o.partition = p.kafka_partition and o.next_offset > p.kafka_offset)`.execute(db)
+    where not exists (select 1 from kafka_offsets o where o.consumer_group = ${consumerGroup} and o.topic = ${topic}
+                      and o.partition = p.kafka_partition and o.next_offset > p.kafka_offset)`.execute(db)
   push('recorded taps lie below the stored offsets', offsets.rows, (r: { tap_id: string; kafka_partition: number; kafka_offset: string }) => `tap ${r.tap_id} at ${r.kafka_partition}/${r.kafka_offset}`)
   const rejectedBeyond = await sql<{ topic: string; partition: number; offset: string }>`
     select r.topic, r.partition, r."offset"::text as "offset" from rejected_taps r
-    where not exists (select 1 from kafka_offsets o where o.topic = r.topic and o.partition = r.partition and o.next_offset > r."offset")`.execute(db)
+    where r.topic = ${topic}
+      and not exists (select 1 from kafka_offsets o where o.consumer_group = ${consumerGroup} and o.topic = r.topic
+                      and o.partition = r.partition and o.next_offset > r."offset")`.execute(db)
   push('rejected records lie below the stored offsets', rejectedBeyond.rows, (r: { topic: string; partition: number; offset: string }) => `${r.topic}/${r.partition}/${r.offset}`)
 
   const deny = await sql<{ card_token: string; listed: boolean; last_action: string | null }>`

@@ -12,6 +12,8 @@ export interface LedgerConfig extends CommonConfig {
   readonly maxFutureSkewSeconds: number
   readonly lagIntervalMs: number
   readonly sessionTimeoutMs: number
+  /** A partition whose stored offset has not moved this long while its lag is above zero is stalled (/readyz fails). */
+  readonly stallSeconds: number
 }
 
 export function readLedgerConfig(env = new EnvReader()): LedgerConfig {
@@ -28,6 +30,8 @@ export function readLedgerConfig(env = new EnvReader()): LedgerConfig {
     maxFutureSkewSeconds: env.integer('LEDGER_MAX_FUTURE_SKEW_SECONDS', 3600, { min: 0 }),
     lagIntervalMs: env.integer('LEDGER_LAG_INTERVAL_MS', 5000, { min: 100 }),
     sessionTimeoutMs: env.integer('LEDGER_SESSION_TIMEOUT_MS', 10_000, { min: 6000 }),
+    // Long enough for the biggest batch to settle and for a short Postgres restart to be ridden out.
+    stallSeconds: env.integer('LEDGER_STALL_SECONDS', 300, { min: 1 }),
   }
   env.done()
   return config

@@ -4,6 +4,7 @@ import { buildApp } from './app.ts'
 import { readLedgerConfig } from './config.ts'
 import { createLedgerConsumer } from './consumer.ts'
 import { createLedgerMetrics } from './metrics.ts'
+import { createStallWatch } from './stall.ts'
 import { createTariffBook } from './tariffs.ts'
 
 const config = readLedgerConfig()
@@ -34,16 +35,22 @@ const ledger = createLedgerConsumer({
   partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
   sessionTimeoutMs: config.sessionTimeoutMs,
   onSettled: (result, seconds, partition) => metrics.observe(result, seconds, partition),
+  onRetry: (kind) => metrics.retried(kind),
 })
 // Rejected records must have somewhere to go, or a bad record would hold its partition.
 await ensureTopics(kafka, [{ topic: config.dlqTopic, numPartitions: 1 }])
 const admin = kafka.admin()
 await admin.connect()
+const stallWatch = createStallWatch({ stallSeconds: config.stallSeconds, logger })
 const lagTimer = setInterval(() => {
-  metrics.updateLag(admin, db, config.tapsTopic, config.consumerGroup).catch((err: unknown) => logger.warn({ err }, 'lag update failed'))
+  metrics
+    .updateLag(admin, db, config.tapsTopic, config.consumerGroup)
+    .then((progress) => stallWatch.observe(progress))
+    .catch((err: unknown) => logger.warn({ err }, 'lag update failed'))
+    .finally(() => metrics.setStalled(stallWatch.stalled()))
 }, config.lagIntervalMs)
 lagTimer.unref()
-const app = await buildApp({ logger, db, registry, kafkaReady: async () => void (await admin.fetchTopicMetadata({ topics: [config.tapsTopic] })) })
+const app = await buildApp({ logger, db, registry, kafkaReady: async () => void (await admin.fetchTopicMetadata({ topics: [config.tapsTopic] })), stalled: () => stallWatch.stalled() })
 onShutdown(logger, [
   async () => clearInterval(lagTimer),
   () => ledger.stop(),

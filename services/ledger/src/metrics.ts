@@ -1,16 +1,22 @@
 /**
  * The ledger's Prometheus metrics (served at /metrics): consumer lag per
- * partition, batch size and time, taps per second, transfers posted, rejected
- * records by code, deny-list changes.
+ * partition, stalled partitions, batch size and time, taps per second,
+ * transfers posted, rejected records by code, failed batches retried,
+ * deny-list changes.
  */
 import { Counter, Gauge, Histogram, type Admin, type Registry } from '@fare/platform'
 import type { Db } from '@fare/db'
 import type { SettleResult } from './settle.ts'
+import type { PartitionProgress, Stall } from './stall.ts'
 
 export interface LedgerMetrics {
   observe(result: SettleResult, seconds: number, partition: number): void
-  /** Lag per partition: the topic's high watermark minus the next offset stored in Postgres. */
-  updateLag(admin: Admin, db: Db, topic: string, consumerGroup: string): Promise<void>
+  /** Lag per partition: the topic's high watermark minus the next offset stored in Postgres; returns what it measured. */
+  updateLag(admin: Admin, db: Db, topic: string, consumerGroup: string): Promise<PartitionProgress[]>
+  /** 1 for each partition stalled now, 0 for the others measured. */
+  setStalled(stalled: readonly Stall[]): void
+  /** A failed batch retried: split to find a record at fault, or whole after a pause. */
+  retried(kind: 'split' | 'transient'): void
 }
 
 export function createLedgerMetrics(registry: Registry): LedgerMetrics {
@@ -24,6 +30,9 @@ export function createLedgerMetrics(registry: Registry): LedgerMetrics {
   const batchSeconds = new Histogram({ name: 'ledger_batch_seconds', help: 'Time to settle one batch', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers })
   const tapsPerSecond = new Gauge({ name: 'ledger_taps_per_second', help: 'Taps recorded per second over the last 10 s', registers })
   const lag = new Gauge({ name: 'ledger_consumer_lag', help: 'High watermark minus next offset settled in Postgres', labelNames: ['partition'], registers })
+  const stalledGauge = new Gauge({ name: 'ledger_partition_stalled', help: 'Partitions whose stored offset has not moved for LEDGER_STALL_SECONDS while lag is above zero (1 = stalled)', labelNames: ['partition'], registers })
+  const retries = new Counter({ name: 'ledger_batch_retries_total', help: 'Failed batches retried: split (searching for the record at fault) or transient (whole, after a pause)', labelNames: ['kind'], registers })
+  const measured = new Set<number>()
   const recent: { at: number; n: number }[] = []
   return {
     observe(result, seconds) {
@@ -44,11 +53,22 @@ export function createLedgerMetrics(registry: Registry): LedgerMetrics {
       const offsets = await admin.fetchTopicOffsets(topic)
       const stored = await db.selectFrom('kafka_offsets').select(['partition', 'next_offset']).where('consumer_group', '=', consumerGroup).where('topic', '=', topic).execute()
       const next = new Map(stored.map((r) => [r.partition, BigInt(r.next_offset)]))
+      const progress: PartitionProgress[] = []
       for (const o of offsets) {
         const high = BigInt(o.high)
         const settled = next.get(o.partition) ?? BigInt(o.low)
         lag.set({ partition: String(o.partition) }, Number(high > settled ? high - settled : 0n))
+        progress.push({ partition: o.partition, storedNext: settled, high })
+        measured.add(o.partition)
       }
+      return progress
+    },
+    setStalled(stalled) {
+      const now = new Set(stalled.map((s) => s.partition))
+      for (const partition of new Set([...measured, ...now])) stalledGauge.set({ partition: String(partition) }, now.has(partition) ? 1 : 0)
+    },
+    retried(kind) {
+      retries.inc({ kind })
     },
   }
 }

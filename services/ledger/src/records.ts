@@ -14,7 +14,7 @@ import { decodeTapMessage } from './decode.ts'
 import { unratableReason, type LedgerTap } from './rating.ts'
 import type { TariffBook } from './tariffs.ts'
 
-export type RejectCode = 'SCHEMA' | 'TAP_CONFLICT' | 'UNKNOWN_ROUTE' | 'UNKNOWN_STOP' | 'TIME_OUT_OF_RANGE' | 'NO_TARIFF' | 'RATING_FAILED'
+export type RejectCode = 'SCHEMA' | 'TAP_CONFLICT' | 'UNKNOWN_ROUTE' | 'UNKNOWN_STOP' | 'TIME_OUT_OF_RANGE' | 'NO_TARIFF' | 'RATING_FAILED' | 'SETTLE_FAILED'
 
 export interface RejectedRecord {
   offset: string

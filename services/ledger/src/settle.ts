@@ -10,12 +10,13 @@
 import { sql } from 'kysely'
 import { Decimal } from '@fare/money'
 import type { Db } from '@fare/db'
-import { postTransfers, refreshDenyList, type DenyCheck } from '@fare/bookkeeping'
+import { postTransfers, refreshDenyList, type DenyCheck, type Executor } from '@fare/bookkeeping'
 import type { RateOptions } from '@fare/fares'
 import type { TapEvent } from '@fare/contracts'
 import type { KafkaMessage } from '@fare/platform'
 import { loadCards, loadPosted, loadSpanTaps } from './card-state.ts'
 import { maxRideAmount, planCard, spanOf, type PlannedTransfer, type Span } from './rating.ts'
+import { decodeTapMessage } from './decode.ts'
 import { checkRecords, insertRejected, insertTaps, unseenTaps, type Candidate, type RejectCode, type RejectedRecord } from './records.ts'
 import type { TariffBook } from './tariffs.ts'
 import { resolveAccounts } from './transfer-accounts.ts'
@@ -85,29 +86,7 @@ export async function settleBatch(db: Db, batch: PartitionBatch, options: Settle
     }
   }
   const result = await db.transaction().execute(async (trx) => {
-    // The offset row is the partition's lock: a second consumer still holding a
-    // revoked partition waits here, then sees the records as already settled.
-    await trx
-      .insertInto('kafka_offsets')
-      .values({ consumer_group: batch.consumerGroup, topic: batch.topic, partition: batch.partition, next_offset: '0' })
-      .onConflict((oc) => oc.doNothing())
-      .execute()
-    const stored = await trx
-      .selectFrom('kafka_offsets')
-      .select('next_offset')
-      .where('consumer_group', '=', batch.consumerGroup)
-      .where('topic', '=', batch.topic)
-      .where('partition', '=', batch.partition)
-      .forUpdate()
-      .executeTakeFirstOrThrow()
-    const storedNext = BigInt(stored.next_offset)
-    // A stored offset beyond the partition's end means the topic was recreated
-    // (a new broker, `pnpm kafka reset`): its offsets start again at 0, and
-    // skipping them would lose taps. Reading them all is safe, because tap ids
-    // are unique: anything already recorded is recognised as a duplicate.
-    const topicRecreated = batch.highWatermark !== undefined && storedNext > BigInt(batch.highWatermark)
-    if (topicRecreated) hooks.onTopicRecreated?.(storedNext.toString(), batch.highWatermark ?? '')
-    const settledBefore = topicRecreated ? 0n : storedNext
+    const settledBefore = await lockPartition(trx, batch, hooks)
     const fresh = batch.messages.filter((m) => BigInt(m.offset) >= settledBefore)
     await options.tariffs.refresh(trx)
 
@@ -209,13 +188,7 @@ export async function settleBatch(db: Db, batch: PartitionBatch, options: Settle
     }
 
     mark('deny list')
-    await trx
-      .updateTable('kafka_offsets')
-      .set({ next_offset: nextOffset, updated_at: sql`now()` })
-      .where('consumer_group', '=', batch.consumerGroup)
-      .where('topic', '=', batch.topic)
-      .where('partition', '=', batch.partition)
-      .execute()
+    await storeNextOffset(trx, batch, nextOffset)
     hooks.assertStillOwned?.()
     mark('offsets')
     return {
@@ -234,3 +207,80 @@ export async function settleBatch(db: Db, batch: PartitionBatch, options: Settle
   return result
 }
 
+type PartitionKey = Pick<PartitionBatch, 'consumerGroup' | 'topic' | 'partition' | 'highWatermark'>
+
+/**
+ * Locks the partition's offset row and returns the first offset not yet
+ * settled. The row is the partition's lock: a second consumer still holding a
+ * revoked partition waits here, then sees the records as already settled.
+ */
+async function lockPartition(trx: Executor, batch: PartitionKey, hooks: SettleHooks): Promise<bigint> {
+  await trx
+    .insertInto('kafka_offsets')
+    .values({ consumer_group: batch.consumerGroup, topic: batch.topic, partition: batch.partition, next_offset: '0' })
+    .onConflict((oc) => oc.doNothing())
+    .execute()
+  const stored = await trx
+    .selectFrom('kafka_offsets')
+    .select('next_offset')
+    .where('consumer_group', '=', batch.consumerGroup)
+    .where('topic', '=', batch.topic)
+    .where('partition', '=', batch.partition)
+    .forUpdate()
+    .executeTakeFirstOrThrow()
+  const storedNext = BigInt(stored.next_offset)
+  // A stored offset beyond the partition's end means the topic was recreated
+  // (a new broker, `pnpm kafka reset`): its offsets start again at 0, and
+  // skipping them would lose taps. Reading them all is safe, because tap ids
+  // are unique: anything already recorded is recognised as a duplicate.
+  const topicRecreated = batch.highWatermark !== undefined && storedNext > BigInt(batch.highWatermark)
+  if (topicRecreated) {
+    hooks.onTopicRecreated?.(storedNext.toString(), batch.highWatermark ?? '')
+    return 0n
+  }
+  return storedNext
+}
+
+/**
+ * Stores the partition's next offset, never moving it back (a part of a batch
+ * settled again after a retry ends below what a later part stored), except
+ * over a recreated topic, whose offsets started again at 0.
+ */
+async function storeNextOffset(trx: Executor, batch: PartitionKey, nextOffset: string): Promise<void> {
+  const recreated = batch.highWatermark === undefined ? sql<boolean>`false` : sql<boolean>`next_offset > ${batch.highWatermark}::bigint`
+  await trx
+    .updateTable('kafka_offsets')
+    .set({ next_offset: sql`case when ${recreated} then ${nextOffset}::bigint else greatest(next_offset, ${nextOffset}::bigint) end`, updated_at: sql`now()` })
+    .where('consumer_group', '=', batch.consumerGroup)
+    .where('topic', '=', batch.topic)
+    .where('partition', '=', batch.partition)
+    .execute()
+}
+
+/** Text Postgres can store: no NUL characters, at most `max` characters. */
+const storable = (text: string, max = 4000): string => text.replaceAll('\u0000', '').slice(0, max)
+
+/**
+ * Dead-letters one record whose own transaction failed (`SETTLE_FAILED`, the
+ * error as detail): its `rejected_taps` row, the DLQ (before commit), and the
+ * offset past it, in one transaction. A record already below the stored
+ * offset (settled by another consumer meanwhile) is left alone.
+ */
+export async function deadLetterRecord(db: Db, batch: PartitionKey, message: KafkaMessage, detail: string, hooks: SettleHooks = {}): Promise<SettleResult> {
+  const nextOffset = (BigInt(message.offset) + 1n).toString()
+  return db.transaction().execute(async (trx) => {
+    const settledBefore = await lockPartition(trx, batch, hooks)
+    const rejected: RejectedRecord[] = []
+    if (BigInt(message.offset) >= settledBefore) {
+      // Tap id and card when the record decodes, to find it by; cleaned, since they may be what Postgres refused.
+      const decoded = decodeTapMessage(message)
+      const ids = decoded.ok ? { tapId: storable(decoded.event.tapId, 200), cardToken: storable(decoded.event.cardToken, 200) } : {}
+      rejected.push({ offset: message.offset, code: 'SETTLE_FAILED', detail: storable(detail), message, ...ids })
+      await insertRejected(trx, batch.topic, batch.partition, rejected)
+      await hooks.publishRejected?.(rejected)
+      await storeNextOffset(trx, batch, nextOffset)
+    }
+    hooks.assertStillOwned?.()
+    return { nextOffset, recorded: 0, duplicates: 0, skippedAlreadySettled: rejected.length === 0 ? 1 : 0, rejected, transfers: 0, cardsRated: 0, denied: [], restored: [] }
+  })
+}
