@@ -68,22 +68,3 @@ export function requireRole(...roles: readonly Role[]): preHandlerAsyncHookHandl
     if (!roles.includes(request.user.role)) return deny(reply, 403, 'SCOPE_DENIED', `role ${roles.join(' or ')} required`)
   }
 }
-
-/**
- * Whose budget a request spends in a rate limiter: the verified token's
- * subject, or, without a valid token, the client address. So a flood of bad
- * tokens is limited by address, and a real device or user by itself (buses
- * share NAT addresses). A valid token is verified again by the route, from
- * fast-jwt's cache.
- */
-export async function rateLimitKey(request: FastifyRequest): Promise<string> {
-  if (request.headers.authorization !== undefined) {
-    try {
-      const claims = await request.jwtVerify<AccessClaims>()
-      return `sub:${claims.sub}`
-    } catch {
-      // falls through to the address
-    }
-  }
-  return `ip:${request.ip}`
-}
