@@ -138,15 +138,17 @@ t.test('device registration is for admins, with a usable public key', async (t) 
 })
 
 t.test('a revoked device gets no new token, and its last token dies when it expires', async (t) => {
-  // An api issuing one-second tokens, so expiry happens within the test.
+  // An api issuing five-second tokens, so expiry happens within the test (one second, floored to whole
+  // seconds, left a busy machine too little time to use the token before it expired).
   const shortApi = await buildApi(
     { logger: stack.topics.logger, db: stack.database.db, registry: createMetricsRegistry('api'), jwtPublicKeyPem: issuer.publicKeyPem, jwtPrivateKeyPem: issuer.privateKeyPem },
-    { deviceTokenTtlSeconds: 1 },
+    { deviceTokenTtlSeconds: 5 },
   )
   t.teardown(() => shortApi.close())
   const keys = await stack.registerDevice('val-auth-revoked')
   const res = await shortApi.inject({ method: 'POST', url: '/v1/auth/device-token', payload: { deviceId: 'val-auth-revoked', assertion: signDeviceAssertion({ privateKeyPem: keys.privateKeyPem, deviceId: 'val-auth-revoked' }) } })
   const token = (res.json() as { accessToken: string }).accessToken
+  const expiresAtMs = (JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()) as { exp: number }).exp * 1000
   t.equal((await postTaps(token)).statusCode, 200, 'works before revocation')
 
   const revoke = await api.inject({ method: 'POST', url: '/v1/devices/val-auth-revoked/revoke', headers: { authorization: `Bearer ${issuer.adminToken()}` } })
@@ -156,6 +158,6 @@ t.test('a revoked device gets no new token, and its last token dies when it expi
   t.equal(again.statusCode, 401)
   t.equal((again.json() as { error: { code: string } }).error.code, 'DEVICE_REVOKED')
 
-  await new Promise((r) => setTimeout(r, 2100))
+  await new Promise((r) => setTimeout(r, Math.max(0, expiresAtMs + 1100 - Date.now())))
   expect401(t, await postTaps(token), 'expired')
 })

@@ -136,7 +136,8 @@ export function verifyDeviceAssertion(
   if (claims.iss !== options.deviceId || claims.sub !== options.deviceId) throw new AssertionError('issuer', 'assertion iss and sub must be the device id')
   const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud]
   if (!audiences.includes(audience)) throw new AssertionError('audience', `assertion audience must be ${audience}`)
-  if (typeof claims.jti !== 'string' || claims.jti.length < 8 || claims.jti.length > 128) throw new AssertionError('claims', 'assertion jti must be a string of 8 to 128 characters')
+  // The jti is stored (replay protection): printable ASCII only, so Postgres never sees a NUL byte.
+  if (typeof claims.jti !== 'string' || !/^[\x21-\x7E]{8,128}$/.test(claims.jti)) throw new AssertionError('claims', 'assertion jti must be 8 to 128 printable ASCII characters')
   if (!Number.isInteger(claims.exp) || !Number.isInteger(claims.iat) || claims.exp - claims.iat > MAX_ASSERTION_LIFETIME_SECONDS) {
     throw new AssertionError('lifetime', `assertion may live at most ${MAX_ASSERTION_LIFETIME_SECONDS} s`)
   }

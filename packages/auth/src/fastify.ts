@@ -1,11 +1,12 @@
 /**
- * @fastify/jwt registered with pinned verification, and a pre-handler that
- * answers 401 TOKEN_INVALID / 403 SCOPE_DENIED with stable codes.
+ * @fastify/jwt registered with pinned verification and a check of the claims'
+ * shape, and hooks that answer 401 TOKEN_INVALID / 403 SCOPE_DENIED with
+ * stable codes. Routes authenticate in onRequest, before the body is read.
  */
 import fastifyJwt from '@fastify/jwt'
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
-import { hasScope, verifyOptions, type AccessClaims, type Scope } from './tokens.ts'
+import { accessClaimsProblem, hasScope, verifyOptions, type AccessClaims, type Role, type Scope } from './tokens.ts'
 
 declare module '@fastify/jwt' {
   interface FastifyJWT {
@@ -26,16 +27,19 @@ export const accessTokens = fp(async (app: FastifyInstance, options: AccessToken
     // Trimmed: a key file with stray whitespace must still be read as the public key it is.
     secret: { public: options.publicKeyPem.trim() },
     verify: verifyOptions(options.audience, options.issuer, options.clockToleranceSeconds),
+    // Checked on every verification, so no route ever sees claims of a shape we do not issue.
+    trusted: (_request: FastifyRequest, claims: unknown) => accessClaimsProblem(claims) === undefined,
   })
 })
 
 /** Why a bearer token was refused: `details.reason` of a 401 TOKEN_INVALID. */
-export type TokenFailure = 'missing' | 'expired' | 'invalid'
+export type TokenFailure = 'missing' | 'expired' | 'invalid' | 'claims'
 
 export function tokenFailure(err: unknown): TokenFailure {
   const code = String((err as { code?: unknown })?.code ?? '')
   if (code.includes('EXPIRED')) return 'expired'
   if (code.includes('NO_AUTHORIZATION')) return 'missing'
+  if (code.includes('UNTRUSTED')) return 'claims'
   return 'invalid'
 }
 
@@ -44,16 +48,23 @@ function deny(reply: FastifyReply, status: 401 | 403, code: string, message: str
   return reply.status(status).send({ error: { code, message, ...(reason ? { details: { reason } } : {}) } })
 }
 
-/** Verifies the bearer token; with `scope`, also requires that scope. */
+/** Verifies the bearer token; with `scope`, also requires that scope (which only a device token can hold). */
 export function authenticate(scope?: Scope): preHandlerAsyncHookHandler {
   return async function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
     try {
       await request.jwtVerify()
     } catch (err) {
       const reason = tokenFailure(err)
-      const message = reason === 'expired' ? 'token expired' : reason === 'missing' ? 'bearer token required' : 'token invalid'
+      const message = reason === 'expired' ? 'token expired' : reason === 'missing' ? 'bearer token required' : reason === 'claims' ? 'token claims are not valid' : 'token invalid'
       return deny(reply, 401, 'TOKEN_INVALID', message, reason)
     }
     if (scope && !hasScope(request.user, scope)) return deny(reply, 403, 'SCOPE_DENIED', `scope ${scope} required`)
+  }
+}
+
+/** After authenticate(): only these roles pass, every other role (present or future) is 403. */
+export function requireRole(...roles: readonly Role[]): preHandlerAsyncHookHandler {
+  return async function (request: FastifyRequest, reply: FastifyReply) {
+    if (!roles.includes(request.user.role)) return deny(reply, 403, 'SCOPE_DENIED', `role ${roles.join(' or ')} required`)
   }
 }

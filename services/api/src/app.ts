@@ -1,8 +1,8 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
-import { accessTokens, AUDIENCE } from '@fare/auth'
+import { accessTokens, AUDIENCE, limitPerCaller } from '@fare/auth'
 import type { Db } from '@fare/db'
-import { errorHandling, opsRoutes, type Logger, type Registry } from '@fare/platform'
+import { createHttpServer, errorHandling, opsRoutes, type HttpTimeouts, type Logger, type Registry } from '@fare/platform'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { DEVICE_ASSERTION_AUDIENCE } from '@fare/auth'
@@ -26,29 +26,43 @@ export interface ApiOptions {
   /** Lifetime of a device access token (default 600 s). */
   deviceTokenTtlSeconds?: number
   deviceAssertionAudience?: string
+  /** Requests per minute per token subject, or per client address without a valid token (default 600). */
+  rateLimitPerMinute?: number
+  /** Larger bodies are 413 (default 64 KiB). */
+  bodyLimitBytes?: number
+  /** How long a client may take to send a request (defaults: platform's DEFAULT_HTTP_TIMEOUTS). */
+  httpTimeouts?: Partial<HttpTimeouts>
 }
 
 /** Riders', operators' and admins' API; does not listen (main.ts does, tests inject). */
 export async function buildApp(deps: ApiDeps, options: ApiOptions = {}): Promise<FastifyInstance> {
-  // removeAdditional off: `additionalProperties: false` refuses unknown fields instead of silently dropping them.
-  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, onProtoPoisoning: 'error', onConstructorPoisoning: 'error', ajv: { customOptions: { removeAdditional: false } } })
+  const app = createHttpServer({
+    logger: deps.logger,
+    bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
+    ...(options.httpTimeouts ? { timeouts: options.httpTimeouts } : {}),
+  })
   await app.register(errorHandling, {})
   await app.register(swagger, { openapi: openApiDocument('fare api', 'Riders, operators, admins, and device tokens') })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(opsRoutes, { registry: deps.registry, readiness: { postgres: async () => void (await sql`select 1`.execute(deps.db)) } })
   await app.register(accessTokens, { publicKeyPem: deps.jwtPublicKeyPem, audience: AUDIENCE.api, ...(options.jwtIssuer ? { issuer: options.jwtIssuer } : {}) })
   const now = deps.now ?? (() => new Date())
-  await app.register(balanceRoutes, { db: deps.db, now })
-  await app.register(deviceRoutes, { db: deps.db, now })
-  if (deps.jwtPrivateKeyPem) {
-    await app.register(authRoutes, {
-      db: deps.db,
-      now,
-      privateKeyPem: deps.jwtPrivateKeyPem,
-      accessTokenTtlSeconds: options.deviceTokenTtlSeconds ?? 600,
-      assertionAudience: options.deviceAssertionAudience ?? DEVICE_ASSERTION_AUDIENCE,
-      ...(options.jwtIssuer ? { issuer: options.jwtIssuer } : {}),
-    })
-  }
+  // Every route but health, metrics and docs is rate limited: by token subject, or by address for
+  // the anonymous token endpoint and for bad tokens.
+  await app.register(async (limited) => {
+    await limitPerCaller(limited, options.rateLimitPerMinute ?? 600)
+    await limited.register(balanceRoutes, { db: deps.db, now })
+    await limited.register(deviceRoutes, { db: deps.db, now })
+    if (deps.jwtPrivateKeyPem) {
+      await limited.register(authRoutes, {
+        db: deps.db,
+        now,
+        privateKeyPem: deps.jwtPrivateKeyPem,
+        accessTokenTtlSeconds: options.deviceTokenTtlSeconds ?? 600,
+        assertionAudience: options.deviceAssertionAudience ?? DEVICE_ASSERTION_AUDIENCE,
+        ...(options.jwtIssuer ? { issuer: options.jwtIssuer } : {}),
+      })
+    }
+  })
   return app
 }

@@ -1,4 +1,4 @@
-import { EnvReader, readCommonConfig, type CommonConfig } from '@fare/platform'
+import { EnvReader, readCommonConfig, readHttpTimeouts, type CommonConfig, type HttpTimeouts } from '@fare/platform'
 
 export interface ApiConfig extends CommonConfig {
   readonly host: string
@@ -9,6 +9,10 @@ export interface ApiConfig extends CommonConfig {
   readonly jwtPrivateKeyFile: string
   readonly deviceTokenTtlSeconds: number
   readonly deviceAssertionAudience: string
+  /** Requests per minute per token subject; without a valid token, per client address. */
+  readonly rateLimitPerMinute: number
+  readonly bodyLimitBytes: number
+  readonly httpTimeouts: HttpTimeouts
 }
 
 export function readApiConfig(env = new EnvReader()): ApiConfig {
@@ -21,6 +25,9 @@ export function readApiConfig(env = new EnvReader()): ApiConfig {
     jwtPrivateKeyFile: env.string('JWT_PRIVATE_KEY_FILE', '.cache/dev-keys/issuer.key.pem'),
     deviceTokenTtlSeconds: env.integer('DEVICE_TOKEN_TTL_SECONDS', 600, { min: 1, max: 3600 }),
     deviceAssertionAudience: env.string('DEVICE_ASSERTION_AUDIENCE', 'fare-device-token'),
+    rateLimitPerMinute: env.integer('API_RATE_LIMIT_PER_MINUTE', 600, { min: 1, max: 10_000_000 }),
+    bodyLimitBytes: env.integer('API_BODY_LIMIT_BYTES', 64 * 1024, { min: 1024, max: 16 * 1024 * 1024 }),
+    httpTimeouts: readHttpTimeouts(env, 'API'),
   }
   env.done()
   return config

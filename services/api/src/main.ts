@@ -15,7 +15,14 @@ const app = await buildApp(
     jwtPublicKeyPem: readPemKey(config.jwtPublicKeyFile, 'public'),
     jwtPrivateKeyPem: readPemKey(config.jwtPrivateKeyFile, 'private'),
   },
-  { jwtIssuer: config.jwtIssuer, deviceTokenTtlSeconds: config.deviceTokenTtlSeconds, deviceAssertionAudience: config.deviceAssertionAudience },
+  {
+    jwtIssuer: config.jwtIssuer,
+    deviceTokenTtlSeconds: config.deviceTokenTtlSeconds,
+    deviceAssertionAudience: config.deviceAssertionAudience,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    bodyLimitBytes: config.bodyLimitBytes,
+    httpTimeouts: config.httpTimeouts,
+  },
 )
 onShutdown(logger, [() => app.close(), () => db.destroy()])
 await app.listen({ host: config.host, port: config.port })

@@ -8,7 +8,7 @@ import { Decimal } from '@fare/money'
 import { AUDIENCE } from '@fare/auth'
 import { createTestDatabase } from '@fare/db/testing'
 import { createLogger, createMetricsRegistry } from '@fare/platform'
-import { openCard, topUp } from '@fare/bookkeeping'
+import { openCard, refreshDenyList, topUp } from '@fare/bookkeeping'
 import { buildApp } from '../src/app.ts'
 import { createTestIssuer } from '../../../test/support/keys.ts'
 
@@ -84,4 +84,26 @@ t.test('health, readiness and metrics', async (t) => {
   const missing = await app.inject('/nope')
   t.equal(missing.statusCode, 404)
   t.equal(missing.json().error.code, 'NOT_FOUND')
+})
+
+t.test('a card on the deny list is denied; a blocked card is blocked, denied or not', async (t) => {
+  const database = await createTestDatabase()
+  t.teardown(() => database.drop())
+  const issuer = createTestIssuer()
+  const app = await buildApp({ logger: createLogger({ level: 'silent', name: 'api-test' }), db: database.db, registry: createMetricsRegistry('api'), jwtPublicKeyPem: issuer.publicKeyPem })
+  t.teardown(() => app.close())
+  const status = async (card: string) => (await app.inject({ method: 'GET', url: `/v1/cards/${card}/balance`, headers: { authorization: `Bearer ${issuer.adminToken()}` } })).json().status as string
+
+  const { db } = database
+  for (const card of ['ct_denied_0001', 'ct_blocked_001', 'ct_active_0001']) await db.transaction().execute((trx) => openCard(trx, { cardToken: card, currency: 'UAH' }))
+  t.equal(await status('ct_denied_0001'), 'active', 'a new card with no balance is not yet on the list')
+  // What the ledger does after a charge: the deny-list check with the card's highest fare.
+  const checks = ['ct_denied_0001', 'ct_blocked_001'].map((cardToken) => ({ cardToken, maxRideAmount: new Decimal('18.00'), creditAllowance: new Decimal('0') }))
+  const update = await db.transaction().execute((trx) => refreshDenyList(trx, checks))
+  t.same(update.added.sort(), ['ct_blocked_001', 'ct_denied_0001'])
+  await db.updateTable('cards').set({ status: 'blocked' }).where('card_token', '=', 'ct_blocked_001').execute()
+
+  t.equal(await status('ct_denied_0001'), 'denied')
+  t.equal(await status('ct_blocked_001'), 'blocked', 'blocked wins over denied')
+  t.equal(await status('ct_active_0001'), 'active')
 })

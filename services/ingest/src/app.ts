@@ -1,12 +1,11 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import rateLimit from '@fastify/rate-limit'
+import type { FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { sql } from 'kysely'
-import { accessTokens, AUDIENCE } from '@fare/auth'
+import { accessTokens, AUDIENCE, limitPerCaller } from '@fare/auth'
 import { openApiDocument } from '@fare/contracts'
 import type { Db } from '@fare/db'
-import { errorHandling, opsRoutes, Counter, type Logger, type MetricsSource, type Registry } from '@fare/platform'
+import { createHttpServer, errorHandling, opsRoutes, Counter, type HttpTimeouts, type Logger, type MetricsSource, type Registry } from '@fare/platform'
 import type { TapSink } from './tap-producer.ts'
 import { tapRoutes } from './routes/taps.ts'
 import { distributionRoutes } from './routes/distribution.ts'
@@ -36,8 +35,10 @@ export interface IngestOptions {
   maxFutureSkewSeconds: number
   maxTapAgeDays: number
   bodyLimitBytes: number
-  /** Requests per device per minute on the device routes (default 600). */
+  /** Requests per device per minute on the device routes (default 600); without a valid token, per client address. */
   rateLimitPerMinute?: number
+  /** How long a client may take to send a request (defaults: platform's DEFAULT_HTTP_TIMEOUTS). */
+  httpTimeouts?: Partial<HttpTimeouts>
   /** Seconds of clock skew forgiven on a token's exp (default 5). */
   tokenClockToleranceSeconds?: number
   tls?: IngestTls
@@ -45,15 +46,13 @@ export interface IngestOptions {
 
 /** Builds the validator-facing app; does not listen (main.ts does, tests inject). */
 export async function buildApp(deps: IngestDeps, options: IngestOptions): Promise<FastifyInstance> {
-  const common = { loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: options.bodyLimitBytes, onProtoPoisoning: 'error' as const, onConstructorPoisoning: 'error' as const,
-    // Unknown fields are refused (400), not silently dropped as Fastify's default Ajv would.
-    ajv: { customOptions: { removeAdditional: false as const } },
-  }
   const tls = options.tls
-  const app = (
-    tls
-      ? Fastify({
-          ...common,
+  const app = createHttpServer({
+    logger: deps.logger,
+    bodyLimitBytes: options.bodyLimitBytes,
+    ...(options.httpTimeouts ? { timeouts: options.httpTimeouts } : {}),
+    ...(tls
+      ? {
           https: {
             cert: tls.cert,
             key: tls.key,
@@ -61,9 +60,9 @@ export async function buildApp(deps: IngestDeps, options: IngestOptions): Promis
             ...(tls.requireClientCert ? { requestCert: true, rejectUnauthorized: true } : {}),
             minVersion: 'TLSv1.2' as const,
           },
-        })
-      : Fastify(common)
-  ) as unknown as FastifyInstance
+        }
+      : {}),
+  })
   const tapsAccepted = new Counter({ name: 'ingest_taps_accepted_total', help: 'Taps acknowledged by Kafka and answered accepted', registers: [deps.registry] })
   const brokerUnavailable = new Counter({ name: 'ingest_broker_unavailable_total', help: 'Tap requests answered 503 because Kafka did not acknowledge in time', registers: [deps.registry] })
   const now = deps.now ?? (() => new Date())
@@ -82,18 +81,10 @@ export async function buildApp(deps: IngestDeps, options: IngestOptions): Promis
     ...(options.jwtIssuer ? { issuer: options.jwtIssuer } : {}),
     ...(options.tokenClockToleranceSeconds === undefined ? {} : { clockToleranceSeconds: options.tokenClockToleranceSeconds }),
   })
-  // The device routes, rate limited per device: buses share NAT addresses, so the
-  // key is the verified token's subject (each route authenticates in onRequest,
-  // before the limiter's hook), never the IP.
+  // The device routes, rate limited per device (never per IP: buses share NAT addresses); a
+  // request without a valid token is counted by address, so a flood of bad tokens is limited too.
   await app.register(async (devices) => {
-    await devices.register(rateLimit, {
-      global: true,
-      hook: 'onRequest',
-      max: options.rateLimitPerMinute ?? 600,
-      timeWindow: 60_000,
-      keyGenerator: (request) => `device:${request.user?.sub ?? request.ip}`,
-      errorResponseBuilder: (_request, context) => ({ statusCode: 429, code: 'RATE_LIMITED', message: `rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}` }),
-    })
+    await limitPerCaller(devices, options.rateLimitPerMinute ?? 600)
     await devices.register(tapRoutes, {
       sink: deps.sink,
       maxFutureSkewSeconds: options.maxFutureSkewSeconds,

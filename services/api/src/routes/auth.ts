@@ -9,7 +9,7 @@ import { Type } from 'typebox'
 import { sql } from 'kysely'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { AssertionError, AUDIENCE, DEVICE_SCOPES, DeviceKeyError, signAccessToken, verifyDeviceAssertion } from '@fare/auth'
-import { ErrorBody } from '@fare/contracts'
+import { COMPACT_JWT_PATTERN, DeviceId, ErrorBody } from '@fare/contracts'
 import type { Db } from '@fare/db'
 
 export interface AuthRoutesOptions {
@@ -24,8 +24,8 @@ export interface AuthRoutesOptions {
 
 const DeviceTokenRequest = Type.Object(
   {
-    deviceId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:\\-]+$' }),
-    assertion: Type.String({ minLength: 1, maxLength: 4096 }),
+    deviceId: DeviceId,
+    assertion: Type.String({ minLength: 1, maxLength: 4096, pattern: COMPACT_JWT_PATTERN }),
   },
   { additionalProperties: false },
 )

@@ -3,17 +3,15 @@
  * revoked device gets no new access token; the one it holds dies within its
  * short lifetime (ingest verifies offline).
  */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsync } from 'fastify'
 import { Type } from 'typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { authenticate, DeviceKeyError, parseDevicePublicKey } from '@fare/auth'
-import { ErrorBody } from '@fare/contracts'
+import { authenticate, DeviceKeyError, parseDevicePublicKey, requireRole } from '@fare/auth'
+import { DeviceId, ErrorBody, OperatorId, PEM_TEXT_PATTERN } from '@fare/contracts'
 import type { Db, Device } from '@fare/db'
 
-const DeviceId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:\\-]+$' })
-
 const RegisterDevice = Type.Object(
-  { id: DeviceId, operatorId: Type.String({ minLength: 1, maxLength: 64 }), publicKeyPem: Type.String({ minLength: 1, maxLength: 4096 }) },
+  { id: DeviceId, operatorId: OperatorId, publicKeyPem: Type.String({ minLength: 1, maxLength: 4096, pattern: PEM_TEXT_PATTERN }) },
   { additionalProperties: false },
 )
 
@@ -40,9 +38,8 @@ function view(device: Device) {
   }
 }
 
-async function adminOnly(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  if (request.user.role !== 'admin') await reply.status(403).send({ error: { code: 'SCOPE_DENIED', message: 'admin role required' } })
-}
+/** Admins only, checked before the body is read. */
+const adminOnly = [authenticate(), requireRole('admin')]
 
 export const deviceRoutes: FastifyPluginAsync<{ db: Db; now: () => Date }> = async (plugin, options) => {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>()
@@ -51,7 +48,7 @@ export const deviceRoutes: FastifyPluginAsync<{ db: Db; now: () => Date }> = asy
   app.post(
     '/v1/devices',
     {
-      preHandler: [authenticate(), adminOnly],
+      onRequest: adminOnly,
       schema: { summary: 'Register a validator and its public key (admin)', tags: ['devices'], body: RegisterDevice, response: { 201: DeviceView, '4xx': ErrorBody } },
     },
     async (request, reply) => {
@@ -78,7 +75,7 @@ export const deviceRoutes: FastifyPluginAsync<{ db: Db; now: () => Date }> = asy
 
   app.get(
     '/v1/devices/:id',
-    { preHandler: [authenticate(), adminOnly], schema: { summary: 'A registered device (admin)', tags: ['devices'], params, response: { 200: DeviceView, '4xx': ErrorBody } } },
+    { onRequest: adminOnly, schema: { summary: 'A registered device (admin)', tags: ['devices'], params, response: { 200: DeviceView, '4xx': ErrorBody } } },
     async (request, reply) => {
       const device = await options.db.selectFrom('devices').selectAll().where('id', '=', request.params.id).executeTakeFirst()
       if (!device) return reply.status(404).send({ error: { code: 'DEVICE_NOT_FOUND', message: 'no such device' } })
@@ -88,7 +85,7 @@ export const deviceRoutes: FastifyPluginAsync<{ db: Db; now: () => Date }> = asy
 
   app.post(
     '/v1/devices/:id/revoke',
-    { preHandler: [authenticate(), adminOnly], schema: { summary: 'Revoke a device (admin); idempotent', tags: ['devices'], params, response: { 200: DeviceView, '4xx': ErrorBody } } },
+    { onRequest: adminOnly, schema: { summary: 'Revoke a device (admin); idempotent', tags: ['devices'], params, response: { 200: DeviceView, '4xx': ErrorBody } } },
     async (request, reply) => {
       const revokedAt = options.now().toISOString()
       await options.db.updateTable('devices').set({ status: 'revoked', revoked_at: revokedAt }).where('id', '=', request.params.id).where('status', '=', 'active').execute()

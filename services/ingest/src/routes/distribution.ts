@@ -37,7 +37,7 @@ export const distributionRoutes: FastifyPluginAsync<DistributionRoutesOptions> =
       schema: {
         summary: 'Deny-list changes since a version (full list without since)',
         tags: ['distribution'],
-        querystring: Type.Object({ since: Type.Optional(Type.String({ pattern: '^(0|[1-9][0-9]{0,17})$' })) }, { additionalProperties: false }),
+        querystring: Type.Object({ since: Type.Optional(Type.String({ maxLength: 18, pattern: '^(0|[1-9][0-9]{0,17})$' })) }, { additionalProperties: false }),
         response: { 200: DenyListResponse, '4xx': ErrorBody },
       },
     },
@@ -109,7 +109,7 @@ export const distributionRoutes: FastifyPluginAsync<DistributionRoutesOptions> =
       schema: {
         summary: 'The GTFS-Fares files of one tariff version',
         tags: ['distribution'],
-        params: Type.Object({ version: Type.String({ pattern: '^[1-9][0-9]{0,17}$' }) }, { additionalProperties: false }),
+        params: Type.Object({ version: Type.String({ maxLength: 18, pattern: '^[1-9][0-9]{0,17}$' }) }, { additionalProperties: false }),
         response: { 200: Type.Object({ version: Type.String(), sha256: Type.String(), files: Type.Record(Type.String(), Type.String()) }, { additionalProperties: false }), '4xx': ErrorBody },
       },
     },
