@@ -3,6 +3,7 @@
  * One definition shared by ingest, ledger, api and the validator simulator.
  */
 import { Type, type Static } from 'typebox'
+import { CARD_TOKEN_MAX_LENGTH, IDENTIFIER_PATTERN } from './strings.ts'
 import { RECORDED_TAP_TIME_MAX_LENGTH, RECORDED_TAP_TIME_PATTERN, TAP_TIME_MAX_LENGTH, TAP_TIME_PATTERN } from './tap-time.ts'
 
 export const MAX_TAPS_PER_REQUEST = 500
@@ -13,8 +14,7 @@ export const MAX_TAPS_PER_REQUEST = 500
  * into Kafka or Postgres. Each `description` completes "must be ..." in an
  * error message.
  */
-const ID_PATTERN = '^[A-Za-z0-9_.:\\-]+$'
-const Id = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: ID_PATTERN, description: `1 to ${maxLength} letters, digits and _ . : -` })
+const Id = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: IDENTIFIER_PATTERN, description: `1 to ${maxLength} letters, digits and _ . : -` })
 
 /** RFC 9562 UUIDv7: version nibble 7, variant bits 10; either letter case (written lower case). */
 const TAP_ID_PATTERN = '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-7[0-9A-Fa-f]{3}-[89ABab][0-9A-Fa-f]{3}-[0-9A-Fa-f]{12}$'
@@ -25,7 +25,7 @@ const TapTime = Type.String({ maxLength: TAP_TIME_MAX_LENGTH, pattern: TAP_TIME_
 /** A tap time in a record may have more fraction digits (see tap-time.ts). */
 const RecordedTapTime = Type.String({ maxLength: RECORDED_TAP_TIME_MAX_LENGTH, pattern: RECORDED_TAP_TIME_PATTERN, description: TIME_DESCRIPTION.replace('at most 9 fraction digits', 'a fraction') })
 
-const CardToken = (minLength: number) => Type.String({ minLength, maxLength: 128, pattern: ID_PATTERN, description: `${minLength} to 128 letters, digits and _ . : -` })
+const CardToken = (minLength: number) => Type.String({ minLength, maxLength: CARD_TOKEN_MAX_LENGTH, pattern: IDENTIFIER_PATTERN, description: `${minLength} to ${CARD_TOKEN_MAX_LENGTH} letters, digits and _ . : -` })
 
 export const TapKind = Type.Union([Type.Literal('entry'), Type.Literal('exit')])
 export type TapKind = Static<typeof TapKind>
