@@ -1,5 +1,5 @@
 import { createDb } from '@fare/db'
-import { createKafka, createLogger, createMetricsRegistry, ensureTopics, onShutdown } from '@fare/platform'
+import { createKafka, createLogger, createMetricsRegistry, ensureTopics, onShutdown, retryWithBackoff } from '@fare/platform'
 import { buildApp } from './app.ts'
 import { readLedgerConfig } from './config.ts'
 import { createLedgerConsumer } from './consumer.ts'
@@ -35,22 +35,48 @@ const ledger = createLedgerConsumer({
   sessionTimeoutMs: config.sessionTimeoutMs,
   onSettled: (result, seconds, partition) => metrics.observe(result, seconds, partition),
 })
-// Rejected records must have somewhere to go, or a bad record would hold its partition.
-await ensureTopics(kafka, [{ topic: config.dlqTopic, numPartitions: 1 }])
 const admin = kafka.admin()
-await admin.connect()
+let kafkaStarted = false
 const lagTimer = setInterval(() => {
+  if (!kafkaStarted) return
   metrics.updateLag(admin, db, config.tapsTopic, config.consumerGroup).catch((err: unknown) => logger.warn({ err }, 'lag update failed'))
 }, config.lagIntervalMs)
 lagTimer.unref()
-const app = await buildApp({ logger, db, registry, kafkaReady: async () => void (await admin.fetchTopicMetadata({ topics: [config.tapsTopic] })) })
+const app = await buildApp({
+  logger,
+  db,
+  registry,
+  kafkaReady: async () => {
+    if (!kafkaStarted) throw new Error('not connected to Kafka yet')
+    await admin.fetchTopicMetadata({ topics: [config.tapsTopic] })
+  },
+})
+const connecting = new AbortController()
 onShutdown(logger, [
+  async () => connecting.abort(),
   async () => clearInterval(lagTimer),
   () => ledger.stop(),
   () => app.close(),
   () => admin.disconnect(),
   () => db.destroy(),
 ])
-await ledger.start()
 await app.listen({ host: config.host, port: config.port })
-logger.info({ topic: config.tapsTopic, group: config.consumerGroup }, 'ledger started')
+// Kafka in the background, retried with backoff: a ledger started while the
+// broker is down serves /healthz, says not ready, and starts consuming when
+// the broker is back, instead of exiting.
+kafkaStarted = await retryWithBackoff(
+  'Kafka',
+  async () => {
+    // Rejected records must have somewhere to go, or a bad record would hold its partition.
+    await ensureTopics(kafka, [{ topic: config.dlqTopic, numPartitions: 1 }])
+    await admin.connect()
+    try {
+      await ledger.start()
+    } catch (err) {
+      await ledger.stop().catch(() => undefined) // a clean slate for the next attempt
+      throw err
+    }
+  },
+  { logger, signal: connecting.signal },
+)
+if (kafkaStarted) logger.info({ topic: config.tapsTopic, group: config.consumerGroup }, 'ledger started')
