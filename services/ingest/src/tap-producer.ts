@@ -44,6 +44,9 @@ export class KafkaNotConnectedError extends Error {
 
 const silentLogger: Logger = createLogger({ level: 'silent', name: 'tap-sink' })
 
+/** How long a readiness check waits for a first connection still under way (within /readyz's own 2 s). */
+const READY_CONNECT_WAIT_MS = 1500
+
 /** How long closing waits for each Kafka client to disconnect (a broker that is gone must not hold a shutdown). */
 const DISCONNECT_TIMEOUT_MS = 3000
 
@@ -78,7 +81,7 @@ export function createKafkaTapSink(kafka: Kafka, options: KafkaTapSinkOptions): 
   async function whenConnected(ms: number): Promise<void> {
     if (connected) return
     if (failedAttempts > 0) throw new KafkaNotConnectedError('not connected to Kafka yet (the broker did not answer; retrying)')
-    await withDeadline(connection, ms, 'not connected to Kafka yet')
+    await withDeadline(connection, ms, 'not connected to Kafka yet (connecting)')
     if (!connected) throw new KafkaNotConnectedError('the tap sink is closed')
   }
 
@@ -143,7 +146,7 @@ export function createKafkaTapSink(kafka: Kafka, options: KafkaTapSinkOptions): 
       await enqueue(records, Math.max(1, options.timeoutMs - (Date.now() - started)))
     },
     async ready() {
-      if (!connected) throw new KafkaNotConnectedError('not connected to Kafka yet')
+      await whenConnected(READY_CONNECT_WAIT_MS)
       await admin.fetchTopicMetadata({ topics: [options.topic] })
     },
     async close() {
