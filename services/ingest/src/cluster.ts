@@ -3,8 +3,8 @@
  * spends a whole core on TLS, JSON and checking taps, so on a multi-core host
  * more processes accept more taps. The primary only forks, restarts a worker
  * that dies, passes SIGTERM on (also when its own parent goes), and gathers
- * the workers' metrics for /metrics; each worker is a complete ingest with its own Kafka producer, so `accepted`
- * still means "Kafka acknowledged".
+ * the workers' metrics for /metrics; each worker is a complete ingest with
+ * its own Kafka producer, so `accepted` still means "Kafka acknowledged".
  */
 import cluster, { type Worker } from 'node:cluster'
 import { onStopRequest, serveClusterMetrics, SHUTDOWN_TIMEOUT_MS, type Logger } from '@fare/platform'
