@@ -1,5 +1,5 @@
 import { createDb } from '@fare/db'
-import { createKafka, createLogger, createMetricsRegistry, ensureTopics, onShutdown, retryWithBackoff } from '@fare/platform'
+import { createKafka, createLogger, createMetricsRegistry, ensureTopics, onShutdown, retryWithBackoff, withDeadline } from '@fare/platform'
 import { buildApp } from './app.ts'
 import { readLedgerConfig } from './config.ts'
 import { createLedgerConsumer } from './consumer.ts'
@@ -55,9 +55,10 @@ const connecting = new AbortController()
 onShutdown(logger, [
   async () => connecting.abort(),
   async () => clearInterval(lagTimer),
-  () => ledger.stop(),
+  // Bounded, so a broker that is gone cannot hold the rest of the shutdown (docs/operations.md: 20 s in all).
+  () => withDeadline(ledger.stop(), 12_000, 'the consumer did not leave its group within 12 s'),
   () => app.close(),
-  () => admin.disconnect(),
+  () => withDeadline(admin.disconnect(), 3000, 'the Kafka admin client did not disconnect within 3 s'),
   () => db.destroy(),
 ])
 await app.listen({ host: config.host, port: config.port })
