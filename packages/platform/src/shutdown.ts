@@ -26,7 +26,13 @@ export function onStopRequest(logger: Logger, stop: (reason: string) => void): v
   }
   process.on('SIGTERM', () => request('SIGTERM'))
   process.on('SIGINT', () => request('SIGINT'))
-  if (process.channel && !cluster.isWorker) process.once('disconnect', () => request('parent exited'))
+  // process.send exists when the parent gave an IPC channel; if that channel
+  // already closed (the parent died while this process was still loading),
+  // the 'disconnect' event is past, so look at the state too.
+  if (typeof process.send === 'function' && !cluster.isWorker) {
+    if (process.connected) process.once('disconnect', () => request('parent exited'))
+    else request('parent exited')
+  }
 }
 
 /**
