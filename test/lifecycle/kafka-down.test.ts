@@ -13,6 +13,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { newTapId } from '@fare/contracts'
+import { openCard } from '@fare/bookkeeping'
 import { createTestDatabase } from '@fare/db/testing'
 import { SHUTDOWN_TIMEOUT_MS } from '@fare/platform'
 import { readFeedFolder, saveTariffVersion } from '../../services/ledger/src/tariffs.ts'
@@ -35,6 +36,9 @@ const CONNECT_TIMEOUT_MS = 120_000
 /** What "exits within the bound" allows beyond it: signal delivery and process exit. */
 const EXIT_SLACK_MS = 3000
 
+/** A card the ledger knows (opened below), so a settled tap is charged, not dead-lettered. */
+const CARD = 'ct_kafka_down_0001'
+
 const isListening = (l: Record<string, unknown>) => /listening at/.test(String(l.msg))
 
 async function listening(service: ServiceProcess): Promise<string> {
@@ -42,7 +46,7 @@ async function listening(service: ServiceProcess): Promise<string> {
 }
 
 function postTap(url: string, tapId: string): Promise<Response> {
-  const tap = { tapId, cardToken: `ct_kafka_down_${tapId.slice(-6)}`, kind: 'entry', tappedAt: new Date().toISOString(), routeId: '10' }
+  const tap = { tapId, cardToken: CARD, kind: 'entry', tappedAt: new Date().toISOString(), routeId: '10' }
   return fetch(`${url}/v1/taps`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${issuer.deviceToken('validator-kafka-down', 'lutsk-bus')}` /* fresh: the test is slow on a busy machine */, connection: 'close' },
@@ -66,6 +70,7 @@ t.test('started while Kafka is down: serve, not ready, 503; ready and settling o
   const broker = createOwnBroker(t, 'kafka-down')
   const database = await createTestDatabase()
   t.teardown(() => database.drop())
+  await database.db.transaction().execute((trx) => openCard(trx, { cardToken: CARD, currency: 'UAH' }))
   await saveTariffVersion(database.db, { name: 'test tariff', effectiveFrom: TEST_TARIFF_EFFECTIVE_FROM, files: readFeedFolder(DEMO_TARIFF_FOLDER) })
   const env = {
     ...keys,
