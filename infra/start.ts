@@ -1,12 +1,14 @@
 /**
  * `pnpm start`: the whole stack on its defaults. Starts Kafka (infra/kafka),
  * migrates and seeds Postgres, starts ingest, ledger and api, waits until each
- * is ready, and prints a ready `pnpm tap` command. Ctrl-C stops the services;
- * Kafka keeps running (`pnpm kafka stop` stops it).
+ * is ready, and prints a ready `pnpm tap` command. Ctrl-C, or SIGTERM to this
+ * process alone, stops the services and exits once they have; Kafka keeps
+ * running (`pnpm kafka stop` stops it).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import path from 'node:path'
 import { createDb, ensureDatabase, migrateToLatest } from '@fare/db'
+import { SHUTDOWN_TIMEOUT_MS } from '@fare/platform'
 import { DEMO_CARDS, DEMO_DEVICES, seedDemo } from './demo.ts'
 import { devKeys, REPO_ROOT } from './dev-auth.ts'
 
@@ -34,12 +36,16 @@ await seedDemo(db)
 await db.destroy()
 
 step('Services')
+// Each service gets an IPC channel besides its pipes: if this process dies
+// without passing a signal on (SIGKILL, a crash), the channel closes and the
+// service shuts itself down instead of running on as an orphan.
 const children: ChildProcess[] = []
+let stopping = false
 for (const service of services) {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, `services/${service.name}/src/main.ts`)], {
     cwd: REPO_ROOT,
     env: { ...process.env, DATABASE_URL: databaseUrl, JWT_PUBLIC_KEY_FILE: keys.publicKeyFile, JWT_PRIVATE_KEY_FILE: keys.privateKeyFile },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   })
   const prefix = `[${service.name}] `
   for (const stream of [child.stdout, child.stderr]) {
@@ -48,36 +54,62 @@ for (const service of services) {
   child.on('exit', (code, signal) => {
     if (!stopping) {
       console.error(`${prefix}exited (${signal ?? code}); stopping the stack`)
-      stop(1)
+      void stop(1)
     }
   })
   children.push(child)
 }
 
-let stopping = false
-function stop(code: number): void {
-  stopping = true
-  for (const child of children) child.kill('SIGTERM')
-  setTimeout(() => process.exit(code), 3000).unref()
-  Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('exit', r))))).then(() => process.exit(code))
-}
-process.on('SIGINT', () => stop(0))
-process.on('SIGTERM', () => stop(0))
+const running = () => children.filter((c) => c.exitCode === null && c.signalCode === null)
 
-for (const service of services) {
-  const deadline = Date.now() + 60_000
-  for (;;) {
-    const ok = await fetch(`http://127.0.0.1:${service.port}/readyz`).then((r) => r.ok, () => false)
-    if (ok) break
-    if (Date.now() > deadline) {
-      console.error(`${service.name} did not become ready on port ${service.port}`)
-      stop(1)
-    }
-    await new Promise((r) => setTimeout(r, 300))
+/**
+ * Stops every service and exits only once they have all exited: each gets
+ * SIGTERM and stops within its shutdown bound; one still running after that
+ * is killed. A second signal kills them at once.
+ */
+async function stop(code: number): Promise<void> {
+  if (stopping) {
+    for (const child of running()) child.kill('SIGKILL')
+    process.exit(1)
   }
+  stopping = true
+  const exited = running().map((c) => new Promise((resolve) => c.once('exit', resolve)))
+  for (const child of running()) child.kill('SIGTERM')
+  const deadline = new Promise((resolve) => setTimeout(resolve, SHUTDOWN_TIMEOUT_MS + 2000).unref())
+  await Promise.race([Promise.all(exited), deadline])
+  for (const child of running()) {
+    console.error(`pid ${child.pid} did not stop within ${SHUTDOWN_TIMEOUT_MS} ms; killing it`)
+    child.kill('SIGKILL')
+  }
+  process.exit(code)
+}
+process.on('SIGINT', () => void stop(0))
+process.on('SIGTERM', () => void stop(0))
+
+/**
+ * Polls each service's /readyz until it answers 200 (false if the stack stops
+ * first). No deadline: a service without Kafka waits for it rather than
+ * failing, and a busy machine is slow; what is awaited is said every 30 s.
+ */
+async function allReady(): Promise<boolean> {
+  for (const service of services) {
+    let nextNotice = Date.now() + 30_000
+    for (;;) {
+      if (stopping) return false
+      const answer = await fetch(`http://127.0.0.1:${service.port}/readyz`).then(async (r) => ({ ok: r.ok, text: await r.text() }), (err: Error) => ({ ok: false, text: err.message }))
+      if (answer.ok) break
+      if (Date.now() > nextNotice) {
+        console.error(`still waiting for ${service.name} to be ready on port ${service.port}: ${answer.text}`)
+        nextNotice = Date.now() + 30_000
+      }
+      await new Promise((r) => setTimeout(r, 300))
+    }
+  }
+  return true
 }
 
-console.log(`
+if (await allReady()) {
+  console.log(`
 The stack is up:
   ingest  http://127.0.0.1:${services[0]?.port}   (validators: POST /v1/taps)
   ledger  http://127.0.0.1:${services[1]?.port}   (health and metrics)
@@ -89,4 +121,5 @@ Post a tap and watch the balance change (in another terminal):
 Or run a simulated validator (store and forward, batches, deny list):
   pnpm validator --device ${DEMO_DEVICES[0].id} --key .cache/dev-keys/${DEMO_DEVICES[0].id}.key.pem --card ${DEMO_CARDS[0].cardToken} --taps 3
 
-Ctrl-C stops the services; \`pnpm kafka stop\` stops Kafka.`)
+Ctrl-C (or SIGTERM to this process) stops the services; \`pnpm kafka stop\` stops Kafka.`)
+}

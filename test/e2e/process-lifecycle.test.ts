@@ -1,6 +1,8 @@
 /**
  * The services as real processes: a bad setting stops the start with a message
  * naming the variable; SIGTERM closes the server and the pool and exits 0.
+ * Each process is killed by the test's teardown if the test fails, and every
+ * wait is for a condition with a deadline a loaded machine meets.
  */
 import t from 'tap'
 import { mkdtempSync, writeFileSync } from 'node:fs'
@@ -8,7 +10,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { createTestDatabase } from '@fare/db/testing'
 import { createTestIssuer } from '../support/keys.ts'
-import { listeningUrl, startService } from '../support/process.ts'
+import { listeningUrl, startService, START_TIMEOUT_MS } from '../support/process.ts'
+import { waitFor } from '../support/stack.ts'
 import { newTapId } from '@fare/contracts'
 import { createTestTopics } from '../support/kafka.ts'
 
@@ -22,7 +25,7 @@ writeFileSync(privateKeyFile, issuer.privateKeyPem, { mode: 0o600 })
 const keys = { JWT_PUBLIC_KEY_FILE: publicKeyFile, JWT_PRIVATE_KEY_FILE: privateKeyFile }
 
 t.test('a bad variable is named and the process exits non-zero', async (t) => {
-  const api = startService('api', { API_PORT: 'eighty', ...keys })
+  const api = startService(t, 'api', { API_PORT: 'eighty', ...keys })
   const { code } = await api.exited
   t.not(code, 0)
   t.match(api.stderr.join(''), /API_PORT must be an integer/)
@@ -31,7 +34,7 @@ t.test('a bad variable is named and the process exits non-zero', async (t) => {
 t.test('api: SIGTERM closes and exits 0', async (t) => {
   const database = await createTestDatabase()
   t.teardown(() => database.drop())
-  const api = startService('api', { API_PORT: '0', DATABASE_URL: database.url, ...keys })
+  const api = startService(t, 'api', { API_PORT: '0', DATABASE_URL: database.url, ...keys })
   const url = listeningUrl(await api.waitForLog((l) => /listening at/.test(String(l.msg))))
   t.equal((await fetch(`${url}/readyz`)).status, 200)
   api.child.kill('SIGTERM')
@@ -41,7 +44,7 @@ t.test('api: SIGTERM closes and exits 0', async (t) => {
 })
 
 t.test('ingest (one process): SIGTERM closes the producer and exits 0', async (t) => {
-  const ingest = startService('ingest', { INGEST_PORT: '0', INGEST_WORKERS: '1', ...keys })
+  const ingest = startService(t, 'ingest', { INGEST_PORT: '0', INGEST_WORKERS: '1', ...keys })
   const url = listeningUrl(await ingest.waitForLog((l) => /listening at/.test(String(l.msg))))
   t.equal((await fetch(`${url}/healthz`)).status, 200)
   ingest.child.kill('SIGTERM')
@@ -52,11 +55,12 @@ t.test('ingest (one process): SIGTERM closes the producer and exits 0', async (t
 
 t.test('ingest with INGEST_WORKERS=2: both workers serve one port, SIGTERM stops them all', async (t) => {
   const topics = await createTestTopics('cluster-metrics', 2)
-  const ingest = startService('ingest', { INGEST_PORT: '0', INGEST_WORKERS: '2', TAPS_TOPIC: topics.taps, ...keys })
+  const ingest = startService(t, 'ingest', { INGEST_PORT: '0', INGEST_WORKERS: '2', TAPS_TOPIC: topics.taps, ...keys })
   // Port 0 in cluster mode: the workers share the one port the primary opened.
   const url = listeningUrl(await ingest.waitForLog((l) => /listening at/.test(String(l.msg))))
-  await ingest.waitForLog((l) => /listening at/.test(String(l.msg)) && l.pid !== ingest.logs.find((x) => /listening at/.test(String(x.msg)))?.pid)
-  const pids = new Set(ingest.logs.filter((l) => /listening at/.test(String(l.msg))).map((l) => l.pid))
+  const listeningPids = () => new Set(ingest.logs.filter((l) => /listening at/.test(String(l.msg))).map((l) => l.pid))
+  await waitFor('the second worker listening', async () => listeningPids().size >= 2, START_TIMEOUT_MS)
+  const pids = listeningPids()
   t.equal(pids.size, 2, 'two worker processes listening')
   t.equal((await fetch(`${url}/healthz`)).status, 200)
 

@@ -1,31 +1,63 @@
-/** Runs a service's main.ts as a real child process, as production does, and reads its JSON log lines. */
+/**
+ * Runs a service's main.ts (or any node script of the repo) as a real child
+ * process, as production does, and reads its JSON log lines.
+ *
+ * Every process started here is stopped when its test ends, passed or failed:
+ * it runs in a process group of its own (detached), and the test's teardown
+ * kills the whole group, so ingest's cluster workers and start.ts's services
+ * go with it. It also gets an IPC channel, so a service shuts itself down if
+ * the test runner itself dies. Waits are on conditions with generous
+ * deadlines: a busy machine is slow, never wrong.
+ */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
+/** Long enough for a service to start (tsx compiles it) on a loaded 2-core machine. */
+export const START_TIMEOUT_MS = 120_000
+
+/** The part of a tap test this module needs: somewhere to register the cleanup. */
+export interface Teardown {
+  teardown(fn: () => unknown): void
+}
+
 export interface ServiceProcess {
   child: ChildProcess
+  pid: number
   logs: Record<string, unknown>[]
   stderr: string[]
+  /** Everything written to stdout that was not a JSON line (start.ts's own output). */
+  text(): string
   /** Resolves with the first log line that satisfies `match`. */
   waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
-export function startService(service: 'ingest' | 'ledger' | 'api', env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, `services/${service}/src/main.ts`)], {
+export function startService(t: Teardown, service: 'ingest' | 'ledger' | 'api', env: Record<string, string>): ServiceProcess {
+  return startNodeScript(t, path.join(REPO_ROOT, `services/${service}/src/main.ts`), { LOG_LEVEL: 'info', ...env })
+}
+
+export function startNodeScript(t: Teardown, script: string, env: Record<string, string>): ServiceProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: REPO_ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    detached: true,
   })
+  if (child.pid === undefined) throw new Error(`could not start ${script}`)
+  const pid = child.pid
+  t.teardown(() => killGroup(pid))
   const logs: Record<string, unknown>[] = []
   const stderr: string[] = []
+  let stdoutText = ''
   const waiters: { match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = []
   let buffered = ''
   child.stdout?.on('data', (chunk: Buffer) => {
     buffered += chunk.toString()
+    stdoutText += chunk.toString()
     const lines = buffered.split('\n')
     buffered = lines.pop() ?? ''
     for (const text of lines) {
@@ -44,19 +76,64 @@ export function startService(service: 'ingest' | 'ledger' | 'api', env: Record<s
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })))
   return {
     child,
+    pid,
     logs,
     stderr,
     exited,
-    waitForLog(match, timeoutMs = 30_000) {
+    text: () => stdoutText,
+    waitForLog(match, timeoutMs = START_TIMEOUT_MS) {
       const found = logs.find(match)
       if (found) return Promise.resolve(found)
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no matching log line within ${timeoutMs} ms; stderr: ${stderr.join('')}`)), timeoutMs)
         waiters.push({ match, resolve: (l) => (clearTimeout(timer), resolve(l)) })
-        void exited.then(() => reject(new Error(`process exited; stderr: ${stderr.join('')}`)))
+        void exited.then(() => (clearTimeout(timer), reject(new Error(`process exited; stderr: ${stderr.join('')}`))))
       })
     },
   }
+}
+
+/** SIGKILLs a process group (a no-op once it is gone). */
+export function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL')
+  } catch {
+    // already gone
+  }
+}
+
+/** Whether `pid` runs (a zombie, exited but not yet reaped, does not). */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
+  } catch {
+    return false
+  }
+}
+
+/** The pids of `pid`'s descendants, read from /proc (children, their children, ...). */
+export function descendants(pid: number): number[] {
+  const parentOf = new Map<number, number>()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after the last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      parentOf.set(Number(entry), ppid)
+    } catch {
+      // exited while we looked
+    }
+  }
+  const found: number[] = []
+  let frontier = [pid]
+  while (frontier.length > 0) {
+    const next = [...parentOf].filter(([, ppid]) => frontier.includes(ppid)).map(([child]) => child)
+    found.push(...next)
+    frontier = next
+  }
+  return found
 }
 
 export function listeningUrl(line: Record<string, unknown>): string {

@@ -10,7 +10,6 @@
  * after the deadline: that is a duplicate the ledger ignores, never a loss.)
  */
 import t from 'tap'
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -23,36 +22,20 @@ import { buildApp as buildApi } from '../../services/api/src/app.ts'
 import { TapStore } from '../../infra/validator/store.ts'
 import { Validator } from '../../infra/validator/validator.ts'
 import { createTestIssuer } from '../support/keys.ts'
+import { createOwnBroker } from '../support/own-broker.ts'
 import { readTopic } from './support.ts'
 
-const KAFKA_SH = new URL('../../infra/kafka/kafka.sh', import.meta.url).pathname
-const port = 30_000 + 2 * Math.floor(Math.random() * 4000)
-const dataDir = mkdtempSync(path.join(tmpdir(), 'fare-outage-broker-'))
-const brokerEnv = { ...process.env, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(port + 1), KAFKA_DATA_DIR: dataDir, KAFKA_HEAP: '256m', KAFKA_TAPS_PARTITIONS: '3' }
-
-function kafkaSh(command: 'start' | 'stop'): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [KAFKA_SH, command], { env: brokerEnv, stdio: ['ignore', 'ignore', 'pipe'] })
-    let stderr = ''
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`kafka.sh ${command} exited ${code}: ${stderr}`))))
-  })
-}
-
 t.test('broker stopped mid-run: nothing accepted is lost, everything is delivered after', async (t) => {
-  await kafkaSh('start')
-  t.teardown(async () => {
-    await kafkaSh('stop').catch(() => undefined)
-    rmSync(dataDir, { recursive: true, force: true })
-  })
+  const broker = createOwnBroker(t, 'outage')
+  await broker.start()
 
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', name: 'outage' })
-  const kafka = createKafka({ brokers: [`127.0.0.1:${port}`], clientId: 'outage', logger, connectionTimeoutMs: 1000, retries: 1 })
+  const kafka = createKafka({ brokers: [broker.brokers], clientId: 'outage', logger, connectionTimeoutMs: 1000, retries: 1 })
   const database = await createTestDatabase()
   t.teardown(() => database.drop())
   await database.db.insertInto('operators').values({ id: 'op-outage', name: 'Outage operator' }).execute()
   const issuer = createTestIssuer()
-  const sink = await createKafkaTapSink(kafka, { topic: 'taps', timeoutMs: 1500 })
+  const sink = createKafkaTapSink(kafka, { topic: 'taps', timeoutMs: 1500 })
   const ingest = await buildIngest(
     { logger, sink, db: database.db, registry: createMetricsRegistry('ingest'), jwtPublicKeyPem: issuer.publicKeyPem },
     { maxFutureSkewSeconds: 300, maxTapAgeDays: 31, bodyLimitBytes: 512 * 1024, rateLimitPerMinute: 100_000 },
@@ -110,7 +93,7 @@ t.test('broker stopped mid-run: nothing accepted is lost, everything is delivere
   })()
 
   await new Promise((r) => setTimeout(r, 800))
-  await kafkaSh('stop')
+  await broker.stop()
   const downSince = Date.now()
   const acceptedWhenStopped = accepted.size
 
@@ -145,7 +128,7 @@ t.test('broker stopped mid-run: nothing accepted is lost, everything is delivere
   t.ok(validator.store.pendingCount > 0, `taps pile up in the store while the broker is down (${validator.store.pendingCount})`)
   t.ok(accepted.size - acceptedWhenStopped <= 50, 'at most the batch in flight at the stop was accepted after it')
 
-  await kafkaSh('start')
+  await broker.start()
   running = false
   await run2
   const final = await validator.drain({ deadlineMs: 60_000 })

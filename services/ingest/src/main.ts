@@ -18,7 +18,8 @@ if (config.workers > 1 && cluster.isPrimary) {
 
 async function serve(): Promise<void> {
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'ingest', logger })
-  const sink = await createKafkaTapSink(kafka, { topic: config.tapsTopic, timeoutMs: config.produceTimeoutMs, lingerMs: config.produceLingerMs })
+  // Connects in the background: with Kafka down, ingest still serves, not ready, taps answered 503.
+  const sink = createKafkaTapSink(kafka, { topic: config.tapsTopic, timeoutMs: config.produceTimeoutMs, lingerMs: config.produceLingerMs, logger })
   const db = createDb(config.databaseUrl, { applicationName: 'ingest', maxConnections: 4, onIdleConnectionError: (err) => logger.warn({ err }, 'idle Postgres connection lost; the pool reconnects') })
   const tls: IngestTls | undefined =
     config.tlsCertFile && config.tlsKeyFile

@@ -8,8 +8,12 @@
  * leader for many HTTP requests, each request awaiting its own records' ack.
  * A send that has not been acknowledged within `timeoutMs` fails, so a slow or
  * dead broker turns into a bounded 503, never a hanging request.
+ *
+ * The sink connects in the background and keeps trying, with backoff, until
+ * Kafka answers: an ingest started while the broker is down serves, says
+ * not-ready, and answers taps 503 until it has connected.
  */
-import { KeyPartitioner, type Kafka, type Producer } from '@fare/platform'
+import { createLogger, KeyPartitioner, retryWithBackoff, withDeadline, type Kafka, type Logger, type Producer } from '@fare/platform'
 import type { TapRecord } from './tap-record.ts'
 
 export interface TapSink {
@@ -26,22 +30,61 @@ export interface KafkaTapSinkOptions {
   lingerMs?: number
   /** A pending batch this large is sent at once. */
   maxBatchRecords?: number
+  /** Where the background connection's failures are logged (silent without). */
+  logger?: Logger
 }
 
 export class ProduceTimeoutError extends Error {
   override name = 'ProduceTimeoutError'
 }
 
+export class KafkaNotConnectedError extends Error {
+  override name = 'KafkaNotConnectedError'
+}
+
+const silentLogger: Logger = createLogger({ level: 'silent', name: 'tap-sink' })
+
+/** How long a readiness check waits for a first connection still under way (within /readyz's own 2 s). */
+const READY_CONNECT_WAIT_MS = 1500
+
+/** How long closing waits for each Kafka client to disconnect (a broker that is gone must not hold a shutdown). */
+const DISCONNECT_TIMEOUT_MS = 3000
+
 interface Waiter {
   resolve: () => void
   reject: (err: unknown) => void
 }
 
-export async function createKafkaTapSink(kafka: Kafka, options: KafkaTapSinkOptions): Promise<TapSink> {
+export function createKafkaTapSink(kafka: Kafka, options: KafkaTapSinkOptions): TapSink {
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: KeyPartitioner, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } })
-  await producer.connect()
   const admin = kafka.admin()
-  await admin.connect()
+  const closing = new AbortController()
+  let connected = false
+  let failedAttempts = 0
+  const connection = retryWithBackoff(
+    'Kafka producer',
+    async () => {
+      try {
+        await producer.connect()
+        await admin.connect()
+      } catch (err) {
+        failedAttempts++
+        throw err
+      }
+    },
+    { logger: options.logger ?? silentLogger, signal: closing.signal },
+  ).then((ok) => {
+    connected = ok
+  })
+
+  /** Resolves once connected; rejects at once while Kafka is known to be away, or when the wait would outlast `ms`. */
+  async function whenConnected(ms: number): Promise<void> {
+    if (connected) return
+    if (failedAttempts > 0) throw new KafkaNotConnectedError('not connected to Kafka yet (the broker did not answer; retrying)')
+    await withDeadline(connection, ms, 'not connected to Kafka yet (connecting)')
+    if (!connected) throw new KafkaNotConnectedError('the tap sink is closed')
+  }
+
   const lingerMs = options.lingerMs ?? 2
   const maxBatchRecords = options.maxBatchRecords ?? 2000
 
@@ -70,38 +113,47 @@ export async function createKafkaTapSink(kafka: Kafka, options: KafkaTapSinkOpti
       )
   }
 
+  /** Queues records for the next send; resolves on Kafka's ack, rejects after `ms`. */
+  function enqueue(records: readonly TapRecord[], ms: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      // The deadline is per request: it settles this promise once, and a late
+      // ack after it changes nothing (the answer was a 503; the tap is re-sent
+      // and the ledger ignores the duplicate).
+      let settled = false
+      const deadline = setTimeout(() => {
+        if (settled) return
+        settled = true
+        reject(new ProduceTimeoutError(`no acknowledgement from Kafka within ${options.timeoutMs} ms`))
+      }, ms)
+      const settle = (fn: () => void) => () => {
+        if (settled) return
+        settled = true
+        clearTimeout(deadline)
+        fn()
+      }
+      waiters.push({ resolve: settle(resolve), reject: (err) => settle(() => reject(err))() })
+      for (const record of records) pending.push(record)
+      if (pending.length >= maxBatchRecords || lingerMs === 0) flush()
+      else timer ??= setTimeout(flush, lingerMs)
+    })
+  }
+
   return {
-    send(records) {
-      if (records.length === 0) return Promise.resolve()
-      return new Promise<void>((resolve, reject) => {
-        // The deadline is per request: it settles this promise once, and a late
-        // ack after it changes nothing (the answer was a 503; the tap is re-sent
-        // and the ledger ignores the duplicate).
-        let settled = false
-        const deadline = setTimeout(() => {
-          if (settled) return
-          settled = true
-          reject(new ProduceTimeoutError(`no acknowledgement from Kafka within ${options.timeoutMs} ms`))
-        }, options.timeoutMs)
-        const settle = (fn: () => void) => () => {
-          if (settled) return
-          settled = true
-          clearTimeout(deadline)
-          fn()
-        }
-        waiters.push({ resolve: settle(resolve), reject: (err) => settle(() => reject(err))() })
-        for (const record of records) pending.push(record)
-        if (pending.length >= maxBatchRecords || lingerMs === 0) flush()
-        else timer ??= setTimeout(flush, lingerMs)
-      })
+    async send(records) {
+      if (records.length === 0) return
+      const started = Date.now()
+      await whenConnected(options.timeoutMs)
+      await enqueue(records, Math.max(1, options.timeoutMs - (Date.now() - started)))
     },
     async ready() {
+      await whenConnected(READY_CONNECT_WAIT_MS)
       await admin.fetchTopicMetadata({ topics: [options.topic] })
     },
     async close() {
+      closing.abort()
       flush()
-      await producer.disconnect()
-      await admin.disconnect()
+      const disconnect = (client: { disconnect(): Promise<void> }) => withDeadline(client.disconnect(), DISCONNECT_TIMEOUT_MS, 'Kafka client did not disconnect in time')
+      await Promise.allSettled([disconnect(producer), disconnect(admin)])
     },
   }
 }

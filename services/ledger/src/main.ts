@@ -1,5 +1,5 @@
 import { createDb } from '@fare/db'
-import { createKafka, createLogger, createMetricsRegistry, ensureTopics, onShutdown } from '@fare/platform'
+import { createKafka, createLogger, createMetricsRegistry, ensureTopics, onShutdown, retryWithBackoff, withDeadline } from '@fare/platform'
 import { buildApp } from './app.ts'
 import { readLedgerConfig } from './config.ts'
 import { createLedgerConsumer } from './consumer.ts'
@@ -37,12 +37,11 @@ const ledger = createLedgerConsumer({
   onSettled: (result, seconds, partition) => metrics.observe(result, seconds, partition),
   onRetry: (kind) => metrics.retried(kind),
 })
-// Rejected records must have somewhere to go, or a bad record would hold its partition.
-await ensureTopics(kafka, [{ topic: config.dlqTopic, numPartitions: 1 }])
 const admin = kafka.admin()
-await admin.connect()
+let kafkaStarted = false
 const stallWatch = createStallWatch({ stallSeconds: config.stallSeconds, logger })
 const lagTimer = setInterval(() => {
+  if (!kafkaStarted) return
   metrics
     .updateLag(admin, db, config.tapsTopic, config.consumerGroup)
     .then((progress) => stallWatch.observe(progress))
@@ -50,14 +49,43 @@ const lagTimer = setInterval(() => {
     .finally(() => metrics.setStalled(stallWatch.stalled()))
 }, config.lagIntervalMs)
 lagTimer.unref()
-const app = await buildApp({ logger, db, registry, kafkaReady: async () => void (await admin.fetchTopicMetadata({ topics: [config.tapsTopic] })), stalled: () => stallWatch.stalled() })
+const app = await buildApp({
+  logger,
+  db,
+  registry,
+  kafkaReady: async () => {
+    if (!kafkaStarted) throw new Error('not connected to Kafka yet')
+    await admin.fetchTopicMetadata({ topics: [config.tapsTopic] })
+  },
+  stalled: () => stallWatch.stalled(),
+})
+const connecting = new AbortController()
 onShutdown(logger, [
+  async () => connecting.abort(),
   async () => clearInterval(lagTimer),
-  () => ledger.stop(),
+  // Bounded, so a broker that is gone cannot hold the rest of the shutdown (docs/operations.md: 20 s in all).
+  () => withDeadline(ledger.stop(), 12_000, 'the consumer did not leave its group within 12 s'),
   () => app.close(),
-  () => admin.disconnect(),
+  () => withDeadline(admin.disconnect(), 3000, 'the Kafka admin client did not disconnect within 3 s'),
   () => db.destroy(),
 ])
-await ledger.start()
 await app.listen({ host: config.host, port: config.port })
-logger.info({ topic: config.tapsTopic, group: config.consumerGroup }, 'ledger started')
+// Kafka in the background, retried with backoff: a ledger started while the
+// broker is down serves /healthz, says not ready, and starts consuming when
+// the broker is back, instead of exiting.
+kafkaStarted = await retryWithBackoff(
+  'Kafka',
+  async () => {
+    // Rejected records must have somewhere to go, or a bad record would hold its partition.
+    await ensureTopics(kafka, [{ topic: config.dlqTopic, numPartitions: 1 }])
+    await admin.connect()
+    try {
+      await ledger.start()
+    } catch (err) {
+      await ledger.stop().catch(() => undefined) // a clean slate for the next attempt
+      throw err
+    }
+  },
+  { logger, signal: connecting.signal },
+)
+if (kafkaStarted) logger.info({ topic: config.tapsTopic, group: config.consumerGroup }, 'ledger started')
