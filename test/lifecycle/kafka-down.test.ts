@@ -46,7 +46,7 @@ async function listening(service: ServiceProcess): Promise<string> {
 }
 
 function postTap(url: string, tapId: string): Promise<Response> {
-  const tap = { tapId, cardToken: CARD, kind: 'entry', tappedAt: new Date().toISOString(), routeId: '10' }
+  const tap = { tapId, cardToken: CARD, kind: 'entry', tappedAt: new Date().toISOString(), routeId: 'bus-10' }
   return fetch(`${url}/v1/taps`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${issuer.deviceToken('validator-kafka-down', 'lutsk-bus')}` /* fresh: the test is slow on a busy machine */, connection: 'close' },
