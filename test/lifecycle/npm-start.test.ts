@@ -15,7 +15,7 @@ import { SHUTDOWN_TIMEOUT_MS } from '@fare/platform'
 import { newTapId } from '@fare/contracts'
 import { devDeviceToken } from '../../infra/dev-auth.ts'
 import { createOwnBroker } from '../support/own-broker.ts'
-import { descendants, isAlive, REPO_ROOT, START_TIMEOUT_MS, startNodeScript, type Teardown } from '../support/process.ts'
+import { commandLine, descendants, isAlive, REPO_ROOT, START_TIMEOUT_MS, startNodeScript, type Teardown } from '../support/process.ts'
 import { waitFor } from '../support/stack.ts'
 
 // Whole stacks and a broker of its own, started and stopped: minutes on a busy machine.
@@ -75,7 +75,7 @@ t.test('Kafka gone, then SIGTERM to start.ts alone: every service stops before s
   t.equal(await upload, 503, 'the upload in flight was answered (503: Kafka is gone)')
   t.equal(code, 0, 'start.ts exits 0')
   t.ok(ms <= SHUTDOWN_TIMEOUT_MS + 5000, `within the shutdown bound (${ms} ms)`)
-  t.same(services.filter(isAlive), [], 'no service outlives start.ts')
+  t.same(services.filter(isAlive).map(commandLine), [], 'no service outlives start.ts')
 })
 
 t.test('start.ts SIGKILLed: its services stop by themselves', async (t) => {
@@ -84,5 +84,5 @@ t.test('start.ts SIGKILLed: its services stop by themselves', async (t) => {
   process.kill(stack.pid, 'SIGKILL')
   await stack.exited
   await waitFor('every service gone', async () => services.filter(isAlive).length === 0, SHUTDOWN_TIMEOUT_MS + 10_000).catch(() => undefined)
-  t.same(services.filter(isAlive), [], 'no service runs on as an orphan')
+  t.same(services.filter(isAlive).map(commandLine), [], 'no service runs on as an orphan')
 })

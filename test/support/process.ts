@@ -113,6 +113,15 @@ export function isAlive(pid: number): boolean {
 }
 
 /** The pids of `pid`'s descendants, read from /proc (children, their children, ...). */
+/** A process's command line (for messages), or its pid when it has gone. */
+export function commandLine(pid: number): string {
+  try {
+    return `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim()}`
+  } catch {
+    return String(pid)
+  }
+}
+
 export function descendants(pid: number): number[] {
   const parentOf = new Map<number, number>()
   for (const entry of readdirSync('/proc')) {

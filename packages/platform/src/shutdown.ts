@@ -8,6 +8,17 @@ import type { Logger } from './logger.ts'
 export const SHUTDOWN_TIMEOUT_MS = 20_000
 
 /**
+ * Exits after the streams of a dead parent have finished closing. When the
+ * parent was killed, stdout (a socket to it) and the IPC channel close
+ * together; a process.exit right after a fast shutdown (the api's takes 2 ms)
+ * hung for good, and the api ran on as an orphan (found by the npm-start test;
+ * a timer turn later it exits).
+ */
+function exitOutsideEvents(code: number): void {
+  setTimeout(() => process.exit(code), 50)
+}
+
+/**
  * Calls `stop` once when the process is asked to stop: SIGTERM, SIGINT, or the
  * IPC channel to its parent closing (a parent that started the service with an
  * IPC channel, as `npm start` does, died without passing a signal on). A second
@@ -62,7 +73,7 @@ export function onShutdown(logger: Logger, closers: (() => Promise<void>)[], tim
       }
       logger.info('stopped')
       logger.flush?.()
-      process.exit(code)
+      exitOutsideEvents(code)
     })()
   })
 }
