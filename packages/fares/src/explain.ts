@@ -1,5 +1,5 @@
 /**
- * Explanations (FARES.md section 8): every charge carries the derivation a
+ * Explanations (docs/fares.md section 3.1): every charge carries the derivation a
  * rider and an operator both see, and a short sentence rendered from it.
  */
 import { formatAmount, type Decimal } from '@fare/money'

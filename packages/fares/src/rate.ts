@@ -1,5 +1,5 @@
 /**
- * Rating a card's taps (FARES.md sections 4-6): taps to legs, best fare over
+ * Rating a card's taps (docs/fares.md sections 3-5): taps to legs, best fare over
  * the complete legs, maximum fares for incomplete legs, caps in event order,
  * and one charge per distinct tap with its explanation. The same tariff,
  * profile and set of taps always give the same charges, whatever the order

@@ -1,5 +1,5 @@
 /**
- * Transfers and the best-fare search (FARES.md sections 2-3). Of the ways to
+ * Transfers and the best-fare search (docs/fares.md section 2). Of the ways to
  * cut a card's complete legs into effective legs (joins) and journeys
  * (transfers), the cheapest total wins; between equal totals the grouping
  * that keeps legs in the earlier journey wins. A dynamic programme over the

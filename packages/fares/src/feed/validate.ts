@@ -1,6 +1,6 @@
 /**
  * Builds a Tariff from the text of a feed's files and validates it
- * (FARES.md section 1). What makes a price impossible to know fails with
+ * (docs/fares.md section 1). What makes a price impossible to know fails with
  * FEED_INVALID naming file, line and field; what has one obvious reading is
  * a warning, reported and then ignored.
  */
@@ -429,7 +429,7 @@ export function buildTariff(files: Readonly<Record<string, string>>): Tariff {
     joinRules.push({ line: row.line, fromNetworkId, toNetworkId, fromStopId, toStopId })
   }
 
-  // fare_caps.txt (this project's extension, FARES.md section 5)
+  // fare_caps.txt (this project's extension, docs/fares.md section 4)
   const caps: Cap[] = []
   const capIds = new Set<string>()
   for (const row of feed.rows('fare_caps.txt', false, ['cap_id', 'amount', 'currency', 'period'])) {
