@@ -9,7 +9,7 @@ import { maximumFare, spanOptions, type LegOption, type PricingLeg } from './leg
 import type { TapLeg } from './legs.ts'
 import type { LegRule, ProductRow, Tariff } from './model.ts'
 import type { CardProfile } from './request.ts'
-import { bestFare, type BestFare, type PricedSpan } from './transfers.ts'
+import { bestFare, type BestFare, type PricedSpan } from './fare-transfers.ts'
 
 export function pricingLeg(tariff: Tariff, leg: TapLeg, riderCategoryId: string | undefined, fareMediaId: string | undefined): PricingLeg {
   const route = tariff.routes.get(leg.entry.routeId)

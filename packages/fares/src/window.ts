@@ -34,7 +34,7 @@ export function rerateWindow(tariff: Tariff, time: string, options?: RateOptions
     }
   }
   let marginMs = resolved.maxJourneyMinutes * 60_000
-  for (const rule of tariff.transferRules) {
+  for (const rule of tariff.fareTransferRules) {
     if (rule.durationLimitSeconds !== undefined) marginMs = Math.max(marginMs, rule.durationLimitSeconds * 1000)
   }
   return { from: formatInstant(tariff.defaultTimezone, fromMs - marginMs), to: formatInstant(tariff.defaultTimezone, toMs + marginMs) }

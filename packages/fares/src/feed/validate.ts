@@ -37,7 +37,7 @@ export function buildTariff(files: Readonly<Record<string, string>>): Tariff {
   const timeframeGroupIds = new Set(timeframes.map((t) => t.groupId))
   const { legRules, hasRulePriority } = readFareLegRules(feed, { products, networkIds, areaIds, timeframeGroupIds })
   const legGroupIds = new Set(legRules.map((r) => r.legGroupId).filter(isDefined))
-  const { transferRules, maxTransferCount } = readFareTransferRules(feed, legGroupIds, products)
+  const { fareTransferRules, maxTransferCount } = readFareTransferRules(feed, legGroupIds, products)
   const joinRules = readFareLegJoinRules(feed, networkIds, stops)
   const caps = readFareCaps(feed, { currency, riderCategories, fareMedia, networkIds })
   checkAmounts(products, caps)
@@ -58,9 +58,9 @@ export function buildTariff(files: Readonly<Record<string, string>>): Tariff {
     listedNetworkIds,
     listedFromAreaIds: listed((r) => r.fromAreaId),
     listedToAreaIds: listed((r) => r.toAreaId),
-    transferRules,
-    listedFromLegGroupIds: new Set(transferRules.map((r) => r.fromLegGroupId).filter(isDefined)),
-    listedToLegGroupIds: new Set(transferRules.map((r) => r.toLegGroupId).filter(isDefined)),
+    fareTransferRules,
+    listedFromLegGroupIds: new Set(fareTransferRules.map((r) => r.fromLegGroupId).filter(isDefined)),
+    listedToLegGroupIds: new Set(fareTransferRules.map((r) => r.toLegGroupId).filter(isDefined)),
     maxTransferCount,
     joinRules,
     timeframes,

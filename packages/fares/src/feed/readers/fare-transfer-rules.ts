@@ -4,7 +4,7 @@
  * finite transfer_count of its same-group rules.
  */
 import { feedInvalid } from '../../errors.ts'
-import type { DurationLimitType, FareTransferType, ProductRow, TransferRule } from '../../model.ts'
+import type { DurationLimitType, FareTransferType, ProductRow, FareTransferRule } from '../../model.ts'
 import type { CsvRow } from '../csv.ts'
 import type { FeedReader } from '../feed-reader.ts'
 import { integer, reference, unique } from '../fields.ts'
@@ -12,14 +12,14 @@ import { integer, reference, unique } from '../fields.ts'
 const FILE = 'fare_transfer_rules.txt'
 
 export interface FareTransferRules {
-  readonly transferRules: readonly TransferRule[]
+  readonly fareTransferRules: readonly FareTransferRule[]
   readonly maxTransferCount: ReadonlyMap<string, number>
 }
 
 export function readFareTransferRules(
   feed: FeedReader, legGroupIds: ReadonlySet<string>, products: ReadonlyMap<string, readonly ProductRow[]>,
 ): FareTransferRules {
-  const transferRules: TransferRule[] = []
+  const fareTransferRules: FareTransferRule[] = []
   const keys = new Set<string>()
   const maxTransferCount = new Map<string, number>()
   for (const row of feed.rows(FILE, false, ['fare_transfer_type'])) {
@@ -37,12 +37,12 @@ export function readFareTransferRules(
       const group = fromLegGroupId ?? ''
       maxTransferCount.set(group, Math.max(maxTransferCount.get(group) ?? 0, transferCount))
     }
-    transferRules.push({
-      index: transferRules.length, line: row.line, fromLegGroupId, toLegGroupId, transferCount,
+    fareTransferRules.push({
+      index: fareTransferRules.length, line: row.line, fromLegGroupId, toLegGroupId, transferCount,
       durationLimitSeconds, durationLimitType, fareTransferType, productId,
     })
   }
-  return { transferRules, maxTransferCount }
+  return { fareTransferRules, maxTransferCount }
 }
 
 /** transfer_count: required between the same group (-1 = unlimited, never 0), ignored with a warning between different groups. */

@@ -1,5 +1,6 @@
 /**
- * Transfers and the best-fare search (docs/fares.md section 2). Of the ways to
+ * Fare transfers (GTFS fare_transfer_rules.txt; not the ledger's money
+ * transfers) and the best-fare search (docs/fares.md section 2). Of the ways to
  * cut a card's complete legs into effective legs (joins) and journeys
  * (transfers), the cheapest total wins; between equal totals the grouping
  * that keeps legs in the earlier journey wins. A dynamic programme over the
@@ -11,14 +12,14 @@ import type { Decimal } from '@fare/money'
 import { fareNotFound } from './errors.ts'
 import { compile, type CompiledTariff } from './compiled.ts'
 import { spanOptions, type LegOption, type PricingLeg } from './leg-rules.ts'
-import type { ProductRow, Tariff, TransferRule } from './model.ts'
+import type { ProductRow, Tariff, FareTransferRule } from './model.ts'
 
 /** The most legs that one join may merge. */
 const MAX_JOINED_LEGS = 8
 
-/** A transfer as the price command reports it. */
-export interface TransferApplied {
-  readonly rule: TransferRule
+/** A fare transfer as the price command reports it. */
+export interface FareTransferApplied {
+  readonly rule: FareTransferRule
   readonly transferNumber: number
   readonly product: ProductRow | undefined
   readonly productAmount: Decimal
@@ -26,8 +27,8 @@ export interface TransferApplied {
 }
 
 /** A transfer taken, with money in integer units (compiled.ts). */
-export interface TransferTaken {
-  readonly rule: TransferRule
+export interface FareTransferTaken {
+  readonly rule: FareTransferRule
   /** The n of transfer_count: the n-th consecutive transfer within one group (1 for the first). */
   readonly transferNumber: number
   readonly product: ProductRow | undefined
@@ -44,7 +45,7 @@ export interface PricedSpan {
   readonly option: LegOption
   readonly journeyIndex: number
   readonly kind: 'new' | 'transfer'
-  readonly transfer: TransferTaken | undefined
+  readonly transfer: FareTransferTaken | undefined
   readonly increment: number
   readonly journeyTotalBefore: number
   readonly journeyTotalAfter: number
@@ -70,11 +71,11 @@ interface Node {
   readonly option: LegOption
   readonly optionIndex: number
   readonly kind: 'new' | 'transfer'
-  readonly transfer: TransferTaken | undefined
+  readonly transfer: FareTransferTaken | undefined
   readonly increment: number
   readonly journeyTotal: number
   readonly legCount: number
-  readonly runRule: TransferRule | undefined
+  readonly runRule: FareTransferRule | undefined
   readonly runAnchor: number
   readonly sameGroupCount: number
   /** Identity of the node's journey state (what a later transfer can depend on); CLOSED when none can. */
@@ -168,7 +169,7 @@ export function bestFare(tariff: Tariff, legs: readonly PricingLeg[]): BestFare 
 
   /** Per leg, the best node per journey state (few: usually one or two). */
   const layers: Node[][] = []
-  const hasTransfers = tariff.transferRules.length > 0
+  const hasFareTransferRules = tariff.fareTransferRules.length > 0
   const single: PricingLeg[] = [legs[0] as PricingLeg]
   for (let i = 0; i < n; i++) {
     const layer: Node[] = []
@@ -197,9 +198,9 @@ export function bestFare(tariff: Tariff, legs: readonly PricingLeg[]): BestFare 
           kind: 'new', transfer: undefined, increment: option.units, journeyTotal: option.units, legCount: 1,
           runRule: undefined, runAnchor: start, sameGroupCount: 0, state: CLOSED,
         }))
-        if (!previous || !hasTransfers) continue
+        if (!previous || !hasFareTransferRules) continue
         for (const p of previous) {
-          const candidates = transferCandidates(c, legs, p, option, start, i, spanLeg)
+          const candidates = fareTransferCandidates(c, legs, p, option, start, i, spanLeg)
           if (candidates === undefined) continue
           for (const t of candidates) {
             const type = t.rule.fareTransferType
@@ -268,8 +269,10 @@ function makeNode(c: CompiledTariff, tariff: Tariff, legs: readonly PricingLeg[]
   return fields
 }
 
-function transferCandidates(c: CompiledTariff, legs: readonly PricingLeg[], p: Node, option: LegOption, start: number, end: number, spanLeg: PricingLeg): TransferTaken[] | undefined {
-  const matching = c.transferRulesBetween(p.option.legGroupId, option.legGroupId)
+function fareTransferCandidates(
+  c: CompiledTariff, legs: readonly PricingLeg[], p: Node, option: LegOption, start: number, end: number, spanLeg: PricingLeg,
+): FareTransferTaken[] | undefined {
+  const matching = c.fareTransferRulesBetween(p.option.legGroupId, option.legGroupId)
   if (matching.length === 0) return undefined
   // transfer_count: for the n-th consecutive transfer within the group, the rule with the smallest count >= n.
   const n = p.runRule?.transferCount !== undefined && p.kind === 'transfer' ? p.sameGroupCount + 1 : 1
@@ -279,7 +282,7 @@ function transferCandidates(c: CompiledTariff, legs: readonly PricingLeg[], p: N
     const count = rule.transferCount === -1 ? Infinity : rule.transferCount
     if (count >= n && count < smallest) smallest = count
   }
-  let out: TransferTaken[] | undefined
+  let out: FareTransferTaken[] | undefined
   for (const rule of matching) {
     if (rule.transferCount !== undefined) {
       const count = rule.transferCount === -1 ? Infinity : rule.transferCount
@@ -312,9 +315,9 @@ function anchorEnd(p: Node, anchorIndex: number): number {
  * still reach the next leg is "closed": all closed paths are equivalent.
  */
 function stateKey(c: CompiledTariff, tariff: Tariff, legs: readonly PricingLeg[], node: Node, nextDeparture: number | undefined): string {
-  if (nextDeparture === undefined || tariff.transferRules.length === 0) return CLOSED
+  if (nextDeparture === undefined || tariff.fareTransferRules.length === 0) return CLOSED
   let open = false
-  for (const rule of c.transferRulesFrom(node.option.legGroupId)) {
+  for (const rule of c.fareTransferRulesFrom(node.option.legGroupId)) {
     if (rule.durationLimitSeconds === undefined || rule.durationLimitType === undefined) { open = true; break }
     const anchorIndex = node.runRule === rule ? node.runAnchor : node.start
     const from = rule.durationLimitType <= 1 ? (legs[anchorIndex] as PricingLeg).departureMs : (legs[anchorEnd(node, anchorIndex)] as PricingLeg).arrivalMs
