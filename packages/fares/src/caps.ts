@@ -1,5 +1,5 @@
 /**
- * Fare caps (fare_caps.txt, FARES.md section 5): leg by leg in event order,
+ * Fare caps (fare_caps.txt, docs/fares.md section 4): leg by leg in event order,
  * a leg's charge is the smallest of its increment and the headroom of every
  * cap that applies to it. Windows are half-open [start, end) in local time.
  */

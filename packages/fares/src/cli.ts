@@ -1,5 +1,5 @@
 /**
- * The `fares` command line (FARES.md section 9):
+ * The `fares` command line (docs/fares.md section 6):
  *   fares price --feed <dir|zip>   stdin: one journey   -> the lowest total
  *   fares rate  --feed <dir|zip>   stdin: a card's taps -> per-tap charges with caps
  * JSON in, JSON out; exit 0 on success, 2 for a bad feed or request, 3 when

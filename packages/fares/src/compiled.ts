@@ -17,7 +17,7 @@
  */
 import { Decimal, formatAmount } from '@fare/money'
 import { feedInvalid, requestInvalid } from './errors.ts'
-import type { Cap, LegRule, ProductRow, Tariff, TransferRule } from './model.ts'
+import type { Cap, LegRule, ProductRow, Tariff, FareTransferRule } from './model.ts'
 
 /** Most significant decimal places of a feed amount. */
 export const MAX_DECIMAL_PLACES = 9
@@ -90,9 +90,9 @@ export interface CompiledTariff {
   /** Cheapest product row per product, category and medium (null: no price). */
   cheapestRow(productId: string, riderCategoryId: string | undefined, fareMediaId: string | undefined): ProductRow | undefined
   /** Transfer rules matching (from group, to group), in file order. */
-  transferRulesBetween(fromGroup: string | undefined, toGroup: string | undefined): readonly TransferRule[]
+  fareTransferRulesBetween(fromGroup: string | undefined, toGroup: string | undefined): readonly FareTransferRule[]
   /** Transfer rules whose from group matches, in file order. */
-  transferRulesFrom(fromGroup: string | undefined): readonly TransferRule[]
+  fareTransferRulesFrom(fromGroup: string | undefined): readonly FareTransferRule[]
   /** Explanation facts of a leg rule and product, shared by every charge that uses them. */
   readonly ruleFacts: Map<LegRule, Map<ProductRow, unknown>>
   /** Per stop: the areas key used in memo keys. */
@@ -201,8 +201,8 @@ function build(tariff: Tariff): CompiledTariff {
   // A leg whose fare has no leg group is in no group: it matches no transfer rule, empty or not.
   const groupMatches = (ruleGroup: string | undefined, group: string | undefined, listed: ReadonlySet<string>): boolean =>
     group !== undefined && (ruleGroup !== undefined ? ruleGroup === group : !listed.has(group))
-  const between = new Map<string | undefined, Map<string | undefined, readonly TransferRule[]>>()
-  const transferRulesBetween = (fromGroup: string | undefined, toGroup: string | undefined): readonly TransferRule[] => {
+  const between = new Map<string | undefined, Map<string | undefined, readonly FareTransferRule[]>>()
+  const fareTransferRulesBetween = (fromGroup: string | undefined, toGroup: string | undefined): readonly FareTransferRule[] => {
     let byTo = between.get(fromGroup)
     if (!byTo) {
       byTo = new Map()
@@ -210,16 +210,17 @@ function build(tariff: Tariff): CompiledTariff {
     }
     let list = byTo.get(toGroup)
     if (!list) {
-      list = tariff.transferRules.filter((rule) => groupMatches(rule.fromLegGroupId, fromGroup, tariff.listedFromLegGroupIds) && groupMatches(rule.toLegGroupId, toGroup, tariff.listedToLegGroupIds))
+      list = tariff.fareTransferRules.filter((rule) =>
+        groupMatches(rule.fromLegGroupId, fromGroup, tariff.listedFromLegGroupIds) && groupMatches(rule.toLegGroupId, toGroup, tariff.listedToLegGroupIds))
       byTo.set(toGroup, list)
     }
     return list
   }
-  const from = new Map<string | undefined, readonly TransferRule[]>()
-  const transferRulesFrom = (fromGroup: string | undefined): readonly TransferRule[] => {
+  const from = new Map<string | undefined, readonly FareTransferRule[]>()
+  const fareTransferRulesFrom = (fromGroup: string | undefined): readonly FareTransferRule[] => {
     let list = from.get(fromGroup)
     if (!list) {
-      list = tariff.transferRules.filter((rule) => groupMatches(rule.fromLegGroupId, fromGroup, tariff.listedFromLegGroupIds))
+      list = tariff.fareTransferRules.filter((rule) => groupMatches(rule.fromLegGroupId, fromGroup, tariff.listedFromLegGroupIds))
       from.set(fromGroup, list)
     }
     return list
@@ -236,7 +237,7 @@ function build(tariff: Tariff): CompiledTariff {
   }
 
   return {
-    scale, productUnits, capUnits, dec, money, format, memo: new Map(), cheapestRow, transferRulesBetween, transferRulesFrom,
+    scale, productUnits, capUnits, dec, money, format, memo: new Map(), cheapestRow, fareTransferRulesBetween, fareTransferRulesFrom,
     ruleFacts: new Map(), areasKey,
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Re-rating (FARES.md section 6): what was posted is never edited; the
+ * Re-rating (docs/fares.md section 5): what was posted is never edited; the
  * difference between two ratings of a card is posted as adjustments that
  * name the taps and the reason. The deltas always sum to the change of total.
  */

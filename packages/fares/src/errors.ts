@@ -25,7 +25,7 @@ export class FareError extends Error {
   }
 }
 
-/** Exit codes of section 9 of FARES.md. */
+/** Exit codes of docs/fares.md section 6. */
 export const EXIT_CODE: Readonly<Record<FareErrorCode, number>> = {
   FEED_INVALID: 2,
   REQUEST_INVALID: 2,

@@ -1,5 +1,5 @@
 /**
- * Explanations (FARES.md section 8): every charge carries the derivation a
+ * Explanations (docs/fares.md section 3.1): every charge carries the derivation a
  * rider and an operator both see, and a short sentence rendered from it.
  */
 import { formatAmount, type Decimal } from '@fare/money'
@@ -29,7 +29,8 @@ export interface RuleFacts {
   readonly legFare: Decimal
 }
 
-export interface TransferFacts {
+/** The fare transfer rule a journey step used (JSON field names unchanged: `transfer`, `transferRuleLine`, ...). */
+export interface FareTransferFacts {
   readonly transferRuleLine: number
   readonly fromLegGroupId: string | undefined
   readonly toLegGroupId: string | undefined
@@ -55,7 +56,7 @@ export interface CapFacts {
 export interface JourneyFacts {
   readonly journeyId: string
   readonly step: 'first' | 'transfer'
-  readonly transfer: TransferFacts | undefined
+  readonly transfer: FareTransferFacts | undefined
   readonly journeyTotalBefore: Decimal
   readonly journeyTotalAfter: Decimal
 }

@@ -1,6 +1,6 @@
 /**
  * Which product a (possibly joined) leg costs: fare_leg_rules.txt matching on
- * network, areas and timeframes (FARES.md section 2), then the cheapest
+ * network, areas and timeframes (docs/fares.md section 2), then the cheapest
  * product that fits the rider's category and medium.
  */
 import type { Decimal } from '@fare/money'
@@ -240,7 +240,7 @@ export interface MaximumFare { readonly rule: LegRule; readonly product: Product
 
 /**
  * The highest fare any rule could give a leg whose destination is unknown
- * (an incomplete tap-on/tap-off leg), FARES.md section 4.
+ * (an incomplete tap-on/tap-off leg), docs/fares.md section 3.
  */
 export function maximumFare(tariff: Tariff, leg: PricingLeg): MaximumFare {
   return singleLegOutcome(tariff, leg, false) as MaximumFare

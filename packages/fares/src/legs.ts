@@ -1,5 +1,5 @@
 /**
- * From a card's taps to legs (FARES.md section 4): entry/exit pairing,
+ * From a card's taps to legs (docs/fares.md section 3): entry/exit pairing,
  * tap-on-only networks, incomplete legs, unmatched exits and double taps.
  * The taps arrive here already de-duplicated and sorted by (time, tapId).
  */

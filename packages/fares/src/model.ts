@@ -48,7 +48,8 @@ export interface LegRule {
 export type DurationLimitType = 0 | 1 | 2 | 3
 export type FareTransferType = 0 | 1 | 2
 
-export interface TransferRule {
+/** A row of fare_transfer_rules.txt: the fare of changing from one leg group to another (a GTFS fare transfer, not a money transfer). */
+export interface FareTransferRule {
   readonly index: number
   readonly line: number
   readonly fromLegGroupId: string | undefined
@@ -123,10 +124,10 @@ export interface Tariff {
   readonly listedNetworkIds: ReadonlySet<string>
   readonly listedFromAreaIds: ReadonlySet<string>
   readonly listedToAreaIds: ReadonlySet<string>
-  readonly transferRules: readonly TransferRule[]
+  readonly fareTransferRules: readonly FareTransferRule[]
   readonly listedFromLegGroupIds: ReadonlySet<string>
   readonly listedToLegGroupIds: ReadonlySet<string>
-  /** Per group: the largest finite transfer_count of its same-group rules. */
+  /** Per leg group: the largest finite transfer_count of its same-group fare transfer rules. */
   readonly maxTransferCount: ReadonlyMap<string, number>
   readonly joinRules: readonly JoinRule[]
   readonly timeframes: readonly Timeframe[]

@@ -7,7 +7,7 @@ import type { PricingLeg } from './leg-rules.ts'
 import type { Tariff } from './model.ts'
 import { checkProfile, checkRoute, checkStop, parseTime, type PriceRequest } from './request.ts'
 import { requestInvalid } from './errors.ts'
-import { bestFare, type TransferApplied } from './transfers.ts'
+import { bestFare, type FareTransferApplied } from './fare-transfers.ts'
 import { checkCallSize, compile } from './compiled.ts'
 
 export interface PricedLeg {
@@ -20,7 +20,7 @@ export interface PricedLeg {
   readonly fareProductId: string
   readonly legFare: Decimal
   readonly kind: 'new' | 'transfer'
-  readonly transfer: TransferApplied | undefined
+  readonly transfer: FareTransferApplied | undefined
   readonly amount: Decimal
   readonly journeyTotalBefore: Decimal
   readonly journeyTotalAfter: Decimal

@@ -1,6 +1,6 @@
 /**
  * Checks requests (CLI input, library arguments) against the shape of
- * FARES.md section 9 and against the tariff: a route, stop, rider category or
+ * docs/fares.md section 6 and against the tariff: a route, stop, rider category or
  * fare medium the feed lacks is REQUEST_INVALID.
  */
 import { requestInvalid } from './errors.ts'

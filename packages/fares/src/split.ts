@@ -1,5 +1,5 @@
 /**
- * Revenue of one journey across operators (FARES.md section 7): pro rata to
+ * Revenue of one journey across operators (docs/fares.md section 5): pro rata to
  * the legs' own fares, half-even to the minor unit, remainder to the largest
  * share (ties: lowest operator id). Shares always sum to the journey's total.
  */

@@ -6,7 +6,8 @@ import { Decimal } from '@fare/money'
 import { calendarWindow, capApplies } from './caps.ts'
 import type { Tariff } from './model.ts'
 import type { Rating } from './rate.ts'
-import { categoryAt, defaultCategoryId, resolveOptions } from './rate.ts'
+import { resolveOptions } from './rate.ts'
+import { categoryAt, defaultCategoryId } from './categories.ts'
 import { checkProfile, parseTime, type CardProfile, type RateOptions } from './request.ts'
 import { formatInstant, MS_PER_DAY } from './time/zone.ts'
 
@@ -33,7 +34,7 @@ export function rerateWindow(tariff: Tariff, time: string, options?: RateOptions
     }
   }
   let marginMs = resolved.maxJourneyMinutes * 60_000
-  for (const rule of tariff.transferRules) {
+  for (const rule of tariff.fareTransferRules) {
     if (rule.durationLimitSeconds !== undefined) marginMs = Math.max(marginMs, rule.durationLimitSeconds * 1000)
   }
   return { from: formatInstant(tariff.defaultTimezone, fromMs - marginMs), to: formatInstant(tariff.defaultTimezone, toMs + marginMs) }

@@ -68,7 +68,7 @@ t.test('slips with one obvious reading are warnings', async (t) => {
   })
   t.ok(tariff.warnings.some((w) => w.field === 'transfer_count' && w.line === 2), 'transfer_count on differing groups')
   t.ok(tariff.warnings.some((w) => w.field === 'colour' && w.line === 1), 'unknown column')
-  t.equal(tariff.transferRules[0]?.transferCount, undefined, 'ignored')
+  t.equal(tariff.fareTransferRules[0]?.transferCount, undefined, 'ignored')
 })
 
 function zip(files: Record<string, string>): Buffer {

@@ -1,5 +1,5 @@
 /**
- * Pricing rules of FARES.md sections 2-3, each given a small feed, then a
+ * Pricing rules of docs/fares.md section 2, each given a small feed, then a
  * journey, then the price.
  */
 import t from 'tap'

@@ -1,6 +1,6 @@
 /**
  * Given taps, when rated, then charges: taps to legs, caps, concessions,
- * re-rating adjustments and the ledger helpers (FARES.md sections 4-8).
+ * re-rating adjustments and the ledger helpers (docs/fares.md sections 3-5).
  */
 import t from 'tap'
 import { capStatus, diffRatings, FareError, priceJourney, rate, rerateWindow, splitJourneyRevenue, type Rating, type Tap, type Tariff } from '../src/index.ts'

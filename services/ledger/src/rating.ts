@@ -64,7 +64,7 @@ export interface Span {
 /** Longest stretch a journey can reach back: taps this far before the span only give context. */
 function contextMarginMs(tariff: Tariff, options: RateOptions): number {
   let margin = (options.maxJourneyMinutes ?? 120) * 60_000
-  for (const rule of tariff.transferRules) if (rule.durationLimitSeconds !== undefined) margin = Math.max(margin, rule.durationLimitSeconds * 1000)
+  for (const rule of tariff.fareTransferRules) if (rule.durationLimitSeconds !== undefined) margin = Math.max(margin, rule.durationLimitSeconds * 1000)
   return margin
 }
 

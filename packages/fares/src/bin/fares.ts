@@ -1,4 +1,4 @@
-/** The `fares` process: reads standard input, prints one JSON document, exits 0 / 2 / 3 (FARES.md section 9). */
+/** The `fares` process: reads standard input, prints one JSON document, exits 0 / 2 / 3 (docs/fares.md section 6). */
 import { readFileSync } from 'node:fs'
 import { runCli } from '../cli.ts'
 
