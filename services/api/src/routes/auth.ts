@@ -9,7 +9,7 @@ import { Type } from 'typebox'
 import { sql } from 'kysely'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { AssertionError, AUDIENCE, DEVICE_SCOPES, DeviceKeyError, signAccessToken, verifyDeviceAssertion } from '@fare/auth'
-import { COMPACT_JWT_PATTERN, DeviceId, ErrorBody } from '@fare/contracts'
+import { COMPACT_JWT_PATTERN, DeviceId, DeviceTokenResponse, ErrorBody } from '@fare/contracts'
 import type { Db } from '@fare/db'
 
 export interface AuthRoutesOptions {
@@ -27,11 +27,6 @@ const DeviceTokenRequest = Type.Object(
     deviceId: DeviceId,
     assertion: Type.String({ minLength: 1, maxLength: 4096, pattern: COMPACT_JWT_PATTERN }),
   },
-  { additionalProperties: false },
-)
-
-const DeviceTokenResponse = Type.Object(
-  { accessToken: Type.String(), tokenType: Type.Literal('Bearer'), expiresIn: Type.Integer(), scope: Type.String() },
   { additionalProperties: false },
 )
 
