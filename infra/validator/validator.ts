@@ -12,7 +12,7 @@
  *    refused at the gate and no tap is recorded.
  */
 import { signDeviceAssertion } from '@fare/auth'
-import { newTapId, type DenyListResponse, type TapBatchResponse, type TapInput, type TapKind } from '@fare/contracts'
+import { newTapId, type DenyListResponse, type DeviceTokenResponse, type TapBatchResponse, type TapInput, type TapKind } from '@fare/contracts'
 import { HttpClient, type TlsClientOptions } from './http.ts'
 import { TapStore, type RejectedTap } from './store.ts'
 
@@ -119,7 +119,7 @@ export class Validator {
       throw new RetryableError(`token endpoint unreachable: ${(err as Error).message}`)
     }
     if (res.status === 200) {
-      const body = JSON.parse(res.body) as { accessToken: string; expiresIn: number }
+      const body = JSON.parse(res.body) as DeviceTokenResponse
       this.token = { value: body.accessToken, renewAtMs: Date.now() + Math.max(1, body.expiresIn - 60) * 1000 }
       return body.accessToken
     }

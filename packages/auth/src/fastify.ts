@@ -6,6 +6,8 @@
 import fastifyJwt from '@fastify/jwt'
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import { withDetails } from '@fare/platform'
+import { ScopeDenied, TokenInvalid } from './errors.ts'
 import { accessClaimsProblem, hasScope, verifyOptions, type AccessClaims, type Role, type Scope } from './tokens.ts'
 
 declare module '@fastify/jwt' {
@@ -43,9 +45,11 @@ export function tokenFailure(err: unknown): TokenFailure {
   return 'invalid'
 }
 
-function deny(reply: FastifyReply, status: 401 | 403, code: string, message: string, reason?: string): FastifyReply {
-  if (status === 401) reply.header('www-authenticate', 'Bearer error="invalid_token"')
-  return reply.status(status).send({ error: { code, message, ...(reason ? { details: { reason } } : {}) } })
+const TOKEN_MESSAGES: Record<TokenFailure, string> = {
+  expired: 'token expired',
+  missing: 'bearer token required',
+  claims: 'token claims are not valid',
+  invalid: 'token invalid',
 }
 
 /** Verifies the bearer token; with `scope`, also requires that scope (which only a device token can hold). */
@@ -55,16 +59,16 @@ export function authenticate(scope?: Scope): preHandlerAsyncHookHandler {
       await request.jwtVerify()
     } catch (err) {
       const reason = tokenFailure(err)
-      const message = reason === 'expired' ? 'token expired' : reason === 'missing' ? 'bearer token required' : reason === 'claims' ? 'token claims are not valid' : 'token invalid'
-      return deny(reply, 401, 'TOKEN_INVALID', message, reason)
+      reply.header('www-authenticate', 'Bearer error="invalid_token"')
+      throw withDetails(new TokenInvalid(TOKEN_MESSAGES[reason]), { reason })
     }
-    if (scope && !hasScope(request.user, scope)) return deny(reply, 403, 'SCOPE_DENIED', `scope ${scope} required`)
+    if (scope && !hasScope(request.user, scope)) throw new ScopeDenied(`scope ${scope} required`)
   }
 }
 
 /** After authenticate(): only these roles pass, every other role (present or future) is 403. */
 export function requireRole(...roles: readonly Role[]): preHandlerAsyncHookHandler {
-  return async function (request: FastifyRequest, reply: FastifyReply) {
-    if (!roles.includes(request.user.role)) return deny(reply, 403, 'SCOPE_DENIED', `role ${roles.join(' or ')} required`)
+  return async function (request: FastifyRequest) {
+    if (!roles.includes(request.user.role)) throw new ScopeDenied(`role ${roles.join(' or ')} required`)
   }
 }

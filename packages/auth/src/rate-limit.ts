@@ -7,6 +7,7 @@
  */
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { RateLimited } from './errors.ts'
 import type { AccessClaims } from './tokens.ts'
 
 /** Whose budget a request spends. A valid token is verified again by its route, from fast-jwt's cache. */
@@ -30,7 +31,7 @@ export async function rateLimitKey(request: FastifyRequest): Promise<string> {
 export async function limitPerCaller(app: FastifyInstance, perMinute: number): Promise<void> {
   await app.register(rateLimit, {
     global: false,
-    errorResponseBuilder: (_request, context) => ({ statusCode: 429, code: 'RATE_LIMITED', message: `rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}` }),
+    errorResponseBuilder: (_request, context) => new RateLimited(context.max, context.after),
   })
   // An instance hook runs before every route's own onRequest hooks (where routes authenticate).
   app.addHook('onRequest', app.rateLimit({ max: perMinute, timeWindow: 60_000, keyGenerator: rateLimitKey }))

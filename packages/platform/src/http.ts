@@ -12,6 +12,17 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import fp from 'fastify-plugin'
 import type { MetricsSource } from './cluster-metrics.ts'
 import { ConfigError, type EnvReader } from './config.ts'
+import {
+  BodyTooLarge,
+  HeadersTooLarge,
+  Internal,
+  RequestInvalid,
+  RequestNotHttp,
+  RequestTimeout,
+  RouteNotFound,
+  UnsupportedMediaType,
+  UriTooLong,
+} from './errors.ts'
 import type { Logger } from './logger.ts'
 
 export interface ErrorBody {
@@ -22,31 +33,37 @@ export function errorBody(code: string, message: string, details?: unknown): Err
   return { error: { code, message, ...(details === undefined ? {} : { details }) } }
 }
 
-export interface ErrorHandlingOptions {
-  /** Code for a body over the size limit (ingest says BATCH_TOO_LARGE). */
-  bodyTooLargeCode?: string
+/** An error of a catalogue (errors.ts, a service's, @fare/auth's): `details`, if any, are answered too. */
+type CataloguedError = FastifyError & { details?: unknown }
+
+/** Answers an error in the one error shape, with its own status unless told another. */
+function answer(reply: FastifyReply, err: CataloguedError, status: number = err.statusCode ?? 500): FastifyReply {
+  return reply.status(status).send(errorBody(err.code, err.message, err.details))
 }
 
-/** Fastify's own errors, mapped to the stable codes of API.md. */
-function fromFastifyError(err: FastifyError, options: ErrorHandlingOptions): { status: number; body: ErrorBody } | undefined {
+export interface ErrorHandlingOptions {
+  /** The error for a body over the size limit (default BODY_TOO_LARGE; ingest says BATCH_TOO_LARGE). */
+  bodyTooLarge?: new () => FastifyError
+}
+
+/** Fastify's own errors, mapped to the stable codes of this package's catalogue. */
+function fromFastifyError(err: FastifyError, options: ErrorHandlingOptions): FastifyError | undefined {
   if (err.validation) {
-    return { status: 400, body: errorBody('REQUEST_INVALID', `${err.validationContext ?? 'request'}${err.validation[0]?.instancePath ?? ''} ${err.validation[0]?.message ?? 'is invalid'}`) }
+    return new RequestInvalid(`${err.validationContext ?? 'request'}${err.validation[0]?.instancePath ?? ''} ${err.validation[0]?.message ?? 'is invalid'}`)
   }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { status: 413, body: errorBody(options.bodyTooLargeCode ?? 'BODY_TOO_LARGE', 'request body is too large') }
+      return new (options.bodyTooLarge ?? BodyTooLarge)()
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { status: 415, body: errorBody('UNSUPPORTED_MEDIA_TYPE', 'send application/json') }
+      return new UnsupportedMediaType()
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return { status: 400, body: errorBody('REQUEST_INVALID', 'body is not valid JSON') }
+      return new RequestInvalid('body is not valid JSON')
     default:
       break
   }
   // secure-json-parse refuses __proto__ / constructor.prototype keys with a plain 400 error.
-  if (err.statusCode === 400 && /prototype|JSON/i.test(err.message)) {
-    return { status: 400, body: errorBody('REQUEST_INVALID', err.message) }
-  }
+  if (err.statusCode === 400 && /prototype|JSON/i.test(err.message)) return new RequestInvalid(err.message)
   return undefined
 }
 
@@ -130,7 +147,7 @@ export function createHttpServer(settings: HttpServerSettings): FastifyInstance 
   app.addHook('preValidation', async (request, reply) => {
     // A route that takes a body wants JSON even when none was sent: 415 says what to send, where a 400 would not.
     if (request.routeOptions.schema?.body && request.headers['content-type'] === undefined) {
-      return reply.status(415).send(errorBody('UNSUPPORTED_MEDIA_TYPE', 'send application/json'))
+      return answer(reply, new UnsupportedMediaType())
     }
   })
   return app
@@ -155,32 +172,33 @@ function exactBodyValidators() {
 function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
   switch (error.code) {
     case 'FST_ERR_BAD_URL':
-      void reply.status(400).send(errorBody('REQUEST_INVALID', 'the URL is not valid (bad percent-encoding)'))
+      void answer(reply, new RequestInvalid('the URL is not valid (bad percent-encoding)'))
       return
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      void reply.status(414).send(errorBody('URI_TOO_LONG', `a path parameter is longer than ${MAX_PARAM_LENGTH} characters`))
+      void answer(reply, new UriTooLong(MAX_PARAM_LENGTH))
       return
     default:
       reply.log.error({ err: error }, 'router failed')
-      void reply.status(500).send(errorBody('INTERNAL', 'internal error'))
+      void answer(reply, new Internal())
   }
 }
 
 /** Node's own refusals, raised while a request is read, before Fastify sees it. */
-const CLIENT_ERRORS: Record<string, [status: number, code: string, message: string]> = {
-  ERR_HTTP_REQUEST_TIMEOUT: [408, 'REQUEST_TIMEOUT', 'the request did not arrive in time'],
-  HPE_HEADER_OVERFLOW: [431, 'HEADERS_TOO_LARGE', 'the request headers are too large'],
+const CLIENT_ERRORS: Record<string, new () => FastifyError> = {
+  ERR_HTTP_REQUEST_TIMEOUT: RequestTimeout,
+  HPE_HEADER_OVERFLOW: HeadersTooLarge,
 }
 
 function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Duplex): void {
   // A connection reset has nobody left to answer.
   if (err.code === 'ECONNRESET' || socket.destroyed) return
-  const [status, code, message] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'REQUEST_INVALID', 'the request is not valid HTTP']
+  const refusal = new (CLIENT_ERRORS[err.code ?? ''] ?? RequestNotHttp)()
+  const status = refusal.statusCode ?? 400
   this.log.debug({ err: { code: err.code, message: err.message } }, 'client error')
   // As Node does: answer only if no response has started on this connection (its internal _httpMessage).
   const response = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage
   if (socket.writable && !response?.headersSent) {
-    const body = JSON.stringify(errorBody(code, message))
+    const body = JSON.stringify(errorBody(refusal.code, refusal.message))
     socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
   }
   socket.destroy(err)
@@ -189,17 +207,18 @@ function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, s
 export const errorHandling = fp(async (app: FastifyInstance, options: ErrorHandlingOptions) => {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const mapped = fromFastifyError(err, options)
-    if (mapped) return reply.status(mapped.status).send(mapped.body)
+    if (mapped) return answer(reply, mapped)
     const status = err.statusCode ?? 500
     if (status >= 500 || !err.code || err.code.startsWith('FST_')) {
       if (status >= 500) request.log.error({ err }, 'request failed')
-      const code = status >= 500 ? 'INTERNAL' : 'REQUEST_INVALID'
+      // A 503 with a code of ours (BROKER_UNAVAILABLE) tells the client to retry; any other failure of ours is INTERNAL.
       if (status === 503 && err.code) return reply.status(503).send(errorBody(err.code, err.message))
-      return reply.status(status >= 500 ? 500 : status).send(errorBody(code, status >= 500 ? 'internal error' : err.message))
+      return status >= 500 ? answer(reply, new Internal()) : answer(reply, new RequestInvalid(err.message), status)
     }
-    return reply.status(status).send(errorBody(err.code, err.message))
+    // A catalogued error (a service's, @fare/auth's): its own code, message, status and details.
+    return answer(reply, err)
   })
-  app.setNotFoundHandler((request, reply) => reply.status(404).send(errorBody('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)))
+  app.setNotFoundHandler((request, reply) => answer(reply, new RouteNotFound(request.method, request.url.split('?')[0])))
 })
 
 export interface OpsOptions {

@@ -6,6 +6,7 @@ import { accessTokens, AUDIENCE, limitPerCaller } from '@fare/auth'
 import { openApiDocument } from '@fare/contracts'
 import type { Db } from '@fare/db'
 import { createHttpServer, errorHandling, opsRoutes, Counter, type HttpTimeouts, type Logger, type MetricsSource, type Registry } from '@fare/platform'
+import { BatchBodyTooLarge } from './errors.ts'
 import type { TapSink } from './tap-producer.ts'
 import { tapRoutes } from './routes/taps.ts'
 import { distributionRoutes } from './routes/distribution.ts'
@@ -68,7 +69,7 @@ export async function buildApp(deps: IngestDeps, options: IngestOptions): Promis
   const now = deps.now ?? (() => new Date())
   const db = deps.db
 
-  await app.register(errorHandling, { bodyTooLargeCode: 'BATCH_TOO_LARGE' })
+  await app.register(errorHandling, { bodyTooLarge: BatchBodyTooLarge })
   await app.register(swagger, { openapi: openApiDocument('fare ingest', 'The validator-facing service: taps, deny list, tariff') })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(opsRoutes, {

@@ -11,10 +11,11 @@ import type { Executor } from '@fare/bookkeeping'
 import { tapInstantMs, type TapEvent } from '@fare/contracts'
 import type { KafkaMessage } from '@fare/platform'
 import { decodeTapMessage } from './decode.ts'
+import type { RejectCode } from './errors.ts'
 import { unratableReason, type LedgerTap } from './rating.ts'
 import type { TariffBook } from './tariffs.ts'
 
-export type RejectCode = 'SCHEMA' | 'TAP_CONFLICT' | 'UNKNOWN_ROUTE' | 'UNKNOWN_STOP' | 'TIME_OUT_OF_RANGE' | 'NO_TARIFF' | 'RATING_FAILED' | 'SETTLE_FAILED'
+export type { RejectCode } from './errors.ts'
 
 export interface RejectedRecord {
   offset: string

@@ -8,9 +8,11 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import { sql } from 'kysely'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { AssertionError, AUDIENCE, DEVICE_SCOPES, DeviceKeyError, signAccessToken, verifyDeviceAssertion } from '@fare/auth'
-import { COMPACT_JWT_PATTERN, DeviceId, ErrorBody } from '@fare/contracts'
+import { AssertionError, AUDIENCE, DEVICE_SCOPES, DeviceKeyError, signAccessToken, TokenInvalid, verifyDeviceAssertion } from '@fare/auth'
+import { COMPACT_JWT_PATTERN, DeviceId, DeviceTokenResponse, ErrorBody } from '@fare/contracts'
 import type { Db } from '@fare/db'
+import { withDetails } from '@fare/platform'
+import { DeviceRevoked } from '../errors.ts'
 
 export interface AuthRoutesOptions {
   db: Db
@@ -30,16 +32,13 @@ const DeviceTokenRequest = Type.Object(
   { additionalProperties: false },
 )
 
-const DeviceTokenResponse = Type.Object(
-  { accessToken: Type.String(), tokenType: Type.Literal('Bearer'), expiresIn: Type.Integer(), scope: Type.String() },
-  { additionalProperties: false },
-)
-
 /** How often one api process sweeps expired assertion ids. */
 const SWEEP_INTERVAL_MS = 60_000
 
-function refuse(reply: FastifyReply, code: string, message: string, reason: string): FastifyReply {
-  return reply.status(401).header('www-authenticate', 'Bearer error="invalid_grant"').send({ error: { code, message, details: { reason } } })
+/** The grant is refused (OAuth's invalid_grant); `reason` goes in `details`. Thrown, for errorHandling to answer. */
+function refusal(reply: FastifyReply, error: Error, reason: string): Error {
+  reply.header('www-authenticate', 'Bearer error="invalid_grant"')
+  return withDetails(error, { reason })
 }
 
 export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (plugin, options) => {
@@ -62,17 +61,17 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (plugin, 
       const now = options.now()
       const nowSeconds = Math.floor(now.getTime() / 1000)
       const device = await options.db.selectFrom('devices').select(['id', 'operator_id', 'public_key_pem', 'status']).where('id', '=', deviceId).executeTakeFirst()
-      if (!device) return refuse(reply, 'TOKEN_INVALID', 'unknown device', 'unknown_device')
-      if (device.status === 'revoked') return refuse(reply, 'DEVICE_REVOKED', 'this device has been revoked', 'revoked')
+      if (!device) throw refusal(reply, new TokenInvalid('unknown device'), 'unknown_device')
+      if (device.status === 'revoked') throw refusal(reply, new DeviceRevoked(), 'revoked')
 
       let claims
       try {
         claims = verifyDeviceAssertion(assertion, { deviceId, publicKeyPem: device.public_key_pem, audience: options.assertionAudience, nowSeconds })
       } catch (err) {
-        if (err instanceof AssertionError) return refuse(reply, 'TOKEN_INVALID', err.message, err.reason)
+        if (err instanceof AssertionError) throw refusal(reply, new TokenInvalid(err.message), err.reason)
         if (err instanceof DeviceKeyError) {
           request.log.error({ deviceId }, 'registered device key is unusable')
-          return refuse(reply, 'TOKEN_INVALID', 'device key unusable', 'device_key')
+          throw refusal(reply, new TokenInvalid('device key unusable'), 'device_key')
         }
         throw err
       }
@@ -82,7 +81,7 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (plugin, 
         insert into device_assertion_jtis (device_id, jti, expires_at)
         values (${deviceId}, ${claims.jti}, to_timestamp(${claims.exp + 120}))
         on conflict do nothing returning jti`.execute(options.db)
-      if (inserted.rows.length === 0) return refuse(reply, 'TOKEN_INVALID', 'assertion already used', 'replayed')
+      if (inserted.rows.length === 0) throw refusal(reply, new TokenInvalid('assertion already used'), 'replayed')
       if (now.getTime() - lastSweepMs > SWEEP_INTERVAL_MS) {
         lastSweepMs = now.getTime()
         await sql`delete from device_assertion_jtis where expires_at < now()`.execute(options.db)

@@ -11,6 +11,7 @@ import { cardBalance, type CardBalance } from '@fare/bookkeeping'
 import { CardToken, ErrorBody, Money } from '@fare/contracts'
 import type { Db } from '@fare/db'
 import { toMoney } from '@fare/money'
+import { CardNotFound } from '../errors.ts'
 
 const BalanceResponse = Type.Object(
   {
@@ -49,11 +50,9 @@ export const balanceRoutes: FastifyPluginAsync<{ db: Db; now: () => Date }> = as
         response: { 200: BalanceResponse, '4xx': ErrorBody },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const card = await cardBalance(options.db, request.params.cardToken)
-      if (!card || !maySee(request.user, card)) {
-        return reply.status(404).send({ error: { code: 'CARD_NOT_FOUND', message: 'no such card' } })
-      }
+      if (!card || !maySee(request.user, card)) throw new CardNotFound()
       return {
         cardToken: card.cardToken,
         status: card.status,

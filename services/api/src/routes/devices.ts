@@ -9,6 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { authenticate, DeviceKeyError, parseDevicePublicKey, requireRole } from '@fare/auth'
 import { DeviceId, ErrorBody, OperatorId, PEM_TEXT_PATTERN } from '@fare/contracts'
 import type { Db, Device } from '@fare/db'
+import { DeviceExists, DeviceNotFound, KeyInvalid, OperatorNotFound } from '../errors.ts'
 
 const RegisterDevice = Type.Object(
   { id: DeviceId, operatorId: OperatorId, publicKeyPem: Type.String({ minLength: 1, maxLength: 4096, pattern: PEM_TEXT_PATTERN }) },
@@ -57,18 +58,18 @@ export const deviceRoutes: FastifyPluginAsync<{ db: Db; now: () => Date }> = asy
       try {
         key = parseDevicePublicKey(publicKeyPem)
       } catch (err) {
-        if (err instanceof DeviceKeyError) return reply.status(400).send({ error: { code: 'KEY_INVALID', message: err.message } })
+        if (err instanceof DeviceKeyError) throw new KeyInvalid(err.message)
         throw err
       }
       const operator = await options.db.selectFrom('operators').select('id').where('id', '=', operatorId).executeTakeFirst()
-      if (!operator) return reply.status(404).send({ error: { code: 'OPERATOR_NOT_FOUND', message: `no operator ${operatorId}` } })
+      if (!operator) throw new OperatorNotFound(operatorId)
       const inserted = await options.db
         .insertInto('devices')
         .values({ id, operator_id: operatorId, public_key_pem: key.publicKeyPem })
         .onConflict((oc) => oc.column('id').doNothing())
         .returningAll()
         .executeTakeFirst()
-      if (!inserted) return reply.status(409).send({ error: { code: 'DEVICE_EXISTS', message: `device ${id} is already registered` } })
+      if (!inserted) throw new DeviceExists(id)
       return reply.status(201).send(view(inserted))
     },
   )
@@ -76,9 +77,9 @@ export const deviceRoutes: FastifyPluginAsync<{ db: Db; now: () => Date }> = asy
   app.get(
     '/v1/devices/:id',
     { onRequest: adminOnly, schema: { summary: 'A registered device (admin)', tags: ['devices'], params, response: { 200: DeviceView, '4xx': ErrorBody } } },
-    async (request, reply) => {
+    async (request) => {
       const device = await options.db.selectFrom('devices').selectAll().where('id', '=', request.params.id).executeTakeFirst()
-      if (!device) return reply.status(404).send({ error: { code: 'DEVICE_NOT_FOUND', message: 'no such device' } })
+      if (!device) throw new DeviceNotFound()
       return view(device)
     },
   )
@@ -86,11 +87,11 @@ export const deviceRoutes: FastifyPluginAsync<{ db: Db; now: () => Date }> = asy
   app.post(
     '/v1/devices/:id/revoke',
     { onRequest: adminOnly, schema: { summary: 'Revoke a device (admin); idempotent', tags: ['devices'], params, response: { 200: DeviceView, '4xx': ErrorBody } } },
-    async (request, reply) => {
+    async (request) => {
       const revokedAt = options.now().toISOString()
       await options.db.updateTable('devices').set({ status: 'revoked', revoked_at: revokedAt }).where('id', '=', request.params.id).where('status', '=', 'active').execute()
       const device = await options.db.selectFrom('devices').selectAll().where('id', '=', request.params.id).executeTakeFirst()
-      if (!device) return reply.status(404).send({ error: { code: 'DEVICE_NOT_FOUND', message: 'no such device' } })
+      if (!device) throw new DeviceNotFound()
       return view(device)
     },
   )

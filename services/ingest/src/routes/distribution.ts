@@ -10,6 +10,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { authenticate } from '@fare/auth'
 import { DenyListResponse, ErrorBody, TariffResponse } from '@fare/contracts'
 import type { Db } from '@fare/db'
+import { NoTariffInForce, TariffVersionNotFound } from '../errors.ts'
 
 export interface DistributionRoutesOptions {
   db: Db
@@ -86,7 +87,7 @@ export const distributionRoutes: FastifyPluginAsync<DistributionRoutesOptions> =
     async (request, reply) => {
       const now = options.now()
       const current = await db.selectFrom('tariff_versions').select(['id', 'name', 'effective_from', 'sha256']).where('effective_from', '<=', now).orderBy('effective_from', 'desc').limit(1).executeTakeFirst()
-      if (!current) return reply.status(404).send({ error: { code: 'TARIFF_NOT_FOUND', message: 'no tariff version is in force' } })
+      if (!current) throw new NoTariffInForce()
       const next = await db.selectFrom('tariff_versions').select(['id', 'name', 'effective_from', 'sha256']).where('effective_from', '>', now).orderBy('effective_from', 'asc').limit(1).executeTakeFirst()
       const describe = (row: { id: string; name: string; effective_from: Date; sha256: string }) => ({
         version: String(row.id),
@@ -115,7 +116,7 @@ export const distributionRoutes: FastifyPluginAsync<DistributionRoutesOptions> =
     },
     async (request, reply) => {
       const row = await db.selectFrom('tariff_versions').select(['id', 'sha256', 'files']).where('id', '=', request.params.version).executeTakeFirst()
-      if (!row) return reply.status(404).send({ error: { code: 'TARIFF_NOT_FOUND', message: 'no such tariff version' } })
+      if (!row) throw new TariffVersionNotFound()
       const etag = `"${row.sha256}"`
       reply.header('etag', etag).header('cache-control', 'private, max-age=86400, immutable')
       if (matches(request.headers['if-none-match'], etag)) return notModified(reply)

@@ -7,7 +7,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { authenticate } from '@fare/auth'
+import { authenticate, ScopeDenied } from '@fare/auth'
 import { ErrorBody, MAX_TAPS_PER_REQUEST, parseTapContext, parseTapInput, sameTap, TapBatchRequest, TapBatchResponse, tapInstantMs, type TapInput, type TapResult } from '@fare/contracts'
 import { BatchTooLarge, BROKER_RETRY_AFTER_SECONDS, BrokerUnavailable, TAP_CONFLICT, TAP_INVALID, TAP_TIME_OUT_OF_RANGE } from '../errors.ts'
 import type { TapSink } from '../tap-producer.ts'
@@ -43,15 +43,11 @@ export const tapRoutes: FastifyPluginAsync<TapRoutesOptions> = async (plugin, op
       const { taps } = request.body
       if (taps.length > MAX_TAPS_PER_REQUEST) throw new BatchTooLarge(String(MAX_TAPS_PER_REQUEST))
       const device = request.user
-      if (device.role !== 'device' || !device.operator_id) {
-        return reply.status(403).send({ error: { code: 'SCOPE_DENIED', message: 'only a device token may upload taps' } })
-      }
+      if (device.role !== 'device' || !device.operator_id) throw new ScopeDenied('only a device token may upload taps')
       const now = options.now()
       // The token's ids go on every record: checked like a tap's fields, so the ledger can read them back.
       const context = parseTapContext({ deviceId: device.sub, operatorId: device.operator_id, receivedAt: now.toISOString() })
-      if (!context.ok) {
-        return reply.status(403).send({ error: { code: 'SCOPE_DENIED', message: `this token cannot upload taps: ${context.error}` } })
-      }
+      if (!context.ok) throw new ScopeDenied(`this token cannot upload taps: ${context.error}`)
       const earliest = now.getTime() - options.maxTapAgeDays * DAY_MS
       const latest = now.getTime() + options.maxFutureSkewSeconds * 1000
 
