@@ -11,6 +11,7 @@ import AjvCompiler from '@fastify/ajv-compiler'
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { MetricsSource } from './cluster-metrics.ts'
+import { withDeadline } from './retry.ts'
 import { ConfigError, type EnvReader } from './config.ts'
 import {
   BodyTooLarge,
@@ -237,7 +238,7 @@ export const opsRoutes = fp(async (app: FastifyInstance, options: OpsOptions) =>
     await Promise.all(
       Object.entries(options.readiness).map(async ([name, check]) => {
         try {
-          await withTimeout(check(), 2000)
+          await withDeadline(check(), 2000, 'no answer within 2000 ms')
           checks[name] = 'ok'
         } catch (err) {
           ready = false
@@ -251,13 +252,3 @@ export const opsRoutes = fp(async (app: FastifyInstance, options: OpsOptions) =>
     return reply.type(options.registry.contentType).send(await options.registry.metrics())
   })
 })
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
-    }),
-  ])
-}
