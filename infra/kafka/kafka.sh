@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Local single-node Apache Kafka broker (KRaft, broker+controller in one JVM)
-# run from the jars Maven Central publishes. No Docker. Spec: shared KAFKA.md.
+# run from the jars Maven Central publishes. No Docker. How it runs: docs/operations.md.
 #
 # Usage: infra/kafka/kafka.sh fetch|start|stop|status|reset
 #

@@ -4,7 +4,7 @@
  * transfers and day caps interact), produced to Kafka in a random order, in
  * random chunks, with random duplicates, the ledger ends with exactly the
  * balances the pure engine computes for the set rated in one go. This is
- * FARES.md section 6's promise, held end to end by the ledger's re-rating and
+ * docs/fares.md section 5's promise, held end to end by the ledger's re-rating and
  * difference posting, and it is what makes late and resent taps safe.
  */
 import t from 'tap'

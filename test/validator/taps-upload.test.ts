@@ -1,5 +1,5 @@
 /**
- * POST /v1/taps as API.md states it: per-tap answers in request order,
+ * POST /v1/taps as docs/validators.md section 3 states it: per-tap answers in request order,
  * `accepted` only once Kafka has the record (read back from the topic), a
  * re-sent tap accepted again, time-skew rules, the device from the token
  * only, and whole-request failures with stable codes: 400, 413, 429 per

@@ -14,7 +14,7 @@ export type DeviceKeyAlgorithm = 'ES256' | 'EdDSA'
 
 /** Audience a device assertion must name (the token endpoint's own name). */
 export const DEVICE_ASSERTION_AUDIENCE = 'fare-device-token'
-/** An assertion may live at most this long (API.md: at most 5 minutes). */
+/** An assertion may live at most this long (docs/validators.md section 2: at most 5 minutes). */
 export const MAX_ASSERTION_LIFETIME_SECONDS = 300
 /** Validators' clocks drift; this much is forgiven on iat/exp. */
 export const ASSERTION_CLOCK_TOLERANCE_SECONDS = 60

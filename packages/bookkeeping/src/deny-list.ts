@@ -1,5 +1,5 @@
 /**
- * The deny list (ARCHITECTURE.md, "Deny list back to validators"): a card
+ * The deny list (docs/validators.md section 4): a card
  * whose balance can no longer cover what one more ride may take, credit
  * allowance included, is added; a balance that reaches `restore_balance`
  * again removes it. Every add and remove is a new `deny_list_changes` row (the

@@ -1,4 +1,4 @@
-/** What validators download: deny-list deltas and the tariff version in force (API.md). */
+/** What validators download: deny-list deltas and the tariff version in force (docs/validators.md sections 4 and 5). */
 import { Type, type Static } from 'typebox'
 
 export const DenyListResponse = Type.Object(

@@ -1,6 +1,6 @@
 import { Type } from 'typebox'
 
-/** Every HTTP error body has this shape (API.md). */
+/** Every HTTP error body has this shape (docs/operations.md, Errors). */
 export const ErrorBody = Type.Object(
   {
     error: Type.Object(

@@ -58,7 +58,7 @@ export interface Share<K extends string> {
  * Splits `amount` pro rata to the weights, each share rounded half-even to the
  * minor unit; the rounding remainder goes to the largest share (ties: the
  * lowest key in plain string order). Shares always sum to `amount` exactly
- * (FARES.md section 7). With all weights zero the amount is split equally.
+ * (docs/fares.md section 5). With all weights zero the amount is split equally.
  */
 export function splitProRata<K extends string>(amount: Decimal, currency: string, shares: readonly Share<K>[]): Map<K, Decimal> {
   if (shares.length === 0) throw new RangeError('splitProRata needs at least one share')

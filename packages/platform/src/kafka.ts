@@ -1,6 +1,6 @@
 /**
  * The one module that knows kafkajs, so the client can be swapped later
- * (KAFKA.md). Services get a Kafka factory whose logs go through pino.
+ * (docs/operations.md). Services get a Kafka factory whose logs go through pino.
  */
 import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs'
 import type { Logger } from './logger.ts'

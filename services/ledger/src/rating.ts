@@ -68,7 +68,7 @@ function contextMarginMs(tariff: Tariff, options: RateOptions): number {
   return margin
 }
 
-/** The union of the re-rate windows of the new taps (FARES.md section 6). */
+/** The union of the re-rate windows of the new taps (docs/fares.md section 5). */
 export function spanOf(book: TariffBook, newTaps: readonly LedgerTap[], options: RateOptions): Span {
   let fromMs = Infinity
   let toMs = -Infinity
@@ -244,7 +244,7 @@ export function planCard(input: {
 }
 
 /**
- * Multi-operator journeys (FARES.md section 7): the rider's fare went to each
+ * Multi-operator journeys (docs/fares.md section 5): the rider's fare went to each
  * leg's operator; the journey total is then re-divided pro rata to the legs'
  * own fares with `revenue_split` transfers between the operators.
  */

@@ -1,7 +1,7 @@
 /**
  * POST /v1/auth/device-token: a validator trades an assertion signed with its
- * registered key for a short-lived access token (API.md, ARCHITECTURE.md
- * "Identity and security"). Every refusal is a 401 with a stable code; the
+ * registered key for a short-lived access token (docs/validators.md section 2).
+ * Every refusal is a 401 with a stable code; the
  * reason is in `details.reason` so a validator's log says what to fix.
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
