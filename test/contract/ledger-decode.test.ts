@@ -110,3 +110,28 @@ t.test('two case variants of one id with different content: the first is kept, t
   const stop = await db.selectFrom('taps').select('stop_id').where('tap_id', '=', id).executeTakeFirstOrThrow()
   t.equal(stop.stop_id, 'S1', 'the first is kept')
 })
+
+t.test('a tap event names its version: one this ledger has no reader for is UNKNOWN_VERSION, and the partition moves on', async (t) => {
+  const card = 'ct_version_0001'
+  await fundCard(db, card, '200.00')
+  const v1 = JSON.parse(raw(card, { tapId: newTapId(), tappedAt: '2026-03-14T08:00:00.000+02:00' }).raw) as Record<string, unknown>
+  const { schema: _version, ...unversioned } = v1
+  const after = tapEvent({ card, time: '2026-03-14T09:00:00.000+02:00' })
+  await bench.produce([
+    { key: card, raw: JSON.stringify({ ...v1, schema: 'tap.v2', fareCapsule: 'a field only v2 has' }) },
+    { key: card, raw: JSON.stringify({ ...unversioned, tapId: newTapId() }) },
+    after,
+  ])
+  await bench.waitSettled()
+
+  t.same((await recorded(card)).map((r) => r.tap_id), [after.tapId], 'the v1 tap after them is settled')
+  const rejected = await db
+    .selectFrom('rejected_taps')
+    .select(['code', 'detail'])
+    .where('topic', '=', bench.topics.taps)
+    .where('value', 'like', `%${card}%`)
+    .orderBy('offset')
+    .execute()
+  t.same(rejected.map((r) => r.code), ['UNKNOWN_VERSION', 'SCHEMA'], 'a version it does not read, and a record with no version')
+  t.match(rejected[0]?.detail, /"tap\.v2".*tap\.v1/, 'the detail names the version and what this ledger reads')
+})

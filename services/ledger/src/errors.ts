@@ -6,8 +6,10 @@
  * (its health routes use @fare/platform's codes).
  */
 export type RejectCode =
-  /** The record is not a tap event the ledger reads (not JSON, a field missing or malformed, another schema). */
+  /** The record is not a tap event the ledger reads (not JSON, no version, a field missing or malformed). */
   | 'SCHEMA'
+  /** A tap event of a version this ledger has no reader for (a newer ingest ran before its ledger; docs/ledger.md). */
+  | 'UNKNOWN_VERSION'
   /** The tap id was seen before, in the batch or recorded earlier, with different content; the first is kept. */
   | 'TAP_CONFLICT'
   /** The tariff version in force at the tap's time has no such route. */

@@ -61,7 +61,7 @@ export function checkRecords(messages: readonly KafkaMessage[], tariffs: TariffB
   for (const message of messages) {
     const decoded = decodeTapMessage(message)
     if (!decoded.ok) {
-      reject(message, 'SCHEMA', decoded.reason)
+      reject(message, decoded.code, decoded.reason)
       continue
     }
     const event = decoded.event
