@@ -1,3 +1,4 @@
+import { TAPS_PARTITIONS } from '@fare/contracts'
 import { createDb } from '@fare/db'
 import { createKafka, createLogger, createMetricsRegistry, ensureTopics, onShutdown, retryWithBackoff, withDeadline } from '@fare/platform'
 import { buildApp } from './app.ts'
@@ -40,13 +41,13 @@ const ledger = createLedgerConsumer({
 const admin = kafka.admin()
 let kafkaStarted = false
 const stallWatch = createStallWatch({ stallSeconds: config.stallSeconds, logger })
+metrics.reportStalls(() => stallWatch.stalled())
 const lagTimer = setInterval(() => {
   if (!kafkaStarted) return
   metrics
     .updateLag(admin, db, config.tapsTopic, config.consumerGroup)
     .then((progress) => stallWatch.observe(progress))
     .catch((err: unknown) => logger.warn({ err }, 'lag update failed'))
-    .finally(() => metrics.setStalled(stallWatch.stalled()))
 }, config.lagIntervalMs)
 lagTimer.unref()
 const app = await buildApp({
@@ -76,8 +77,13 @@ await app.listen({ host: config.host, port: config.port })
 kafkaStarted = await retryWithBackoff(
   'Kafka',
   async () => {
-    // Rejected records must have somewhere to go, or a bad record would hold its partition.
-    await ensureTopics(kafka, [{ topic: config.dlqTopic, numPartitions: 1 }])
+    // Rejected records must have somewhere to go, or a bad record would hold its partition. And the
+    // taps topic must exist before the consumer joins: a member that joins while it has no partitions
+    // is assigned none until its metadata is refreshed, minutes later (a broker that was just started).
+    await ensureTopics(kafka, [
+      { topic: config.tapsTopic, numPartitions: TAPS_PARTITIONS },
+      { topic: config.dlqTopic, numPartitions: 1 },
+    ])
     await admin.connect()
     try {
       await ledger.start()

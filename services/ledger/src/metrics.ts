@@ -13,8 +13,8 @@ export interface LedgerMetrics {
   observe(result: SettleResult, seconds: number, partition: number): void
   /** Lag per partition: the topic's high watermark minus the next offset stored in Postgres; returns what it measured. */
   updateLag(admin: Admin, db: Db, topic: string, consumerGroup: string): Promise<PartitionProgress[]>
-  /** 1 for each partition stalled now, 0 for the others measured. */
-  setStalled(stalled: readonly Stall[]): void
+  /** Where the stalled-partition gauge reads at each scrape (the same source as /readyz, so the two agree). */
+  reportStalls(source: () => readonly Stall[]): void
   /** A failed batch retried: split to find a record at fault, or whole after a pause. */
   retried(kind: 'split' | 'transient'): void
 }
@@ -30,9 +30,20 @@ export function createLedgerMetrics(registry: Registry): LedgerMetrics {
   const batchSeconds = new Histogram({ name: 'ledger_batch_seconds', help: 'Time to settle one batch', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers })
   const tapsPerSecond = new Gauge({ name: 'ledger_taps_per_second', help: 'Taps recorded per second over the last 10 s', registers })
   const lag = new Gauge({ name: 'ledger_consumer_lag', help: 'High watermark minus next offset settled in Postgres', labelNames: ['partition'], registers })
-  const stalledGauge = new Gauge({ name: 'ledger_partition_stalled', help: 'Partitions whose stored offset has not moved for LEDGER_STALL_SECONDS while lag is above zero (1 = stalled)', labelNames: ['partition'], registers })
-  const retries = new Counter({ name: 'ledger_batch_retries_total', help: 'Failed batches retried: split (searching for the record at fault) or transient (whole, after a pause)', labelNames: ['kind'], registers })
+  let stalls: () => readonly Stall[] = () => []
   const measured = new Set<number>()
+  new Gauge({
+    name: 'ledger_partition_stalled',
+    help: 'Partitions whose stored offset has not moved for LEDGER_STALL_SECONDS while lag is above zero (1 = stalled)',
+    labelNames: ['partition'],
+    registers,
+    // Read at scrape time: a stall begins with the passing of time, not at a measurement.
+    collect() {
+      const stalled = new Set(stalls().map((s) => s.partition))
+      for (const partition of new Set([...measured, ...stalled])) this.set({ partition: String(partition) }, stalled.has(partition) ? 1 : 0)
+    },
+  })
+  const retries = new Counter({ name: 'ledger_batch_retries_total', help: 'Failed batches retried: split (searching for the record at fault) or transient (whole, after a pause)', labelNames: ['kind'], registers })
   const recent: { at: number; n: number }[] = []
   return {
     observe(result, seconds) {
@@ -63,9 +74,8 @@ export function createLedgerMetrics(registry: Registry): LedgerMetrics {
       }
       return progress
     },
-    setStalled(stalled) {
-      const now = new Set(stalled.map((s) => s.partition))
-      for (const partition of new Set([...measured, ...now])) stalledGauge.set({ partition: String(partition) }, now.has(partition) ? 1 : 0)
+    reportStalls(source) {
+      stalls = source
     },
     retried(kind) {
       retries.inc({ kind })
