@@ -15,7 +15,7 @@ import { sql } from 'kysely'
 import { Decimal } from '@fare/money'
 import type { Db } from '@fare/db'
 import { planCard, type LedgerTap, type Posted } from './rating.ts'
-import { createTariffBook } from './tariffs.ts'
+import { createTariffBook } from '@fare/tariffs'
 
 export interface Violation {
   readonly invariant: string

@@ -6,7 +6,7 @@ import { readLedgerConfig } from './config.ts'
 import { createLedgerConsumer } from './consumer.ts'
 import { createLedgerMetrics } from './metrics.ts'
 import { createStallWatch } from './stall.ts'
-import { createTariffBook } from './tariffs.ts'
+import { createTariffBook } from '@fare/tariffs'
 
 const config = readLedgerConfig()
 const logger = createLogger({ level: config.logLevel, name: 'ledger' })
