@@ -1,5 +1,5 @@
 /** A tap-on/tap-off zone tariff for the benchmark: three zones, to_area rules, a day cap. */
-import { loadFeedFromFiles, type Tariff } from '../packages/fares/src/index.ts'
+import { loadFeedFromFiles, type Tariff } from '@fare/fares'
 
 const csv = (rows: readonly string[]): string => `${rows.join('\n')}\n`
 

@@ -17,7 +17,7 @@
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Decimal } from '@fare/money'
-import { loadFeed, rate, type CardProfile, type Tap, type Tariff } from '../packages/fares/src/index.ts'
+import { loadFeed, rate, type CardProfile, type Tap, type Tariff } from '@fare/fares'
 import { ZONE_ROUTES, ZONE_STOPS, zoneTariff } from './fares-zone-tariff.ts'
 import { seeded } from '../test/support/random.ts'
 

@@ -23,6 +23,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { newTapId, TAP_EVENT_SCHEMA, type TapEvent } from '@fare/contracts'
 import { createKafka, createLogger, ensureTopics } from '@fare/platform'
 import { createTestPki } from '../test/support/tls.ts'
+import { serviceEntry } from '../test/support/entries.ts'
 import { writeLatestRun } from './latest-run.ts'
 
 interface AutocannonResult {
@@ -62,7 +63,7 @@ const token = signAccessToken(
 const WORKERS = process.env.INGEST_WORKERS ?? String(availableParallelism())
 // BENCH_PROFILE=dir: each ingest process writes a CPU profile (.cpuprofile) there when it stops.
 const profileArgs = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []
-const ingest = spawn(process.execPath, [...profileArgs, '--import', 'tsx', path.join(ROOT, 'services/ingest/src/main.ts')], {
+const ingest = spawn(process.execPath, [...profileArgs, '--import', 'tsx', serviceEntry('ingest')], {
   cwd: ROOT,
   env: {
     ...process.env,

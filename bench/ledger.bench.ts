@@ -26,8 +26,8 @@ import { newTapId, TAP_EVENT_SCHEMA, type TapEvent } from '@fare/contracts'
 import { createKafka, createLogger, ensureTopics, KeyPartitioner } from '@fare/platform'
 import { rawInsertCeiling } from './ledger-ceiling.ts'
 import { writeLatestRun } from './latest-run.ts'
-import { createLedgerConsumer } from '../services/ledger/src/consumer.ts'
-import { createTariffBook, readFeedFolder, saveTariffVersion } from '../services/ledger/src/tariffs.ts'
+import { createLedgerConsumer } from '@fare/ledger'
+import { createTariffBook, readFeedFolder, saveTariffVersion } from '@fare/tariffs'
 import { seeded } from '../test/support/random.ts'
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
@@ -108,7 +108,7 @@ async function runLedger(operators: number, count = TAPS, label = `ledger, ${ope
   let machineAtLast = machineAtFirst
   let batchSeconds = 0
   const phases = new Map<string, number>()
-  // The ledger's own pool, sized as services/ledger/src/main.ts sizes it (partitions settled in parallel + 3).
+  // The ledger's own pool, sized as the ledger's main sizes it (partitions settled in parallel + 3).
   const ledgerDb = createDb(database.url, { applicationName: 'bench-ledger', maxConnections: CONCURRENCY + 3 })
   const ledger = createLedgerConsumer({
     kafka, db: ledgerDb, logger, topic, dlqTopic: `${topic}.dlq`, consumerGroup: `bench-${id}`,

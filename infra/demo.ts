@@ -6,7 +6,7 @@
 import { Decimal } from '@fare/money'
 import type { Db } from '@fare/db'
 import { ensureOperator, openCard, topUp } from '@fare/bookkeeping'
-import { readFeedFolder, saveTariffVersion } from '../services/ledger/src/tariffs.ts'
+import { readFeedFolder, saveTariffVersion } from '@fare/tariffs'
 import { devDeviceKeys } from './dev-auth.ts'
 
 export const DEMO_CURRENCY = 'UAH'

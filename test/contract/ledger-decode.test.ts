@@ -9,7 +9,7 @@
 import t from 'tap'
 import { Decimal } from '@fare/money'
 import { newTapId, TAP_EVENT_SCHEMA } from '@fare/contracts'
-import { checkInvariants } from '../../services/ledger/src/check.ts'
+import { checkInvariants } from '@fare/ledger'
 import { createLedgerBench, demoTariff, engineTotal, fundCard, tapEvent } from '../ledger/harness.ts'
 
 const bench = await createLedgerBench('contract-decode')

@@ -4,10 +4,10 @@
  * an old topic) must not vouch for records this ledger never settled.
  */
 import t from 'tap'
-import path from 'node:path'
 import { spawnSync } from 'node:child_process'
-import { checkInvariants } from '../../services/ledger/src/check.ts'
-import { createLedgerBench, fundCard, REPO_ROOT, tapEvent } from './harness.ts'
+import { checkInvariants } from '@fare/ledger'
+import { createLedgerBench, fundCard, tapEvent } from './harness.ts'
+import { ledgerCheckEntry } from '../support/entries.ts'
 
 t.test('the offset check filters by consumer group and topic', async (t) => {
   const bench = await createLedgerBench('ledger-check-offsets', { partitions: 1 })
@@ -26,7 +26,7 @@ t.test('the offset check filters by consumer group and topic', async (t) => {
   t.same(await offsetInvariants(), ['recorded taps lie below the stored offsets'], 'the default is the service default (group ledger, topic taps)')
 
   const cli = (...args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'services/ledger/src/check-cli.ts'), ...args], {
+    spawnSync(process.execPath, ['--import', 'tsx', ledgerCheckEntry(), ...args], {
       env: { ...process.env, DATABASE_URL: bench.database.url, LEDGER_CHECK_RERATE: '0', LEDGER_GROUP: '', TAPS_TOPIC: '' },
       encoding: 'utf8',
     })

@@ -6,13 +6,12 @@
  */
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
-import path from 'node:path'
 import { sql } from 'kysely'
 import { createTestDatabase } from '@fare/db/testing'
 import { Decimal } from '@fare/money'
 import { postTransfers } from '@fare/bookkeeping'
-import { checkInvariants } from '../../services/ledger/src/check.ts'
-import { REPO_ROOT } from './harness.ts'
+import { checkInvariants } from '@fare/ledger'
+import { ledgerCheckEntry } from '../support/entries.ts'
 
 t.test('damage behind the ledger is reported under its invariant', async (t) => {
   const database = await createTestDatabase()
@@ -33,7 +32,7 @@ t.test('damage behind the ledger is reported under its invariant', async (t) => 
   await sql`alter table transfers enable trigger transfers_accounts_exist`.execute(db)
   t.ok((await invariants()).includes('transfers well formed'), 'a transfer to an account that does not exist')
 
-  const cli = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'services/ledger/src/check-cli.ts')], { env: { ...process.env, DATABASE_URL: database.url, LEDGER_CHECK_RERATE: '0' }, encoding: 'utf8' })
+  const cli = spawnSync(process.execPath, ['--import', 'tsx', ledgerCheckEntry()], { env: { ...process.env, DATABASE_URL: database.url, LEDGER_CHECK_RERATE: '0' }, encoding: 'utf8' })
   t.equal(cli.status, 1, 'pnpm ledger:check exits 1')
   t.match(cli.stdout, /VIOLATION \[transfers well formed\]/)
 })

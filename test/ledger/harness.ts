@@ -14,10 +14,10 @@ import { newTapId, TAP_EVENT_SCHEMA, type TapEvent } from '@fare/contracts'
 import { loadFeedFromFiles, rate, type Tariff } from '@fare/fares'
 import { openCard, topUp } from '@fare/bookkeeping'
 import { KeyPartitioner, type Producer } from '@fare/platform'
-import { createLedgerConsumer, type LedgerConsumer } from '../../services/ledger/src/consumer.ts'
-import { createTariffBook, readFeedFolder, saveTariffVersion } from '../../services/ledger/src/tariffs.ts'
+import { checkInvariants, createLedgerConsumer, type LedgerConsumer } from '@fare/ledger'
+import { createTariffBook, readFeedFolder, saveTariffVersion } from '@fare/tariffs'
 import { createTestTopics, TEST_BROKERS, type TestTopics } from '../support/kafka.ts'
-import { checkInvariants } from '../../services/ledger/src/check.ts'
+import { serviceEntry } from '../support/entries.ts'
 import type { Test } from 'tap'
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -77,7 +77,7 @@ export async function createLedgerBench(name: string, options: { partitions?: nu
       return ledger
     },
     spawnLedger(env = {}) {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'services/ledger/src/main.ts')], {
+      const child = spawn(process.execPath, ['--import', 'tsx', serviceEntry('ledger')], {
         cwd: REPO_ROOT,
         env: {
           ...process.env,

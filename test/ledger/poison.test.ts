@@ -13,7 +13,7 @@ import { sql } from 'kysely'
 import { Decimal } from '@fare/money'
 import type { TapEvent } from '@fare/contracts'
 import type { ChildProcess } from 'node:child_process'
-import { checkInvariants } from '../../services/ledger/src/check.ts'
+import { checkInvariants } from '@fare/ledger'
 import { assertSettledExactly, createLedgerBench, demoTariff, engineTotal, fundCard, fundFleet, randomFleet, seeded, tapEvent, type LedgerBench } from './harness.ts'
 
 const D = (s: string): Decimal => new Decimal(s)

@@ -10,7 +10,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { Decimal } from '@fare/money'
-import { checkInvariants } from '../../services/ledger/src/check.ts'
+import { checkInvariants } from '@fare/ledger'
 import { balancesOf, createLedgerBench, demoTariff, expectedBalances, fundFleet, randomFleet, seeded, shuffle } from './harness.ts'
 
 const OPENING = new Decimal('500.00')

@@ -8,11 +8,11 @@
 import t from 'tap'
 import { createServer } from 'node:net'
 import { spawn } from 'node:child_process'
-import path from 'node:path'
 import { sql } from 'kysely'
 import { createLedgerBench, fundCard, REPO_ROOT, tapEvent, withAppRole } from './harness.ts'
 import { TEST_BROKERS } from '../support/kafka.ts'
 import { waitFor } from '../support/stack.ts'
+import { serviceEntry } from '../support/entries.ts'
 
 async function freePort(): Promise<number> {
   const server = createServer()
@@ -29,7 +29,7 @@ t.test('a partition that stops moving fails /readyz, shows in /metrics and is lo
   const { db } = bench.database
   await fundCard(db, 'c-stall', '100.00')
   const port = await freePort()
-  const ledger = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'services/ledger/src/main.ts')], {
+  const ledger = spawn(process.execPath, ['--import', 'tsx', serviceEntry('ledger')], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,

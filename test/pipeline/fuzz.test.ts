@@ -18,7 +18,7 @@ import fc from 'fast-check'
 import { sql } from 'kysely'
 import { Decimal } from '@fare/money'
 import { ensureOperator, openCard, topUp } from '@fare/bookkeeping'
-import { checkInvariants } from '../../services/ledger/src/check.ts'
+import { checkInvariants } from '@fare/ledger'
 import { startTestStack, waitFor } from '../support/stack.ts'
 
 const SEED = Number(process.env.PIPELINE_FUZZ_SEED ?? 20261202)

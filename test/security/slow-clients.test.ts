@@ -8,8 +8,8 @@ import { connect, type Socket } from 'node:net'
 import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { EnvReader } from '@fare/platform'
-import { readApiConfig } from '../../services/api/src/config.ts'
-import { readIngestConfig } from '../../services/ingest/src/config.ts'
+import { readApiConfig } from '@fare/api'
+import { readIngestConfig } from '@fare/ingest'
 import { OPERATOR, startEdgeStack } from '../validator/support.ts'
 
 const TIMEOUTS = { headersTimeoutMs: 1000, requestTimeoutMs: 2000, keepAliveTimeoutMs: 1000, connectionTimeoutMs: 5000 }

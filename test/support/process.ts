@@ -11,10 +11,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { REPO_ROOT, serviceEntry, type ServiceName } from './entries.ts'
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+export { REPO_ROOT }
 
 /** Long enough for a service to start (tsx compiles it) on a loaded 2-core machine. */
 export const START_TIMEOUT_MS = 120_000
@@ -36,8 +35,8 @@ export interface ServiceProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
-export function startService(t: Teardown, service: 'ingest' | 'ledger' | 'api', env: Record<string, string>): ServiceProcess {
-  return startNodeScript(t, path.join(REPO_ROOT, `services/${service}/src/main.ts`), { LOG_LEVEL: 'info', ...env })
+export function startService(t: Teardown, service: ServiceName, env: Record<string, string>): ServiceProcess {
+  return startNodeScript(t, serviceEntry(service), { LOG_LEVEL: 'info', ...env })
 }
 
 export function startNodeScript(t: Teardown, script: string, env: Record<string, string>): ServiceProcess {

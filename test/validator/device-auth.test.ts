@@ -9,7 +9,7 @@ import t, { type Test } from 'tap'
 import { createHmac, generateKeyPairSync } from 'node:crypto'
 import { AUDIENCE, generateDeviceKeyPair, signAccessToken, signDeviceAssertion } from '@fare/auth'
 import { newTapId } from '@fare/contracts'
-import { buildApp as buildApi } from '../../services/api/src/app.ts'
+import { buildApp as buildApi } from '@fare/api'
 import { createMetricsRegistry } from '@fare/platform'
 import { OPERATOR, startEdgeStack, tapAt } from './support.ts'
 
@@ -83,7 +83,7 @@ t.test('forged and wrong access tokens at ingest', async (t) => {
 })
 
 t.test('a key with whitespace around it still verifies only ES256', async (t) => {
-  const { buildApp } = await import('../../services/ingest/src/app.ts')
+  const { buildApp } = await import('@fare/ingest')
   const app = await buildApp(
     { logger: stack.topics.logger, sink: stack.sink, registry: createMetricsRegistry('ingest'), jwtPublicKeyPem: `\n   ${issuer.publicKeyPem}\n` },
     { maxFutureSkewSeconds: 300, maxTapAgeDays: 31, bodyLimitBytes: 65536 },

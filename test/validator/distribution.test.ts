@@ -4,6 +4,8 @@
  * ETag / 304 so a validator polling often downloads only what changed.
  */
 import t from 'tap'
+import { feedDigest, readFeedFolder, saveTariffVersion } from '@fare/tariffs'
+import { DEMO_TARIFF_FOLDER } from '../support/stack.ts'
 import { startEdgeStack } from './support.ts'
 
 const stack = await startEdgeStack('distrib')
@@ -66,21 +68,25 @@ t.test('tariff: 404 before any, then the version in force with ETag', async (t) 
   t.equal(none.statusCode, 404)
   t.equal((none.json() as { error: { code: string } }).error.code, 'TARIFF_NOT_FOUND')
 
-  const files = JSON.stringify({ 'agency.txt': 'agency_id,agency_name\nA,Lutsk\n' })
-  const past = await db.insertInto('tariff_versions').values({ name: 'spring', effective_from: '2026-03-01T00:00:00+02:00', files, sha256: 'a'.repeat(64) }).returning('id').executeTakeFirstOrThrow()
-  await db.insertInto('tariff_versions').values({ name: 'older', effective_from: '2025-03-01T00:00:00+02:00', files, sha256: 'b'.repeat(64) }).execute()
-  const future = await db.insertInto('tariff_versions').values({ name: 'next year', effective_from: '2099-01-01T00:00:00Z', files, sha256: 'c'.repeat(64) }).returning('id').executeTakeFirstOrThrow()
+  // Three versions of the demo tariff told apart by the agency names, so each has its own digest.
+  const demo = readFeedFolder(DEMO_TARIFF_FOLDER)
+  const labelled = (label: string) => ({ ...demo, 'agency.txt': (demo['agency.txt'] ?? '').replaceAll('(demo)', `(${label})`) })
+  const spring = labelled('spring')
+  const past = await saveTariffVersion(db, { name: 'spring', effectiveFrom: '2026-03-01T00:00:00+02:00', files: spring })
+  await saveTariffVersion(db, { name: 'older', effectiveFrom: '2025-03-01T00:00:00+02:00', files: labelled('older') })
+  const future = await saveTariffVersion(db, { name: 'next year', effectiveFrom: '2099-01-01T00:00:00Z', files: labelled('next year') })
+  const springDigest = feedDigest(spring)
 
   const res = await get('/v1/tariff')
   t.equal(res.statusCode, 200)
-  t.match(res.json(), { version: String(past.id), name: 'spring', effectiveFrom: '2026-02-28T22:00:00.000Z', sha256: 'a'.repeat(64), download: `/v1/tariff/${past.id}/feed`, next: { version: String(future.id), name: 'next year' } })
+  t.match(res.json(), { version: past, name: 'spring', effectiveFrom: '2026-02-28T22:00:00.000Z', sha256: springDigest, download: `/v1/tariff/${past}/feed`, next: { version: future, name: 'next year' } })
   const etag = res.headers.etag as string
-  t.ok(etag.includes('a'.repeat(64)))
+  t.ok(etag.includes(springDigest))
   t.equal((await get('/v1/tariff', { 'if-none-match': etag })).statusCode, 304)
 
-  const feed = await get(`/v1/tariff/${past.id}/feed`)
+  const feed = await get(`/v1/tariff/${past}/feed`)
   t.equal(feed.statusCode, 200)
-  t.same((feed.json() as { files: unknown }).files, JSON.parse(files))
-  t.equal((await get(`/v1/tariff/${past.id}/feed`, { 'if-none-match': `"${'a'.repeat(64)}"` })).statusCode, 304)
+  t.same((feed.json() as { files: unknown }).files, spring)
+  t.equal((await get(`/v1/tariff/${past}/feed`, { 'if-none-match': `"${springDigest}"` })).statusCode, 304)
   t.equal((await get('/v1/tariff/424242/feed')).statusCode, 404)
 })

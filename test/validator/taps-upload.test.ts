@@ -8,8 +8,7 @@
 import t from 'tap'
 import { newTapId, type TapEvent } from '@fare/contracts'
 import { createMetricsRegistry } from '@fare/platform'
-import { buildApp } from '../../services/ingest/src/app.ts'
-import { createKafkaTapSink } from '../../services/ingest/src/tap-producer.ts'
+import { buildApp, createKafkaTapSink } from '@fare/ingest'
 import { OPERATOR, readTopic, startEdgeStack, tapAt } from './support.ts'
 
 const stack = await startEdgeStack('upload', { ingest: { rateLimitPerMinute: 30 } })

@@ -6,7 +6,7 @@
 import t from 'tap'
 import { newTapId } from '@fare/contracts'
 import { createMetricsRegistry } from '@fare/platform'
-import { buildApp } from '../../services/ingest/src/app.ts'
+import { buildApp } from '@fare/ingest'
 import { HttpClient } from '../../infra/validator/http.ts'
 import { createTestPki } from '../support/tls.ts'
 import { OPERATOR, startEdgeStack, tapAt } from './support.ts'

@@ -14,8 +14,8 @@
 import { sql } from 'kysely'
 import { Decimal } from '@fare/money'
 import type { Db } from '@fare/db'
+import { createTariffBook } from '@fare/tariffs'
 import { planCard, type LedgerTap, type Posted } from './rating.ts'
-import { createTariffBook } from './tariffs.ts'
 
 export interface Violation {
   readonly invariant: string

@@ -1,12 +1,12 @@
 import { TAPS_PARTITIONS } from '@fare/contracts'
 import { createDb } from '@fare/db'
 import { createKafka, createLogger, createMetricsRegistry, ensureTopics, onShutdown, retryWithBackoff, withDeadline } from '@fare/platform'
+import { createTariffBook } from '@fare/tariffs'
 import { buildApp } from './app.ts'
 import { readLedgerConfig } from './config.ts'
 import { createLedgerConsumer } from './consumer.ts'
 import { createLedgerMetrics } from './metrics.ts'
 import { createStallWatch } from './stall.ts'
-import { createTariffBook } from './tariffs.ts'
 
 const config = readLedgerConfig()
 const logger = createLogger({ level: config.logLevel, name: 'ledger' })

@@ -6,7 +6,7 @@
  */
 import { Decimal, splitProRata } from '@fare/money'
 import { rate, rerateWindow, type Charge, type Rating, type Tap, type Tariff, type CardProfile, type RateOptions } from '@fare/fares'
-import type { TariffBook, TariffVersionInForce } from './tariffs.ts'
+import type { TariffBook, TariffVersionInForce } from '@fare/tariffs'
 
 const ZERO = new Decimal(0)
 

@@ -13,7 +13,7 @@ import type { KafkaMessage } from '@fare/platform'
 import { decodeTapMessage } from './decode.ts'
 import type { RejectCode } from './errors.ts'
 import { unratableReason, type LedgerTap } from './rating.ts'
-import type { TariffBook } from './tariffs.ts'
+import type { TariffBook } from '@fare/tariffs'
 
 export type { RejectCode } from './errors.ts'
 

@@ -18,7 +18,7 @@ import { loadCards, loadPosted, loadSpanTaps } from './card-state.ts'
 import { maxRideAmount, planCard, spanOf, type PlannedTransfer, type Span } from './rating.ts'
 import { decodeTapMessage } from './decode.ts'
 import { checkRecords, insertRejected, insertTaps, unseenTaps, type Candidate, type RejectCode, type RejectedRecord } from './records.ts'
-import type { TariffBook } from './tariffs.ts'
+import type { TariffBook } from '@fare/tariffs'
 import { resolveAccounts } from './transfer-accounts.ts'
 
 export type { RejectCode, RejectedRecord } from './records.ts'

@@ -10,6 +10,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { authenticate } from '@fare/auth'
 import { DenyListResponse, ErrorBody, TariffResponse } from '@fare/contracts'
 import type { Db } from '@fare/db'
+import { publishedVersions, tariffVersionFeed, type PublishedVersion } from '@fare/tariffs'
 import { NoTariffInForce, TariffVersionNotFound } from '../errors.ts'
 
 export interface DistributionRoutesOptions {
@@ -85,16 +86,14 @@ export const distributionRoutes: FastifyPluginAsync<DistributionRoutesOptions> =
       schema: { summary: 'The tariff version in force (and the next one, if scheduled)', tags: ['distribution'], response: { 200: TariffResponse, '4xx': ErrorBody } },
     },
     async (request, reply) => {
-      const now = options.now()
-      const current = await db.selectFrom('tariff_versions').select(['id', 'name', 'effective_from', 'sha256']).where('effective_from', '<=', now).orderBy('effective_from', 'desc').limit(1).executeTakeFirst()
+      const { current, next } = await publishedVersions(db, options.now())
       if (!current) throw new NoTariffInForce()
-      const next = await db.selectFrom('tariff_versions').select(['id', 'name', 'effective_from', 'sha256']).where('effective_from', '>', now).orderBy('effective_from', 'asc').limit(1).executeTakeFirst()
-      const describe = (row: { id: string; name: string; effective_from: Date; sha256: string }) => ({
-        version: String(row.id),
-        name: row.name,
-        effectiveFrom: new Date(row.effective_from).toISOString(),
-        sha256: row.sha256,
-        download: `/v1/tariff/${row.id}/feed`,
+      const describe = (version: PublishedVersion) => ({
+        version: version.id,
+        name: version.name,
+        effectiveFrom: version.effectiveFrom.toISOString(),
+        sha256: version.sha256,
+        download: `/v1/tariff/${version.id}/feed`,
       })
       const etag = `"${current.sha256}${next ? `+${next.sha256}` : ''}"`
       reply.header('etag', etag).header('cache-control', 'private, no-cache')
@@ -115,12 +114,12 @@ export const distributionRoutes: FastifyPluginAsync<DistributionRoutesOptions> =
       },
     },
     async (request, reply) => {
-      const row = await db.selectFrom('tariff_versions').select(['id', 'sha256', 'files']).where('id', '=', request.params.version).executeTakeFirst()
-      if (!row) throw new TariffVersionNotFound()
-      const etag = `"${row.sha256}"`
+      const feed = await tariffVersionFeed(db, request.params.version)
+      if (!feed) throw new TariffVersionNotFound()
+      const etag = `"${feed.sha256}"`
       reply.header('etag', etag).header('cache-control', 'private, max-age=86400, immutable')
       if (matches(request.headers['if-none-match'], etag)) return notModified(reply)
-      return { version: String(row.id), sha256: row.sha256, files: row.files }
+      return { version: feed.id, sha256: feed.sha256, files: feed.files }
     },
   )
 }

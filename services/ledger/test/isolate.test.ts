@@ -8,7 +8,7 @@ import t from 'tap'
 import { sql } from 'kysely'
 import { createDb } from '@fare/db'
 import { createTestDatabase } from '@fare/db/testing'
-import { backoffMs, describeError, isTransient, PartitionRevokedError } from '../../services/ledger/src/isolate.ts'
+import { backoffMs, describeError, isTransient, PartitionRevokedError } from '../src/isolate.ts'
 
 const database = await createTestDatabase()
 t.teardown(database.drop)

@@ -1,0 +1,10 @@
+/**
+ * @fare/tariffs: the tariff versions in Postgres (`tariff_versions`). Every
+ * reader and writer of that table goes through here: publishing a version
+ * (validated by the fare engine first), the version in force at an instant,
+ * and the files a validator downloads.
+ */
+export { readFeedFolder, feedDigest, type FeedFiles } from './feed.ts'
+export { saveTariffVersion, TariffVersionError, type NewTariffVersion, type TariffVersionErrorCode } from './store.ts'
+export { publishedVersions, tariffVersionFeed, type PublishedVersion, type PublishedVersions, type TariffVersionFeed } from './published.ts'
+export { createTariffBook, type TariffBook, type TariffVersionInForce } from './book.ts'

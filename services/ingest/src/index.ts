@@ -1,0 +1,9 @@
+/**
+ * @fare/ingest as other code sees it (the stack's tests, the benchmarks):
+ * the app, its configuration, and the Kafka sink taps are put on. Everything
+ * else under src/ is the service's own.
+ */
+export { buildApp, type IngestDeps, type IngestOptions, type IngestTls } from './app.ts'
+export { readIngestConfig, type IngestConfig } from './config.ts'
+export { createKafkaTapSink, type KafkaTapSinkOptions, type TapSink } from './tap-producer.ts'
+export type { TapRecord } from './tap-record.ts'
