@@ -21,7 +21,7 @@ import { spawn } from 'node:child_process'
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { cpus, tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { TAPS_PARTITIONS } from '@fare/contracts'
@@ -200,7 +200,7 @@ const when = new Date().toISOString().slice(0, 16).replace('T', ' ')
 writeLatestRun(
   'startup',
   'Startup',
-  `Latest run of \`pnpm bench:startup\`, ${when} UTC: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, median of ${RUNS} runs each; Kafka and Postgres on the same machine; ingest as one process.
+  `Latest run of \`pnpm bench:startup\`, ${when} UTC: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, median of ${RUNS} runs each; load average ${loadavg()[0]?.toFixed(1)} at the end; Kafka and Postgres on the same machine; ingest as one process.
 
 | service | mode | listening (ms) | ready (ms) | CPU to ready (ms) | RSS at ready (MiB) | RSS after ${IDLE_SECONDS} s idle (MiB) |
 | --- | --- | --- | --- | --- | --- | --- |
