@@ -3,11 +3,13 @@
  * operator, and a few cards with money on them. Seeding is idempotent (top-ups
  * carry fixed idempotency keys), so `pnpm start` can run it every time.
  */
+import path from 'node:path'
 import { Decimal } from '@fare/money'
 import type { Db } from '@fare/db'
 import { ensureOperator, openCard, topUp } from '@fare/bookkeeping'
 import { readFeedFolder, saveTariffVersion } from '@fare/tariffs'
 import { devDeviceKeys } from './dev-auth.ts'
+import { REPO_ROOT } from './repo-root.ts'
 
 export const DEMO_CURRENCY = 'UAH'
 export const DEMO_OPERATORS = [
@@ -30,8 +32,7 @@ export const DEMO_TARIFF_EFFECTIVE_FROM = '2026-01-01T00:00:00+02:00'
 
 /** Stores the demo tariff as a tariff version, idempotently (same instant, same files: a no-op). */
 export async function seedDemoTariff(db: Db): Promise<string> {
-  const folder = new URL('./demo-tariff/', import.meta.url).pathname
-  return saveTariffVersion(db, { name: 'Lutsk demo tariff', effectiveFrom: DEMO_TARIFF_EFFECTIVE_FROM, files: readFeedFolder(folder) })
+  return saveTariffVersion(db, { name: 'Lutsk demo tariff', effectiveFrom: DEMO_TARIFF_EFFECTIVE_FROM, files: readFeedFolder(path.join(REPO_ROOT, 'infra/demo-tariff')) })
 }
 
 export async function seedDemo(db: Db): Promise<void> {

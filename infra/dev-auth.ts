@@ -4,10 +4,9 @@
  * identity provider and the device-token endpoint instead.
  */
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { AUDIENCE, ensureDevKeyPair, readKeyPair, signAccessToken, signDeviceAssertion } from '@fare/auth'
+import { REPO_ROOT } from './repo-root.ts'
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 export const DEV_KEYS_DIR = path.join(REPO_ROOT, '.cache', 'dev-keys')
 
 export function devKeys() {

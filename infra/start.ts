@@ -7,10 +7,12 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { createDb, ensureDatabase, migrateToLatest } from '@fare/db'
 import { SHUTDOWN_TIMEOUT_MS } from '@fare/platform'
 import { DEMO_CARDS, DEMO_DEVICES, seedDemo } from './demo.ts'
-import { devKeys, REPO_ROOT } from './dev-auth.ts'
+import { devKeys } from './dev-auth.ts'
+import { REPO_ROOT } from './repo-root.ts'
 
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/fare'
 const services = [
@@ -35,6 +37,19 @@ await migrateToLatest(db)
 await seedDemo(db)
 await db.destroy()
 
+/**
+ * How a service is started: the way this script itself runs. Compiled
+ * (dist/infra/start.js, as `pnpm start` runs it after `pnpm build`), each
+ * service runs its compiled main.js beside it, with stack traces mapped to
+ * the .ts; from source (tsx, as the tests run it), each runs its main.ts
+ * through tsx, so no build is needed and none can be stale.
+ */
+function serviceArgs(name: string): string[] {
+  return import.meta.url.endsWith('.js')
+    ? ['--enable-source-maps', fileURLToPath(new URL(`../services/${name}/main.js`, import.meta.url))]
+    : ['--import', 'tsx', path.join(REPO_ROOT, `services/${name}/src/main.ts`)]
+}
+
 step('Services')
 // Each service gets an IPC channel besides its pipes: if this process dies
 // without passing a signal on (SIGKILL, a crash), the channel closes and the
@@ -42,7 +57,7 @@ step('Services')
 const children: ChildProcess[] = []
 let stopping = false
 for (const service of services) {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, `services/${service.name}/src/main.ts`)], {
+  const child = spawn(process.execPath, serviceArgs(service.name), {
     cwd: REPO_ROOT,
     env: { ...process.env, DATABASE_URL: databaseUrl, JWT_PUBLIC_KEY_FILE: keys.publicKeyFile, JWT_PRIVATE_KEY_FILE: keys.privateKeyFile },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -1,0 +1,22 @@
+/**
+ * Every migration, by the name Kysely records it under (the file name without
+ * its extension: databases migrated when migrations were read from this
+ * folder keep their history). Imported rather than read from the folder, so
+ * migrations travel inside a bundled service (dist/) like any other code.
+ * A new migration is a new file here and a new line below; the test in
+ * packages/db/test/migrations.test.ts fails if a file is not listed.
+ */
+import type { Migration } from 'kysely'
+import * as foundation from './2026-11-28T00-00-foundation.ts'
+import * as distribution from './2026-11-28T01-00-distribution.ts'
+import * as ledger from './2026-11-28T02-00-ledger.ts'
+import * as deviceAssertions from './2026-11-28T03-00-device-assertions.ts'
+import * as transferWriteCost from './2026-11-28T04-00-transfer-write-cost.ts'
+
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '2026-11-28T00-00-foundation': foundation,
+  '2026-11-28T01-00-distribution': distribution,
+  '2026-11-28T02-00-ledger': ledger,
+  '2026-11-28T03-00-device-assertions': deviceAssertions,
+  '2026-11-28T04-00-transfer-write-cost': transferWriteCost,
+}
