@@ -8,7 +8,8 @@ import { sql } from 'kysely'
 import { Decimal } from '@fare/money'
 import { arrayLiteral } from '@fare/db'
 import { openCard, type Executor } from '@fare/bookkeeping'
-import type { LedgerTap, Posted, Span, StoredProfile } from './rating.ts'
+import type { SettledTap } from '@fare/contracts'
+import type { Posted, Span, StoredProfile } from './rating.ts'
 
 const ZERO = new Decimal(0)
 
@@ -41,9 +42,9 @@ export async function loadCards(trx: Executor, cardTokens: readonly string[], cu
 }
 
 /** Each card's recorded taps inside its span (one query for all cards). */
-export async function loadSpanTaps(trx: Executor, spans: ReadonlyMap<string, Span>): Promise<Map<string, LedgerTap[]>> {
+export async function loadSpanTaps(trx: Executor, spans: ReadonlyMap<string, Span>): Promise<Map<string, SettledTap[]>> {
   const cardTokens = [...spans.keys()]
-  const spanTaps = new Map<string, LedgerTap[]>()
+  const spanTaps = new Map<string, SettledTap[]>()
   if (cardTokens.length === 0) return spanTaps
   const fromMs = Math.min(...[...spans.values()].map((s) => s.fromMs))
   const toMs = Math.max(...[...spans.values()].map((s) => s.toMs))
@@ -66,7 +67,7 @@ export async function loadPosted(
   trx: Executor,
   tapIds: readonly string[],
   cards: ReadonlyMap<string, { accountId: string }>,
-  spanTaps: ReadonlyMap<string, readonly LedgerTap[]>,
+  spanTaps: ReadonlyMap<string, readonly SettledTap[]>,
   currency: string,
 ): Promise<Posted> {
   const fareByTap = new Map<string, Decimal>()

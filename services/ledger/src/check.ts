@@ -14,7 +14,8 @@
 import { sql } from 'kysely'
 import { Decimal } from '@fare/money'
 import type { Db } from '@fare/db'
-import { planCard, type LedgerTap, type Posted } from './rating.ts'
+import type { SettledTap } from '@fare/contracts'
+import { planCard, type Posted } from './rating.ts'
 import { createTariffBook } from './tariffs.ts'
 
 export interface Violation {
@@ -109,7 +110,7 @@ async function checkRating(db: Db, limit: number): Promise<Violation[]> {
     from transfers t join taps p on p.tap_id = t.tap_id join cards c on c.card_token = p.card_token
     where t.kind in ('fare', 'fare_adjustment') group by t.tap_id`.execute(db)
   const paid = new Map(posted.rows.map((r) => [r.tap_id, new Decimal(r.paid)]))
-  const byCard = new Map<string, LedgerTap[]>()
+  const byCard = new Map<string, SettledTap[]>()
   for (const r of taps.rows) {
     const list = byCard.get(r.card_token) ?? []
     list.push({ tapId: r.tap_id, cardToken: r.card_token, kind: r.kind, time: r.tapped_at_text, ms: r.tapped_at.getTime(), routeId: r.route_id, stopId: r.stop_id, deviceId: r.device_id, operatorId: r.operator_id })

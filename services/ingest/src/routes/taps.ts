@@ -8,10 +8,10 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { authenticate, ScopeDenied } from '@fare/auth'
-import { ErrorBody, MAX_TAPS_PER_REQUEST, parseTapContext, parseTapInput, sameTap, TapBatchRequest, TapBatchResponse, tapInstantMs, type TapInput, type TapResult } from '@fare/contracts'
+import { ErrorBody, MAX_TAPS_PER_REQUEST, parseTapContext, parseTapInput, sameTap, TapBatchRequest, TapBatchResponse, tapInstantMs, type TapInput, type TapRecord, type TapResult } from '@fare/contracts'
 import { BatchTooLarge, BROKER_RETRY_AFTER_SECONDS, BrokerUnavailable, TAP_CONFLICT, TAP_INVALID, TAP_TIME_OUT_OF_RANGE } from '../errors.ts'
 import type { TapSink } from '../tap-producer.ts'
-import { tapRecordEncoder, type TapRecord } from '../tap-record.ts'
+import { tapRecordEncoder } from '../tap-record.ts'
 
 export interface TapRoutesOptions {
   sink: TapSink
