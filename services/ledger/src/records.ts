@@ -8,7 +8,7 @@
 import { sql } from 'kysely'
 import { anyOf, arrayLiteral, type TapRow } from '@fare/db'
 import type { Executor } from '@fare/bookkeeping'
-import { sameTap, settledTap, tapInstantMs, type SettledTap, type TapEvent, type TapInput } from '@fare/contracts'
+import { checkTapWindow, sameTap, settledTap, tapInstantMs, tapWindowMessage, type SettledTap, type TapEvent, type TapInput, type TapWindow } from '@fare/contracts'
 import type { KafkaMessage } from '@fare/platform'
 import { decodeTapMessage } from './decode.ts'
 import type { RejectCode } from './errors.ts'
@@ -52,8 +52,7 @@ function recordedTap(row: Pick<TapRow, 'tap_id' | 'card_token' | 'kind' | 'tappe
 }
 
 /** Decodes and checks each record on its own; the rest are rejected. */
-export function checkRecords(messages: readonly KafkaMessage[], tariffs: TariffBook, limits: { maxAgeMs: number; maxSkewMs: number }, reject: Reject): Candidate[] {
-  const { maxAgeMs, maxSkewMs } = limits
+export function checkRecords(messages: readonly KafkaMessage[], tariffs: TariffBook, window: TapWindow, reject: Reject): Candidate[] {
   const candidates: Candidate[] = []
   for (const message of messages) {
     const decoded = decodeTapMessage(message)
@@ -63,9 +62,10 @@ export function checkRecords(messages: readonly KafkaMessage[], tariffs: TariffB
     }
     const event = decoded.event
     const tap = settledTap(event)
-    const receivedMs = tapInstantMs(event.receivedAt)
-    if (tap.ms > receivedMs + maxSkewMs || tap.ms < receivedMs - maxAgeMs) {
-      reject(message, 'TIME_OUT_OF_RANGE', `tapped at ${event.tappedAt}, received at ${event.receivedAt}`, event)
+    // Ingest's check against the same receivedAt and limits: a tap ingest accepted passes it.
+    const inWindow = checkTapWindow(tap.ms, tapInstantMs(event.receivedAt), window)
+    if (inWindow !== 'ok') {
+      reject(message, 'TIME_OUT_OF_RANGE', `tapped at ${event.tappedAt}, received at ${event.receivedAt}: ${tapWindowMessage(inWindow, window)}`, event)
       continue
     }
     const version = tariffs.at(tap.ms)

@@ -12,7 +12,7 @@ import { Decimal } from '@fare/money'
 import type { Db } from '@fare/db'
 import { postTransfers, refreshDenyList, type DenyCheck, type Executor } from '@fare/bookkeeping'
 import type { RateOptions } from '@fare/fares'
-import type { TapEvent } from '@fare/contracts'
+import { DEFAULT_TAP_WINDOW, type TapEvent, type TapWindow } from '@fare/contracts'
 import type { KafkaMessage } from '@fare/platform'
 import { loadCards, loadPosted, loadSpanTaps } from './card-state.ts'
 import { maxRideAmount, planCard, spanOf, type PlannedTransfer, type Span } from './rating.ts'
@@ -50,10 +50,8 @@ export interface SettleOptions {
   readonly rateOptions?: RateOptions
   /** Rides a card may take on credit (Lutsk: 1): the deny threshold is this many of its dearest ride below zero. */
   readonly creditRides?: number
-  /** Taps older than this before their arrival at ingest are rejected. */
-  readonly maxTapAgeDays?: number
-  /** Taps this far after their arrival at ingest are rejected (validator clock wrong). */
-  readonly maxFutureSkewSeconds?: number
+  /** How far a tap's time may lie from its arrival at ingest (default: DEFAULT_TAP_WINDOW, as ingest's). */
+  readonly tapWindow?: TapWindow
 }
 
 export interface SettleHooks {
@@ -72,8 +70,6 @@ export async function settleBatch(db: Db, batch: PartitionBatch, options: Settle
   if (!last) throw new Error('empty batch')
   const nextOffset = (BigInt(last.offset) + 1n).toString()
   const rateOptions = options.rateOptions ?? {}
-  const maxAgeMs = (options.maxTapAgeDays ?? 35) * 86_400_000
-  const maxSkewMs = (options.maxFutureSkewSeconds ?? 3600) * 1000
 
   let mark = (_phase: string): void => undefined
   if (hooks.onPhase) {
@@ -96,7 +92,7 @@ export async function settleBatch(db: Db, batch: PartitionBatch, options: Settle
     }
 
     mark('lock offsets + tariffs')
-    const candidates = checkRecords(fresh, options.tariffs, { maxAgeMs, maxSkewMs }, reject)
+    const candidates = checkRecords(fresh, options.tariffs, options.tapWindow ?? DEFAULT_TAP_WINDOW, reject)
 
     mark('decode')
     const { unseen: newTaps, duplicates } = await unseenTaps(trx, candidates, reject)
