@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { Decimal } from '@fare/money'
-import { arrayLiteral, type TransferKind } from '@fare/db'
+import { anyOf, arrayLiteral, type TransferKind } from '@fare/db'
 import type { Executor } from './accounts.ts'
 
 export interface TransferToPost {
@@ -52,7 +52,8 @@ export async function postTransfers(trx: Executor, transfers: readonly TransferT
   const ids = arrayLiteral(accountIds)
   const amounts = arrayLiteral(deltas)
   for (const riders of [true, false]) {
-    await sql`select id from accounts where id = any(${ids}::bigint[]) and (kind = 'rider') = ${riders} order by id for no key update`.execute(trx)
+    await trx.selectFrom('accounts').select('id').where('id', '=', anyOf(accountIds, 'bigint')).where('kind', riders ? '=' : '<>', 'rider').orderBy('id').forNoKeyUpdate().execute()
+    // Raw sql: Kysely cannot type an UPDATE ... FROM unnest() (the balances move by one array of deltas).
     await sql`
       update accounts set balance = accounts.balance + d.delta
       from unnest(${ids}::bigint[], ${amounts}::numeric[]) as d(id, delta)
@@ -94,6 +95,7 @@ async function insertTransfers(trx: Executor, transfers: readonly TransferToPost
     keys[i] = t.idempotencyKey ?? null
     explanations[i] = t.explanation === undefined ? '' : JSON.stringify(t.explanation)
   }
+  // Raw sql: Kysely cannot type an INSERT from unnest() and string_to_array(); the columns are TransfersTable's.
   await sql`
     insert into transfers (id, debit_account_id, credit_account_id, amount, currency, kind, tap_id, journey_id, reason, idempotency_key, explanation)
     select coalesce(r.id, gen_random_uuid()), r.debit, r.credit, r.amount, r.currency, r.kind, r.tap_id, r.journey_id, r.reason, r.key, nullif(r.explanation, '')::json

@@ -33,6 +33,6 @@ export function arrayLiteral(values: readonly (string | null)[]): string {
  * Raw sql because Kysely has no typed array cast; the element type is typed
  * as the column's.
  */
-export function anyOf<T extends string>(values: readonly T[], type: 'uuid' | 'text'): RawBuilder<T> {
+export function anyOf<T extends string>(values: readonly T[], type: 'uuid' | 'text' | 'bigint'): RawBuilder<T> {
   return sql<T>`any(${arrayLiteral(values)}::${sql.raw(type)}[])`
 }

@@ -119,7 +119,8 @@ export async function unseenTaps(trx: Executor, candidates: readonly Candidate[]
 /** Records the accepted taps (one INSERT from column arrays); a tap id another partition recorded meanwhile fails the batch, whose retry then sees it. */
 export async function insertTaps(trx: Executor, partition: number, accepted: readonly Candidate[]): Promise<void> {
   if (accepted.length === 0) return
-  // Columns as arrays (unnest): a few parameters instead of 14 per row.
+  // Columns as arrays (unnest): a few parameters instead of 14 per row. Raw sql: Kysely cannot type an
+  // insert from unnest(); the column list is the `taps` table's (TapRow), checked by the tests that read it back.
   const n = accepted.length
   const col = (f: (c: Candidate) => string | null): string => {
     const out = new Array<string | null>(n)

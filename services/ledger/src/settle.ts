@@ -7,7 +7,6 @@
  * previous batch, and the redelivered records are recognised by their offsets
  * and tap ids.
  */
-import { sql } from 'kysely'
 import type { Db } from '@fare/db'
 import { postTransfers, refreshDenyList, type DenyCheck, type Executor } from '@fare/bookkeeping'
 import type { RateOptions } from '@fare/fares'
@@ -285,10 +284,17 @@ async function lockPartition(trx: Executor, batch: PartitionKey, hooks: SettleHo
  * over a recreated topic, whose offsets started again at 0.
  */
 async function storeNextOffset(trx: Executor, batch: PartitionKey, nextOffset: string): Promise<void> {
-  const recreated = batch.highWatermark === undefined ? sql<boolean>`false` : sql<boolean>`next_offset > ${batch.highWatermark}::bigint`
+  const highWatermark = batch.highWatermark
   await trx
     .updateTable('kafka_offsets')
-    .set({ next_offset: sql`case when ${recreated} then ${nextOffset}::bigint else greatest(next_offset, ${nextOffset}::bigint) end`, updated_at: sql`now()` })
+    .set((eb) => {
+      const next = eb.cast<string>(eb.val(nextOffset), 'bigint')
+      const forward = eb.fn<string>('greatest', ['next_offset', next])
+      return {
+        next_offset: highWatermark === undefined ? forward : eb.case().when('next_offset', '>', eb.cast<string>(eb.val(highWatermark), 'bigint')).then(next).else(forward).end(),
+        updated_at: eb.fn<Date>('now'),
+      }
+    })
     .where('consumer_group', '=', batch.consumerGroup)
     .where('topic', '=', batch.topic)
     .where('partition', '=', batch.partition)
