@@ -3,7 +3,7 @@
  * operator, and a few cards with money on them. Seeding is idempotent (top-ups
  * carry fixed idempotency keys), so `pnpm start` can run it every time.
  */
-import { Decimal } from '@fare/money'
+import { parseAmount } from '@fare/money'
 import type { Db } from '@fare/db'
 import { ensureOperator, openCard, topUp } from '@fare/bookkeeping'
 import { readFeedFolder, saveTariffVersion } from '../services/ledger/src/tariffs.ts'
@@ -50,6 +50,6 @@ export async function seedDemo(db: Db): Promise<void> {
     const accountId = await db.transaction().execute((trx) =>
       openCard(trx, { cardToken: card.cardToken, currency: DEMO_CURRENCY, riderCategoryId: card.riderCategoryId, riderId: card.riderId }),
     )
-    await topUp(db, { accountId, amount: new Decimal(card.topUp), idempotencyKey: `demo-seed:${card.cardToken}` })
+    await topUp(db, { accountId, amount: parseAmount(card.topUp), idempotencyKey: `demo-seed:${card.cardToken}` })
   }
 }

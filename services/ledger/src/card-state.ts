@@ -4,13 +4,12 @@
  * time is opened), its recorded taps in the span the new taps can affect, and
  * what was already posted for those taps and their journeys.
  */
-import { Decimal } from '@fare/money'
-import { anyOf } from '@fare/db'
+import { ZERO, type Decimal } from '@fare/money'
+import { anyOf, moneyFromDb } from '@fare/db'
 import { openCard, type Executor } from '@fare/bookkeeping'
 import type { SettledTap } from '@fare/contracts'
 import type { Posted, Span, StoredProfile } from './rating.ts'
 
-const ZERO = new Decimal(0)
 
 export interface LoadedCard {
   readonly accountId: string
@@ -110,7 +109,7 @@ export async function loadPosted(
   }
   const add = (map: Map<string, Decimal>, key: string, amount: Decimal): void => void map.set(key, (map.get(key) ?? ZERO).plus(amount))
   for (const r of rows) {
-    const amount = new Decimal(r.amount)
+    const amount = moneyFromDb(r.amount)
     if (r.reason === 'revenue_split') {
       if (!r.journey_id) continue
       const byOp = splitByJourney.get(r.journey_id) ?? new Map<string, Decimal>()

@@ -4,12 +4,11 @@
  * versions, rate with the fare engine and return only the differences to
  * post. No IO here; settle.ts loads the state and writes what this returns.
  */
-import { Decimal, splitProRata } from '@fare/money'
+import { Decimal, splitProRata, ZERO } from '@fare/money'
 import { rate, rerateWindow, type Charge, type Rating, type Tap, type Tariff, type CardProfile, type RateOptions } from '@fare/fares'
 import type { SettledTap } from '@fare/contracts'
 import type { TariffBook, TariffVersionInForce } from './tariffs.ts'
 
-const ZERO = new Decimal(0)
 
 export interface StoredProfile {
   readonly riderCategoryId: string | null
