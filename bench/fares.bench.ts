@@ -16,7 +16,7 @@
  */
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Decimal } from '@fare/money'
+import { ZERO } from '@fare/money'
 import { loadFeed, rate, type CardProfile, type Tap, type Tariff } from '@fare/fares'
 import { ZONE_ROUTES, ZONE_STOPS, zoneTariff } from './fares-zone-tariff.ts'
 import { seeded } from '../test/support/random.ts'
@@ -76,7 +76,7 @@ function run(name: string, tariff: Tariff, makeCard: (random: () => number, inde
   let cpuMicros = 0
   let charges = 0
   let sentenceChars = 0
-  let total = new Decimal(0)
+  let total = ZERO
   // Generate in batches so that generation time is not counted and memory stays flat.
   const batch = 5_000
   for (let start = 0; start < CARDS; start += batch) {

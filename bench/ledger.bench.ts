@@ -18,7 +18,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { Session } from 'node:inspector/promises'
 import path from 'node:path'
-import { Decimal } from '@fare/money'
+import { parseAmount } from '@fare/money'
 import { createDb } from '@fare/db'
 import { createTestDatabase, prepareTemplateDatabase, type TestDatabase } from '@fare/db/testing'
 import { postTransfers, systemAccountId, type TransferToPost } from '@fare/bookkeeping'
@@ -70,7 +70,7 @@ async function fundCards(database: TestDatabase): Promise<void> {
     const n = Math.min(2000, CARDS - i)
     const accounts = await db.insertInto('accounts').values(Array.from({ length: n }, () => ({ kind: 'rider' as const, currency: 'UAH' }))).returning('id').execute()
     await db.insertInto('cards').values(accounts.map((a, k) => ({ card_token: `bench-${i + k}`, account_id: a.id, rider_category_id: (i + k) % 10 === 0 ? 'pupil' : 'adult' }))).execute()
-    const topUps: TransferToPost[] = accounts.map((a) => ({ debitAccountId: clearing, creditAccountId: a.id, amount: new Decimal('500.00'), currency: 'UAH', kind: 'top_up' }))
+    const topUps: TransferToPost[] = accounts.map((a) => ({ debitAccountId: clearing, creditAccountId: a.id, amount: parseAmount('500.00'), currency: 'UAH', kind: 'top_up' }))
     await db.transaction().execute((trx) => postTransfers(trx, topUps))
   }
 }

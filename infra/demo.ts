@@ -4,7 +4,7 @@
  * carry fixed idempotency keys), so `pnpm start` can run it every time.
  */
 import path from 'node:path'
-import { Decimal } from '@fare/money'
+import { parseAmount } from '@fare/money'
 import type { Db } from '@fare/db'
 import { ensureOperator, openCard, topUp } from '@fare/bookkeeping'
 import { readFeedFolder, saveTariffVersion } from '@fare/tariffs'
@@ -51,6 +51,6 @@ export async function seedDemo(db: Db): Promise<void> {
     const accountId = await db.transaction().execute((trx) =>
       openCard(trx, { cardToken: card.cardToken, currency: DEMO_CURRENCY, riderCategoryId: card.riderCategoryId, riderId: card.riderId }),
     )
-    await topUp(db, { accountId, amount: new Decimal(card.topUp), idempotencyKey: `demo-seed:${card.cardToken}` })
+    await topUp(db, { accountId, amount: parseAmount(card.topUp), idempotencyKey: `demo-seed:${card.cardToken}` })
   }
 }

@@ -7,7 +7,7 @@
  * settles them into a test database of the real Postgres.
  */
 import t from 'tap'
-import { Decimal } from '@fare/money'
+import { parseAmount } from '@fare/money'
 import { newTapId, TAP_EVENT_SCHEMA } from '@fare/contracts'
 import { checkInvariants } from '@fare/ledger'
 import { createLedgerBench, demoTariff, engineTotal, fundCard, tapEvent } from '../ledger/harness.ts'
@@ -63,7 +63,7 @@ t.test('pre-contract records: canonicalised when they can be, SCHEMA when they c
     tapEvent({ card, tapId: zId, time: '2026-03-11T10:00:00.500Z' }),
     after,
   ])
-  t.ok((await bench.balance(card)).equals(new Decimal('200.00').minus(expected)), `charged ${expected.toFixed(2)} once`)
+  t.ok((await bench.balance(card)).equals(parseAmount('200.00').minus(expected)), `charged ${expected.toFixed(2)} once`)
 
   const rejected = await db.selectFrom('rejected_taps').select(['code', 'detail', 'tap_id']).where('topic', '=', bench.topics.taps).orderBy('offset').execute()
   t.same(rejected.map((r) => r.code), ['SCHEMA', 'SCHEMA', 'SCHEMA', 'SCHEMA'], 'the +16:00 offset, the v4 and nil ids and the NUL byte are dead letters')
@@ -83,7 +83,7 @@ t.test('an accepted tap re-sent with its id in upper case is a duplicate, charge
   await bench.produce([first])
   await bench.waitSettled()
   const charged = await bench.balance(card)
-  t.ok(charged.lessThan(new Decimal('100.00')), 'the first upload is charged')
+  t.ok(charged.lessThan(parseAmount('100.00')), 'the first upload is charged')
 
   const upper = { ...first, tapId: first.tapId.toUpperCase() }
   const variant = { ...first, tapId: first.tapId.replace(/[a-f]/, (c) => c.toUpperCase()), tappedAt: '2026-03-16T07:00:00.000999Z' }
@@ -93,7 +93,7 @@ t.test('an accepted tap re-sent with its id in upper case is a duplicate, charge
   t.same((await recorded(card)).map((r) => r.tap_id), [first.tapId, later.tapId], 'the re-sent tap is not recorded again')
   t.same(await rejectedCodes(card), [], 'nor rejected')
   const expected = engineTotal(demoTariff(), [first, later])
-  t.ok((await bench.balance(card)).equals(new Decimal('100.00').minus(expected)), `charged ${expected.toFixed(2)}: the first tap once, the later one`)
+  t.ok((await bench.balance(card)).equals(parseAmount('100.00').minus(expected)), `charged ${expected.toFixed(2)}: the first tap once, the later one`)
 })
 
 t.test('two case variants of one id with different content: the first is kept, the second is a TAP_CONFLICT', async (t) => {

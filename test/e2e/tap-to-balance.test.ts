@@ -5,13 +5,14 @@
  * through the api is exactly what the taps cost, each tap charged once.
  */
 import t from 'tap'
-import { Decimal } from '@fare/money'
+import { Decimal, parseAmount, ZERO } from '@fare/money'
+import { moneyFromDb } from '@fare/db'
 import { newTapId } from '@fare/contracts'
 import { ensureOperator, openCard, topUp } from '@fare/bookkeeping'
 import { loadFeed, rate } from '@fare/fares'
 import { DEMO_TARIFF_FOLDER, startTestStack, waitFor } from '../support/stack.ts'
 
-const OPENING = new Decimal('1000.00')
+const OPENING = parseAmount('1000.00')
 
 t.test('taps posted over HTTP end in exact balances through the api', async (t) => {
   const stack = await startTestStack('e2e')
@@ -87,7 +88,7 @@ t.test('taps posted over HTTP end in exact balances through the api', async (t) 
   const chargedTaps = [...expectedByTap].filter(([, amount]) => !amount.isZero())
   t.ok(chargedTaps.length > 0 && chargedTaps.length < taps.length, 'some taps cost money, exits and capped rides do not')
   t.equal(fares.length, chargedTaps.length, 'one fare transfer per tap the engine charges')
-  for (const f of fares) t.ok(new Decimal(f.amount).equals(expectedByTap.get(f.tap_id ?? '') ?? new Decimal(-1)), `tap ${f.tap_id} charged what the engine says`)
+  for (const f of fares) t.ok(moneyFromDb(f.amount).equals(expectedByTap.get(f.tap_id ?? '') ?? parseAmount('-1')), `tap ${f.tap_id} charged what the engine says`)
 
   const sums = await db
     .selectFrom('accounts')
@@ -97,11 +98,11 @@ t.test('taps posted over HTTP end in exact balances through the api', async (t) 
     .groupBy(['accounts.id', 'accounts.balance'])
     .execute()
   const debits = await db.selectFrom('transfers').select(['debit_account_id']).select((eb) => eb.fn.sum<string>('amount').as('debits')).groupBy('debit_account_id').execute()
-  const debitBy = new Map(debits.map((d) => [d.debit_account_id, new Decimal(d.debits)]))
-  let total = new Decimal(0)
+  const debitBy = new Map(debits.map((d) => [d.debit_account_id, moneyFromDb(d.debits)]))
+  let total = ZERO
   for (const account of sums) {
-    const derived = new Decimal(account.credits).minus(debitBy.get(account.id) ?? new Decimal(0))
-    t.ok(derived.equals(new Decimal(account.balance)), `cached balance of account ${account.id} equals the sum of its transfers`)
+    const derived = moneyFromDb(account.credits).minus(debitBy.get(account.id) ?? ZERO)
+    t.ok(derived.equals(moneyFromDb(account.balance)), `cached balance of account ${account.id} equals the sum of its transfers`)
     total = total.plus(account.balance)
   }
   t.ok(total.isZero(), 'all balances sum to zero: every transfer balances')

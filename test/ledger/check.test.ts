@@ -8,7 +8,7 @@ import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import { sql } from 'kysely'
 import { createTestDatabase } from '@fare/db/testing'
-import { Decimal } from '@fare/money'
+import { parseAmount } from '@fare/money'
 import { postTransfers } from '@fare/bookkeeping'
 import { checkInvariants } from '@fare/ledger'
 import { ledgerCheckEntry } from '../support/entries.ts'
@@ -18,7 +18,7 @@ t.test('damage behind the ledger is reported under its invariant', async (t) => 
   t.teardown(database.drop)
   const { db } = database
   const [clearing, rider] = (await db.insertInto('accounts').values([{ kind: 'top_up_clearing', currency: 'UAH' }, { kind: 'rider', currency: 'UAH' }]).returning('id').execute()).map((r) => r.id) as [string, string]
-  await db.transaction().execute((trx) => postTransfers(trx, [{ debitAccountId: clearing, creditAccountId: rider, amount: new Decimal('50.00'), currency: 'UAH', kind: 'top_up' }]))
+  await db.transaction().execute((trx) => postTransfers(trx, [{ debitAccountId: clearing, creditAccountId: rider, amount: parseAmount('50.00'), currency: 'UAH', kind: 'top_up' }]))
   t.same(await checkInvariants(db, { rerate: false }), [], 'a ledger that holds is clean')
 
   const invariants = async (): Promise<string[]> => [...new Set((await checkInvariants(db, { rerate: false })).map((v) => v.invariant))].sort()

@@ -7,13 +7,13 @@
  * nothing lost, nothing doubled, whatever moment the process died.
  */
 import t from 'tap'
-import { Decimal } from '@fare/money'
+import { parseAmount } from '@fare/money'
 import type { ChildProcess } from 'node:child_process'
 import { assertSettledExactly, createLedgerBench, fundFleet, randomFleet, seeded, shuffle } from './harness.ts'
 
 const seed = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000)
 const next = seeded(seed)
-const OPENING = new Decimal('2000.00')
+const OPENING = parseAmount('2000.00')
 
 t.test(`SIGKILL the ledger mid-run, restart, repeat (seed ${seed})`, async (t) => {
   const bench = await createLedgerBench('ledger-crash', { partitions: 6 })

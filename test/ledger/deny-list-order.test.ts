@@ -7,7 +7,7 @@
  * second writer waits for the first.
  */
 import t from 'tap'
-import { Decimal } from '@fare/money'
+import { parseAmount } from '@fare/money'
 import { createTestDatabase } from '@fare/db/testing'
 import { openCard, refreshDenyList, topUp } from '@fare/bookkeeping'
 
@@ -19,7 +19,7 @@ t.test('a second deny-list writer waits until the first commits; versions commit
   await db.transaction().execute((trx) => openCard(trx, { cardToken: 'order-b', currency: 'UAH' }))
   await db.transaction().execute((trx) => openCard(trx, { cardToken: 'order-c', currency: 'UAH' }))
   // Balance 0 with a 10.00 ride and no credit: denied.
-  const check = (cardToken: string) => ({ cardToken, maxRideAmount: new Decimal('10.00'), creditAllowance: new Decimal('0') })
+  const check = (cardToken: string) => ({ cardToken, maxRideAmount: parseAmount('10.00'), creditAllowance: parseAmount('0') })
 
   let releaseA!: () => void
   const aMayCommit = new Promise<void>((r) => (releaseA = r))
@@ -58,7 +58,7 @@ t.test('a second deny-list writer waits until the first commits; versions commit
   })
   await cHasVersion
   let topUpDone = false
-  const up = topUp(db, { accountId: accountA, amount: new Decimal('50.00'), idempotencyKey: 'order-a-up' }).then(() => void (topUpDone = true))
+  const up = topUp(db, { accountId: accountA, amount: parseAmount('50.00'), idempotencyKey: 'order-a-up' }).then(() => void (topUpDone = true))
   await new Promise((r) => setTimeout(r, 500))
   t.notOk(topUpDone, 'the top-up restore waited for the open writer')
   releaseC()

@@ -9,7 +9,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createTestDatabase, type TestDatabase } from '@fare/db/testing'
-import { Decimal } from '@fare/money'
+import { Decimal, parseAmount } from '@fare/money'
+import { moneyFromDb } from '@fare/db'
 import { newTapId, TAP_EVENT_SCHEMA, type TapEvent } from '@fare/contracts'
 import { loadFeedFromFiles, rate, type Tariff } from '@fare/fares'
 import { openCard, topUp } from '@fare/bookkeeping'
@@ -110,7 +111,7 @@ export async function createLedgerBench(name: string, options: { partitions?: nu
     },
     async balance(cardToken) {
       const row = await database.db.selectFrom('cards').innerJoin('accounts', 'accounts.id', 'cards.account_id').select('accounts.balance').where('card_token', '=', cardToken).executeTakeFirst()
-      return new Decimal(row?.balance ?? '0')
+      return moneyFromDb(row?.balance ?? '0')
     },
     async close() {
       for (const c of consumers) await c.stop().catch(() => undefined)
@@ -160,7 +161,7 @@ export function tapEvent(spec: TapSpec): TapEvent {
 /** Opens a card with money on it (idempotent top-up key). */
 export async function fundCard(db: TestDatabase['db'], card: string, amount: string, profile: { riderCategoryId?: string } = {}): Promise<string> {
   const accountId = await db.transaction().execute((trx) => openCard(trx, { cardToken: card, currency: 'UAH', ...profile }))
-  await topUp(db, { accountId, amount: new Decimal(amount), idempotencyKey: `fund:${card}` })
+  await topUp(db, { accountId, amount: parseAmount(amount), idempotencyKey: `fund:${card}` })
   return accountId
 }
 
@@ -217,7 +218,7 @@ export async function fundFleet(db: TestDatabase['db'], fleet: Fleet, amount: st
 
 export async function balancesOf(db: TestDatabase['db'], tokens: readonly string[]): Promise<Map<string, Decimal>> {
   const rows = await db.selectFrom('cards').innerJoin('accounts', 'accounts.id', 'cards.account_id').select(['card_token', 'accounts.balance']).where('card_token', 'in', tokens).execute()
-  return new Map(rows.map((r) => [r.card_token, new Decimal(r.balance)]))
+  return new Map(rows.map((r) => [r.card_token, moneyFromDb(r.balance)]))
 }
 
 export { seeded, shuffle } from '../support/random.ts'
@@ -231,7 +232,7 @@ export async function assertSettledExactly(t: Test, bench: LedgerBench, fleet: F
   t.same(await checkInvariants(bench.database.db, { source: bench.source }), [], 'ledger:check passes')
   const expected = expectedBalances(demoTariff(), fleet, opening)
   const actual = await balancesOf(bench.database.db, fleet.cards.map((c) => c.token))
-  const wrong = [...expected].filter(([token, want]) => !(actual.get(token) ?? new Decimal(NaN)).equals(want))
+  const wrong = [...expected].filter(([token, want]) => actual.get(token)?.equals(want) !== true)
   t.same(wrong.map(([token, want]) => `${token}: want ${want.toFixed(2)} got ${actual.get(token)?.toFixed(2)}`), [], 'every balance equals the engine over the set')
   const recorded = await bench.database.db.selectFrom('taps').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()
   t.equal(recorded.n, String(fleet.taps.length), 'every tap recorded once')

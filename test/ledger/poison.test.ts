@@ -10,13 +10,13 @@
  */
 import t from 'tap'
 import { sql } from 'kysely'
-import { Decimal } from '@fare/money'
+import { parseAmount } from '@fare/money'
 import type { TapEvent } from '@fare/contracts'
 import type { ChildProcess } from 'node:child_process'
 import { checkInvariants } from '@fare/ledger'
 import { assertSettledExactly, createLedgerBench, demoTariff, engineTotal, fundCard, fundFleet, randomFleet, seeded, tapEvent, type LedgerBench } from './harness.ts'
 
-const D = (s: string): Decimal => new Decimal(s)
+const D = parseAmount
 
 /** Every record on the file's DLQ topic, with its headers as strings. */
 async function readDlq(bench: LedgerBench, expected: number): Promise<{ value: string; headers: Record<string, string> }[]> {

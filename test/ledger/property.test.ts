@@ -9,11 +9,11 @@
  */
 import t from 'tap'
 import fc from 'fast-check'
-import { Decimal } from '@fare/money'
+import { parseAmount } from '@fare/money'
 import { checkInvariants } from '@fare/ledger'
 import { balancesOf, createLedgerBench, demoTariff, expectedBalances, fundFleet, randomFleet, seeded, shuffle } from './harness.ts'
 
-const OPENING = new Decimal('500.00')
+const OPENING = parseAmount('500.00')
 
 t.test('random order and duplicates end in the engine balances', async (t) => {
   const bench = await createLedgerBench('ledger-prop', { partitions: 3 })
@@ -38,7 +38,7 @@ t.test('random order and duplicates end in the engine balances', async (t) => {
       const expected = expectedBalances(tariff, fleet, OPENING)
       const actual = await balancesOf(bench.database.db, fleet.cards.map((c) => c.token))
       for (const [token, want] of expected) {
-        if (!(actual.get(token) ?? new Decimal(NaN)).equals(want)) throw new Error(`seed ${seed}: ${token} want ${want.toFixed(2)} got ${actual.get(token)?.toFixed(2)}`)
+        if (actual.get(token)?.equals(want) !== true) throw new Error(`seed ${seed}: ${token} want ${want.toFixed(2)} got ${actual.get(token)?.toFixed(2)}`)
       }
     }),
     { numRuns: 6 },

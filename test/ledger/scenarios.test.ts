@@ -6,7 +6,7 @@
  * rejected taps, the deny list and the invariants are exactly as expected.
  */
 import t from 'tap'
-import { Decimal } from '@fare/money'
+import { Decimal, parseAmount } from '@fare/money'
 import { loadFeedFromFiles, rate, splitJourneyRevenue } from '@fare/fares'
 import { isDenied, topUp } from '@fare/bookkeeping'
 import { checkInvariants } from '@fare/ledger'
@@ -14,7 +14,7 @@ import { saveTariffVersion } from '@fare/tariffs'
 import { createLedgerBench, engineTotal, fundCard, tapEvent } from './harness.ts'
 import { withDearerBus, withRail } from './tariffs.ts'
 
-const D = (s: string): Decimal => new Decimal(s)
+const D = parseAmount
 const RAIL = withRail()
 
 const bench = await createLedgerBench('ledger-scn', { partitions: 3, tariffFiles: RAIL })

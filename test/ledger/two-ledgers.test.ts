@@ -4,13 +4,13 @@
  * offsets stored in Postgres: nothing lost, nothing doubled.
  */
 import t from 'tap'
-import { Decimal } from '@fare/money'
+import { parseAmount } from '@fare/money'
 import type { ChildProcess } from 'node:child_process'
 import { assertSettledExactly, createLedgerBench, fundFleet, randomFleet, seeded, shuffle } from './harness.ts'
 
 const seed = Number(process.env.TWO_LEDGERS_SEED ?? Date.now() % 1_000_000)
 const next = seeded(seed)
-const OPENING = new Decimal('1000.00')
+const OPENING = parseAmount('1000.00')
 
 t.test(`two ledgers share a group; one is killed, the other takes over (seed ${seed})`, async (t) => {
   const bench = await createLedgerBench('ledger-two', { partitions: 6 })

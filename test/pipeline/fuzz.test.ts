@@ -16,7 +16,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { sql } from 'kysely'
-import { Decimal } from '@fare/money'
+import { parseAmount } from '@fare/money'
 import { ensureOperator, openCard, topUp } from '@fare/bookkeeping'
 import { checkInvariants } from '@fare/ledger'
 import { startTestStack, waitFor } from '../support/stack.ts'
@@ -139,7 +139,7 @@ t.test(`${BODIES} generated bodies through ingest, Kafka and the ledger (seed ${
   for (const op of ['lutsk-bus', 'lutsk-trolley']) await ensureOperator(db, op, op)
   for (const card of DEMO_CARDS) {
     const accountId = await db.transaction().execute((trx) => openCard(trx, { cardToken: card.token, currency: 'UAH', riderCategoryId: card.category }))
-    await topUp(db, { accountId, amount: new Decimal('500.00'), idempotencyKey: `fuzz:${card.token}` })
+    await topUp(db, { accountId, amount: parseAmount('500.00'), idempotencyKey: `fuzz:${card.token}` })
   }
   const tokens = DEVICES.map((d) => stack.issuer.deviceToken(d.id, d.operator))
 

@@ -38,7 +38,7 @@ export async function startTestStack(name: string, options: { tariffFiles?: Reco
   const sink = await createKafkaTapSink(topics.kafka, { topic: topics.taps, timeoutMs: 5000 })
   const ingest = await buildIngest(
     { logger: topics.logger, sink, db: database.db, registry: createMetricsRegistry('ingest'), jwtPublicKeyPem: issuer.publicKeyPem },
-    { maxFutureSkewSeconds: 300, maxTapAgeDays: 31, bodyLimitBytes: 512 * 1024 },
+    { bodyLimitBytes: 512 * 1024 },
   )
   const api = await buildApi({ logger: topics.logger, db: database.db, registry: createMetricsRegistry('api'), jwtPublicKeyPem: issuer.publicKeyPem, jwtPrivateKeyPem: issuer.privateKeyPem })
   const ledger = createLedgerConsumer({

@@ -37,7 +37,7 @@ t.test('broker stopped mid-run: nothing accepted is lost, everything is delivere
   const sink = createKafkaTapSink(kafka, { topic: 'taps', timeoutMs: 1500 })
   const ingest = await buildIngest(
     { logger, sink, db: database.db, registry: createMetricsRegistry('ingest'), jwtPublicKeyPem: issuer.publicKeyPem },
-    { maxFutureSkewSeconds: 300, maxTapAgeDays: 31, bodyLimitBytes: 512 * 1024, rateLimitPerMinute: 100_000 },
+    { bodyLimitBytes: 512 * 1024, rateLimitPerMinute: 100_000 },
   )
   const api = await buildApi({ logger, db: database.db, registry: createMetricsRegistry('api'), jwtPublicKeyPem: issuer.publicKeyPem, jwtPrivateKeyPem: issuer.privateKeyPem })
   const ingestUrl = await ingest.listen({ host: '127.0.0.1', port: 0 })

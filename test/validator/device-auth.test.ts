@@ -86,7 +86,7 @@ t.test('a key with whitespace around it still verifies only ES256', async (t) =>
   const { buildApp } = await import('@fare/ingest')
   const app = await buildApp(
     { logger: stack.topics.logger, sink: stack.sink, registry: createMetricsRegistry('ingest'), jwtPublicKeyPem: `\n   ${issuer.publicKeyPem}\n` },
-    { maxFutureSkewSeconds: 300, maxTapAgeDays: 31, bodyLimitBytes: 65536 },
+    { bodyLimitBytes: 65536 },
   )
   t.teardown(() => app.close())
   const claims = { sub: 'val-auth-1', role: 'device', operator_id: OPERATOR, scope: 'taps:write', iss: 'fare-auth', aud: AUDIENCE.ingest, exp: nowSeconds() + 300 }

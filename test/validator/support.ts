@@ -42,7 +42,7 @@ export async function startEdgeStack(
   const sink = await createKafkaTapSink(topics.kafka, { topic: topics.taps, timeoutMs: 5000, ...options.sink })
   const ingest = await buildIngest(
     { logger: topics.logger, sink, db: database.db, registry: createMetricsRegistry('ingest'), jwtPublicKeyPem: issuer.publicKeyPem },
-    { maxFutureSkewSeconds: 300, maxTapAgeDays: 31, bodyLimitBytes: 512 * 1024, tokenClockToleranceSeconds: 0, ...options.ingest },
+    { bodyLimitBytes: 512 * 1024, tokenClockToleranceSeconds: 0, ...options.ingest },
   )
   const api = await buildApi(
     { logger: topics.logger, db: database.db, registry: createMetricsRegistry('api'), jwtPublicKeyPem: issuer.publicKeyPem, jwtPrivateKeyPem: issuer.privateKeyPem },

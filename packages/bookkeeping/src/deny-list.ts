@@ -6,9 +6,8 @@
  * version validators fetch deltas from). Runs inside the caller's Postgres
  * transaction, after the balances moved, so the list never disagrees with them.
  */
-import { sql } from 'kysely'
 import { Decimal } from '@fare/money'
-import { arrayLiteral, moneyFromDb } from '@fare/db'
+import { anyOf, moneyFromDb } from '@fare/db'
 import type { Executor } from './accounts.ts'
 
 /**
@@ -28,7 +27,8 @@ import type { Executor } from './accounts.ts'
 const DENY_LIST_LOCK = [0x66617265 /* 'fare' */, 1] as const
 
 async function lockDenyListVersions(trx: Executor): Promise<void> {
-  await sql`select pg_advisory_xact_lock(${sql.lit(DENY_LIST_LOCK[0])}::int4, ${sql.lit(DENY_LIST_LOCK[1])}::int4)`.execute(trx)
+  // Literal int4 keys (both below 2^31), so Postgres picks the two-key form.
+  await trx.selectNoFrom((eb) => eb.fn('pg_advisory_xact_lock', [eb.lit(DENY_LIST_LOCK[0]), eb.lit(DENY_LIST_LOCK[1])]).as('locked')).execute()
 }
 
 export interface DenyCheck {
@@ -52,12 +52,14 @@ export async function refreshDenyList(trx: Executor, checks: readonly DenyCheck[
   const update: DenyListUpdate = { added: [], removed: [] }
   if (checks.length === 0) return update
   const tokens = checks.map((c) => c.cardToken)
-  // One array parameter, not one per card (a batch checks thousands).
-  const rows = await sql<{ card_token: string; balance: string; version: string | null }>`
-    select c.card_token, a.balance, d.version
-    from cards c join accounts a on a.id = c.account_id left join deny_list d on d.card_token = c.card_token
-    where c.card_token = any(${arrayLiteral(tokens)}::text[])`.execute(trx)
-  const byToken = new Map(rows.rows.map((r) => [r.card_token, r]))
+  const rows = await trx
+    .selectFrom('cards as c')
+    .innerJoin('accounts as a', 'a.id', 'c.account_id')
+    .leftJoin('deny_list as d', 'd.card_token', 'c.card_token')
+    .select(['c.card_token', 'a.balance', 'd.version'])
+    .where('c.card_token', '=', anyOf(tokens, 'text'))
+    .execute()
+  const byToken = new Map(rows.map((r) => [r.card_token, r]))
   const toAdd: { token: string; restore: Decimal }[] = []
   const toRemove: string[] = []
   for (const check of checks) {
@@ -112,11 +114,13 @@ async function removeFromDenyList(trx: Executor, cardToken: string, reason: stri
  * Needs no tariff: the threshold was stored when the card was added.
  */
 export async function restoreIfCovered(trx: Executor, accountId: string, reason = 'top_up'): Promise<boolean> {
-  const row = await sql<{ card_token: string; balance: string; restore_balance: string }>`
-    select c.card_token, a.balance, d.restore_balance
-    from cards c join accounts a on a.id = c.account_id join deny_list d on d.card_token = c.card_token
-    where c.account_id = ${accountId}`.execute(trx)
-  const found = row.rows[0]
+  const found = await trx
+    .selectFrom('cards as c')
+    .innerJoin('accounts as a', 'a.id', 'c.account_id')
+    .innerJoin('deny_list as d', 'd.card_token', 'c.card_token')
+    .select(['c.card_token', 'a.balance', 'd.restore_balance'])
+    .where('c.account_id', '=', accountId)
+    .executeTakeFirst()
   if (!found) return false
   if (moneyFromDb(found.balance).lessThan(moneyFromDb(found.restore_balance))) return false
   await removeFromDenyList(trx, found.card_token, reason)

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
-import { Decimal } from '@fare/money'
-import { arrayLiteral, type TransferKind } from '@fare/db'
+import { ZERO, type Decimal } from '@fare/money'
+import { anyOf, arrayLiteral, type TransferKind } from '@fare/db'
 import type { Executor } from './accounts.ts'
 
 export interface TransferToPost {
@@ -38,8 +38,8 @@ export async function postTransfers(trx: Executor, transfers: readonly TransferT
   for (const t of transfers) {
     if (!t.amount.isPositive() || t.amount.isZero()) throw new RangeError(`transfer amount must be > 0, got ${t.amount.toString()}`)
     if (t.debitAccountId === t.creditAccountId) throw new RangeError('a transfer needs two different accounts')
-    net.set(t.debitAccountId, (net.get(t.debitAccountId) ?? new Decimal(0)).minus(t.amount))
-    net.set(t.creditAccountId, (net.get(t.creditAccountId) ?? new Decimal(0)).plus(t.amount))
+    net.set(t.debitAccountId, (net.get(t.debitAccountId) ?? ZERO).minus(t.amount))
+    net.set(t.creditAccountId, (net.get(t.creditAccountId) ?? ZERO).plus(t.amount))
   }
   for (let from = 0; from < transfers.length; from += INSERT_CHUNK) await insertTransfers(trx, transfers.slice(from, from + INSERT_CHUNK))
   // Lock with FOR NO KEY UPDATE (what the balance UPDATE needs) and move the balances, once per
@@ -48,11 +48,12 @@ export async function postTransfers(trx: Executor, transfers: readonly TransferT
   // shared accounts, which every concurrent batch needs, are thus locked last and held only for
   // their own few rows until the caller commits, not while thousands of riders' balances move.
   const accountIds = [...net.keys()].map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(String)
-  const deltas = accountIds.map((id) => (net.get(id) ?? new Decimal(0)).toFixed())
+  const deltas = accountIds.map((id) => (net.get(id) ?? ZERO).toFixed())
   const ids = arrayLiteral(accountIds)
   const amounts = arrayLiteral(deltas)
   for (const riders of [true, false]) {
-    await sql`select id from accounts where id = any(${ids}::bigint[]) and (kind = 'rider') = ${riders} order by id for no key update`.execute(trx)
+    await trx.selectFrom('accounts').select('id').where('id', '=', anyOf(accountIds, 'bigint')).where('kind', riders ? '=' : '<>', 'rider').orderBy('id').forNoKeyUpdate().execute()
+    // Raw sql: Kysely cannot type an UPDATE ... FROM unnest() (the balances move by one array of deltas).
     await sql`
       update accounts set balance = accounts.balance + d.delta
       from unnest(${ids}::bigint[], ${amounts}::numeric[]) as d(id, delta)
@@ -94,6 +95,7 @@ async function insertTransfers(trx: Executor, transfers: readonly TransferToPost
     keys[i] = t.idempotencyKey ?? null
     explanations[i] = t.explanation === undefined ? '' : JSON.stringify(t.explanation)
   }
+  // Raw sql: Kysely cannot type an INSERT from unnest() and string_to_array(); the columns are TransfersTable's.
   await sql`
     insert into transfers (id, debit_account_id, credit_account_id, amount, currency, kind, tap_id, journey_id, reason, idempotency_key, explanation)
     select coalesce(r.id, gen_random_uuid()), r.debit, r.credit, r.amount, r.currency, r.kind, r.tap_id, r.journey_id, r.reason, r.key, nullif(r.explanation, '')::json

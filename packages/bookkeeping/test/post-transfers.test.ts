@@ -5,9 +5,9 @@
  */
 import t from 'tap'
 import { sql } from 'kysely'
-import { createDb } from '@fare/db'
+import { createDb, moneyFromDb } from '@fare/db'
 import { createTestDatabase } from '@fare/db/testing'
-import { Decimal } from '@fare/money'
+import { amountFromUnits, parseAmount } from '@fare/money'
 import { ensureOperator, postTransfers, revenueAccountId, systemAccountId, type TransferToPost } from '../src/index.ts'
 import { seeded } from '../../../test/support/random.ts'
 
@@ -34,7 +34,7 @@ t.test('concurrent batches over shared accounts: no deadlock, balances equal sum
       const rider = pick(riders)
       const other = next() < 0.2 ? pick(riders.filter((r) => r !== rider)) : pick(shared)
       const toRider = next() < 0.3
-      return { debitAccountId: toRider ? other : rider, creditAccountId: toRider ? rider : other, amount: new Decimal(1 + Math.floor(next() * 2000)).dividedBy(100), currency: 'UAH', kind: 'fare' }
+      return { debitAccountId: toRider ? other : rider, creditAccountId: toRider ? rider : other, amount: amountFromUnits(1 + Math.floor(next() * 2000), 2), currency: 'UAH', kind: 'fare' }
     }),
   )
   await Promise.all(
@@ -55,7 +55,7 @@ t.test('concurrent batches over shared accounts: no deadlock, balances equal sum
   const count = await db.selectFrom('transfers').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()
   t.equal(Number(count.n), 24 * 30, 'all 720 transfers posted')
   const total = await sql<{ sum: string }>`select sum(balance)::text as sum from accounts`.execute(db)
-  t.equal(new Decimal(total.rows[0]?.sum ?? 'NaN').toFixed(2), '0.00', 'balances sum to zero')
+  t.equal(moneyFromDb(total.rows[0]?.sum ?? 'NaN').toFixed(2), '0.00', 'balances sum to zero')
 })
 
 t.test('a transfer to an unknown account refuses the whole call', async (t) => {
@@ -63,7 +63,7 @@ t.test('a transfer to an unknown account refuses the whole call', async (t) => {
   t.teardown(database.drop)
   const { db } = database
   const [a, b] = (await db.insertInto('accounts').values([{ kind: 'rider', currency: 'UAH' }, { kind: 'rider', currency: 'UAH' }]).returning('id').execute()).map((r) => r.id) as [string, string]
-  const good: TransferToPost = { debitAccountId: a, creditAccountId: b, amount: new Decimal('5.00'), currency: 'UAH', kind: 'fare' }
+  const good: TransferToPost = { debitAccountId: a, creditAccountId: b, amount: parseAmount('5.00'), currency: 'UAH', kind: 'fare' }
   await t.rejects(db.transaction().execute((trx) => postTransfers(trx, [good, { ...good, creditAccountId: String(BigInt(b) + 99n) }])), { code: '23503' })
   t.same(await db.selectFrom('transfers').select('id').execute(), [], 'no transfer written')
   t.same((await db.selectFrom('accounts').select('balance').orderBy('id').execute()).map((r) => r.balance), ['0.00', '0.00'], 'no balance moved')

@@ -1,6 +1,9 @@
 /**
- * The tap: what a validator uploads, and the event ingest puts on Kafka.
- * One definition shared by ingest, ledger, api and the validator simulator.
+ * The tap at each stage of its path, defined here once and shared by ingest,
+ * ledger, api and the validator simulator: `TapInput` (what a validator
+ * uploads), `TapEvent` (what ingest puts on Kafka, as a `TapRecord`) and
+ * `SettledTap` (what the ledger rates and records). The `taps` table's row is
+ * @fare/db's `TapRow`; the fare engine's own input is @fare/fares' `Tap`.
  */
 import { Type, type Static } from 'typebox'
 import { CARD_TOKEN_MAX_LENGTH, IDENTIFIER_PATTERN } from './strings.ts'
@@ -110,3 +113,30 @@ export const TapEvent = Type.Object(
   { additionalProperties: false },
 )
 export type TapEvent = Static<typeof TapEvent>
+
+/**
+ * A TapEvent as a record on the `taps` topic: keyed by card token (all of a
+ * card's taps go to one partition, in order), the value the TapEvent as JSON.
+ */
+export interface TapRecord {
+  readonly key: string
+  readonly value: string
+}
+
+/**
+ * A tap as the ledger settles it: the fields it rates and records by, with the
+ * instant in ms. Made from a checked TapEvent (`settledTap`) or read back from
+ * the `taps` table for the span a new tap can re-rate.
+ */
+export interface SettledTap {
+  readonly tapId: string
+  readonly cardToken: string
+  readonly kind: TapKind
+  /** The validator's canonical time (offset included). */
+  readonly time: string
+  readonly ms: number
+  readonly routeId: string
+  readonly stopId: string | null
+  readonly deviceId: string
+  readonly operatorId: string
+}

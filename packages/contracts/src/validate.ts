@@ -8,7 +8,7 @@
 import { Compile } from 'typebox/compile'
 import type { Static, TObject } from 'typebox'
 import { canonicalTapTime } from './tap-time.ts'
-import { TAP_EVENT_SCHEMA, TapContext, TapEvent, TapInput } from './taps.ts'
+import { TAP_EVENT_SCHEMA, TapContext, TapEvent, TapInput, type SettledTap } from './taps.ts'
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string }
 
@@ -93,8 +93,27 @@ export function tapInstantMs(canonicalTime: string): number {
   return Date.parse(canonicalTime)
 }
 
-/** Whether two canonical taps (of one id) are the same tap: every field equal, times compared as instants. */
-export function sameTap(a: TapInput, b: TapInput): boolean {
+/**
+ * Whether two canonical taps of one id are the same tap: every field equal,
+ * times compared as instants. The device counts where both name one (ledger:
+ * events and recorded taps); an upload has none (its device is the token's).
+ */
+export function sameTap(a: TapInput & { deviceId?: string }, b: TapInput & { deviceId?: string }): boolean {
   return a.cardToken === b.cardToken && a.kind === b.kind && tapInstantMs(a.tappedAt) === tapInstantMs(b.tappedAt) && a.routeId === b.routeId &&
-    a.stopId === b.stopId && a.vehicleId === b.vehicleId && a.deviceSeq === b.deviceSeq
+    a.stopId === b.stopId && a.vehicleId === b.vehicleId && a.deviceSeq === b.deviceSeq && a.deviceId === b.deviceId
+}
+
+/** The tap the ledger settles from a checked event. */
+export function settledTap(event: TapEvent): SettledTap {
+  return {
+    tapId: event.tapId,
+    cardToken: event.cardToken,
+    kind: event.kind,
+    time: event.tappedAt,
+    ms: tapInstantMs(event.tappedAt),
+    routeId: event.routeId,
+    stopId: event.stopId ?? null,
+    deviceId: event.deviceId,
+    operatorId: event.operatorId,
+  }
 }

@@ -78,4 +78,5 @@ t.test('the same tap: every field equal, times as instants', async (t) => {
   t.notOk(sameTap(a, { ...a, tappedAt: '2026-07-05T08:15:03.121Z' }))
   t.notOk(sameTap(a, { ...a, vehicleId: 'AC-1' }))
   t.notOk(sameTap(a, { ...a, deviceSeq: 1 }))
+  t.notOk(sameTap({ ...a, deviceId: 'dev-1' }, { ...a, deviceId: 'dev-2' }), 'another device, where both name one')
 })

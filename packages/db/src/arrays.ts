@@ -1,3 +1,5 @@
+import { sql, type RawBuilder } from 'kysely'
+
 /**
  * A Postgres array literal for a query parameter cast to an array type
  * (`${arrayLiteral(ids)}::uuid[]`). node-pg builds the same literal from a JS
@@ -22,4 +24,15 @@ export function arrayLiteral(values: readonly (string | null)[]): string {
     parts[i] = v === null ? 'NULL' : `"${v.replace(/[\\"]/g, '\\$&')}"`
   }
   return `{${parts.join(',')}}`
+}
+
+/**
+ * The right side of `column = any(array)` in a Kysely query
+ * (`.where('tap_id', '=', anyOf(ids, 'uuid'))`): all values as one array
+ * parameter, not one parameter per value (a ledger batch has thousands).
+ * Raw sql because Kysely has no typed array cast; the element type is typed
+ * as the column's.
+ */
+export function anyOf<T extends string>(values: readonly T[], type: 'uuid' | 'text' | 'bigint'): RawBuilder<T> {
+  return sql<T>`any(${arrayLiteral(values)}::${sql.raw(type)}[])`
 }

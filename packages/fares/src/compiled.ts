@@ -15,7 +15,7 @@
  * Amounts become Decimal again at the API boundary (cached per value:
  * Decimal is immutable). A JS number never carries a fractional amount.
  */
-import { Decimal, formatAmount } from '@fare/money'
+import { amountFromUnits, formatAmount, ZERO, type Decimal } from '@fare/money'
 import { feedInvalid, requestInvalid } from './errors.ts'
 import type { Cap, LegRule, ProductRow, Tariff, FareTransferRule } from './model.ts'
 
@@ -55,11 +55,10 @@ export function checkAmountRange(amounts: readonly AmountAt[]): void {
   for (const at of amounts) if (finest === undefined || at.amount.decimalPlaces() > finest.amount.decimalPlaces()) finest = at
   if (finest === undefined) return
   const scale = finest.amount.decimalPlaces()
-  const factor = new Decimal(10).pow(scale)
   for (const at of amounts) {
-    const units = at.amount.times(factor).abs()
+    const units = at.amount.times(`1e${scale}`).abs()
     if (units.greaterThan(MAX_UNITS)) {
-      const limit = new Decimal(MAX_UNITS).div(factor)
+      const limit = amountFromUnits(MAX_UNITS, scale)
       const why = scale === 0
         ? `at most ${limit.toFixed()} is supported`
         : `with the feed's ${scale} decimal places (${finest.file} line ${finest.line}: ${finest.amount.toFixed()}) at most ${limit.toFixed()} is supported (2^36 units of 10^-${scale})`
@@ -117,9 +116,8 @@ function build(tariff: Tariff): CompiledTariff {
   let scale = 0
   for (const row of rows) scale = Math.max(scale, row.amount.decimalPlaces())
   for (const cap of tariff.caps) scale = Math.max(scale, cap.amount.decimalPlaces())
-  const factor = new Decimal(10).pow(scale)
   const toUnits = (d: Decimal): number => {
-    const scaled = d.times(factor)
+    const scaled = d.times(`1e${scale}`)
     if (scale > MAX_DECIMAL_PLACES || !scaled.isInteger() || scaled.abs().greaterThan(MAX_UNITS) || d.isNegative() && d.isZero()) {
       throw new Error(`internal: amount ${d.toString()} is outside the exact integer scheme; the feed loader should have rejected it`)
     }
@@ -136,8 +134,7 @@ function build(tariff: Tariff): CompiledTariff {
   const positives: (Decimal | undefined)[] = new Array<Decimal | undefined>(SMALL).fill(undefined)
   const negatives: (Decimal | undefined)[] = new Array<Decimal | undefined>(SMALL).fill(undefined)
   const decimals = new Map<number, Decimal>()
-  const ZERO = new Decimal(0)
-  const create = (units: number): Decimal => new Decimal(`${units}e-${scale}`)
+  const create = (units: number): Decimal => amountFromUnits(units, scale)
   const dec = (units: number): Decimal => {
     if (units === 0) return ZERO
     if (units > 0 && units < SMALL) return positives[units] ??= create(units)

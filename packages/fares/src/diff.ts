@@ -3,7 +3,7 @@
  * difference between two ratings of a card is posted as adjustments that
  * name the taps and the reason. The deltas always sum to the change of total.
  */
-import { Decimal } from '@fare/money'
+import { ZERO, type Decimal } from '@fare/money'
 import type { Charge, Rating } from './rate.ts'
 import { compareCodePoints } from './code-points.ts'
 
@@ -20,7 +20,6 @@ export interface Adjustment {
   readonly sentence: string
 }
 
-const ZERO = new Decimal(0)
 
 function reasonFor(tapId: string, before: Charge | undefined, after: Charge | undefined, newTapIds: ReadonlySet<string>, newExitIds: readonly string[]): AdjustmentReason {
   if (newTapIds.has(tapId)) return 'new_tap'

@@ -2,7 +2,7 @@
  * Helpers for the ledger service: which taps to re-rate when a tap arrives,
  * and how much of each cap a rider has left.
  */
-import { Decimal } from '@fare/money'
+import { Decimal, ZERO } from '@fare/money'
 import { calendarWindow, capApplies } from './caps.ts'
 import type { Tariff } from './model.ts'
 import type { Rating } from './rate.ts'
@@ -82,7 +82,7 @@ export function capStatus(tariff: Tariff, profile: CardProfile, rating: Rating, 
       startMs = window.startMs
       endMs = window.endMs
     }
-    let spent = new Decimal(0)
+    let spent = ZERO
     for (const c of counted) if (c.ms >= startMs && c.ms < endMs && applies(c)) spent = spent.plus(c.charge.amount)
     const remaining = Decimal.max(0, cap.amount.minus(spent))
     out.push({ capId: cap.capId, window: { start: formatInstant(zone, startMs), end: formatInstant(zone, endMs) }, spent, cap: cap.amount, remaining })

@@ -14,7 +14,7 @@
  */
 import t from 'tap'
 import fc from 'fast-check'
-import { Decimal } from '@fare/money'
+import { Decimal, ZERO } from '@fare/money'
 import { priceJourney, rate, splitJourneyRevenue, toJson, type Tap, type Tariff } from '../src/index.ts'
 import { demoTariff, feed } from './helpers.ts'
 
@@ -52,7 +52,7 @@ t.test('best fare never exceeds pricing every leg as its own journey', async (t)
   fc.assert(fc.property(tapsArb, categoryArb, (taps, category) => {
     const legs = taps.map((tap) => ({ routeId: tap.routeId, fromStopId: tap.stopId as string, departure: tap.time }))
     const together = priceJourney(tariff, { ...profileOf(category), legs }).total
-    const separately = legs.reduce((sum, leg) => sum.plus(priceJourney(tariff, { ...profileOf(category), legs: [leg] }).total), new Decimal(0))
+    const separately = legs.reduce((sum, leg) => sum.plus(priceJourney(tariff, { ...profileOf(category), legs: [leg] }).total), ZERO)
     return together.lessThanOrEqualTo(separately)
   }), RUNS)
 })
@@ -70,18 +70,18 @@ t.test('no cap window\'s charges exceed its cap; charges sum to journey totals a
       if (e.kind !== 'fare' && e.kind !== 'group') continue
       for (const cap of e.caps) {
         const key = `${cap.capId}@${cap.window.start}`
-        spent.set(key, (spent.get(key) ?? new Decimal(0)).plus(charge.amount))
+        spent.set(key, (spent.get(key) ?? ZERO).plus(charge.amount))
         limits.set(key, cap.capAmount)
       }
     }
     for (const [key, amount] of spent) if (amount.greaterThan(limits.get(key) as Decimal)) return false
     // Balance: total = sum of charges; per journey the increments sum to the journey total.
-    const total = rating.charges.reduce((sum, c) => sum.plus(c.amount), new Decimal(0))
+    const total = rating.charges.reduce((sum, c) => sum.plus(c.amount), ZERO)
     if (!total.equals(rating.total)) return false
     const byJourney = new Map<string, { increments: Decimal; last: Decimal; charged: Decimal }>()
     for (const charge of rating.charges) {
       if (charge.journeyId === undefined) continue
-      const entry = byJourney.get(charge.journeyId) ?? { increments: new Decimal(0), last: new Decimal(0), charged: new Decimal(0) }
+      const entry = byJourney.get(charge.journeyId) ?? { increments: ZERO, last: ZERO, charged: ZERO }
       entry.charged = entry.charged.plus(charge.amount)
       if (charge.explanation.kind === 'fare') {
         entry.increments = entry.increments.plus(charge.explanation.increment)
@@ -92,7 +92,7 @@ t.test('no cap window\'s charges exceed its cap; charges sum to journey totals a
     for (const [journeyId, entry] of byJourney) {
       if (rating.charges.some((c) => c.journeyId === journeyId && c.explanation.kind === 'fare') && !entry.increments.equals(entry.last)) return false
       const split = splitJourneyRevenue(rating, journeyId)
-      const splitSum = [...split.values()].reduce((sum, v) => sum.plus(v), new Decimal(0))
+      const splitSum = [...split.values()].reduce((sum, v) => sum.plus(v), ZERO)
       if (!splitSum.equals(entry.charged)) return false
     }
     // Credits: the demo tariff has no upgrade, so nothing is ever negative.

@@ -11,6 +11,15 @@ const MINOR_UNIT_DIGITS: Readonly<Record<string, number>> = {
   JPY: 0, KRW: 0, VND: 0, CLP: 0, ISK: 0, HUF: 2, BHD: 3, KWD: 3, JOD: 3, OMR: 3, TND: 3,
 }
 
+/** Zero, shared (a Decimal never changes). */
+export const ZERO = new Decimal(0)
+
+/** `units` x 10^-scale, exactly: an amount counted in integer units of 10^-scale (the fare engine's scheme). */
+export function amountFromUnits(units: number, scale: number): Decimal {
+  if (!Number.isSafeInteger(units) || !Number.isInteger(scale) || scale < 0) throw new RangeError(`not an exact amount: ${units} units of 10^-${scale}`)
+  return new Decimal(`${units}e-${scale}`)
+}
+
 export function minorUnitDigits(currency: string): number {
   return MINOR_UNIT_DIGITS[currency] ?? 2
 }

@@ -4,7 +4,7 @@
  * probed. Amounts are decimal strings with their currency.
  */
 import t from 'tap'
-import { Decimal } from '@fare/money'
+import { parseAmount } from '@fare/money'
 import { AUDIENCE } from '@fare/auth'
 import { createTestDatabase } from '@fare/db/testing'
 import { createLogger, createMetricsRegistry } from '@fare/platform'
@@ -28,7 +28,7 @@ t.test('balance lookup', async (t) => {
   const accountId = await database.db.transaction().execute((trx) =>
     openCard(trx, { cardToken: 'ct_balance_0001', currency: 'UAH', riderId: 'rider-1', riderCategoryId: 'pupil' }),
   )
-  await topUp(database.db, { accountId, amount: new Decimal('42.50'), idempotencyKey: 'k1' })
+  await topUp(database.db, { accountId, amount: parseAmount('42.50'), idempotencyKey: 'k1' })
 
   const get = (token: string | undefined, card = 'ct_balance_0001') =>
     app.inject({ method: 'GET', url: `/v1/cards/${card}/balance`, headers: token ? { authorization: `Bearer ${token}` } : {} })
@@ -98,7 +98,7 @@ t.test('a card on the deny list is denied; a blocked card is blocked, denied or 
   for (const card of ['ct_denied_0001', 'ct_blocked_001', 'ct_active_0001']) await db.transaction().execute((trx) => openCard(trx, { cardToken: card, currency: 'UAH' }))
   t.equal(await status('ct_denied_0001'), 'active', 'a new card with no balance is not yet on the list')
   // What the ledger does after a charge: the deny-list check with the card's highest fare.
-  const checks = ['ct_denied_0001', 'ct_blocked_001'].map((cardToken) => ({ cardToken, maxRideAmount: new Decimal('18.00'), creditAllowance: new Decimal('0') }))
+  const checks = ['ct_denied_0001', 'ct_blocked_001'].map((cardToken) => ({ cardToken, maxRideAmount: parseAmount('18.00'), creditAllowance: parseAmount('0') }))
   const update = await db.transaction().execute((trx) => refreshDenyList(trx, checks))
   t.same(update.added.sort(), ['ct_blocked_001', 'ct_denied_0001'])
   await db.updateTable('cards').set({ status: 'blocked' }).where('card_token', '=', 'ct_blocked_001').execute()

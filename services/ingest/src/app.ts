@@ -3,7 +3,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { sql } from 'kysely'
 import { accessTokens, AUDIENCE, limitPerCaller } from '@fare/auth'
-import { openApiDocument } from '@fare/contracts'
+import { DEFAULT_TAP_WINDOW, openApiDocument, type TapWindow } from '@fare/contracts'
 import type { Db } from '@fare/db'
 import { createHttpServer, errorHandling, opsRoutes, Counter, type HttpTimeouts, type Logger, type MetricsSource, type Registry } from '@fare/platform'
 import { BatchBodyTooLarge } from './errors.ts'
@@ -33,8 +33,8 @@ export interface IngestTls {
 
 export interface IngestOptions {
   jwtIssuer?: string
-  maxFutureSkewSeconds: number
-  maxTapAgeDays: number
+  /** How far a tap's time may lie from its arrival (default: DEFAULT_TAP_WINDOW). */
+  tapWindow?: TapWindow
   bodyLimitBytes: number
   /** Requests per device per minute on the device routes (default 600); without a valid token, per client address. */
   rateLimitPerMinute?: number
@@ -88,8 +88,7 @@ export async function buildApp(deps: IngestDeps, options: IngestOptions): Promis
     await limitPerCaller(devices, options.rateLimitPerMinute ?? 600)
     await devices.register(tapRoutes, {
       sink: deps.sink,
-      maxFutureSkewSeconds: options.maxFutureSkewSeconds,
-      maxTapAgeDays: options.maxTapAgeDays,
+      tapWindow: options.tapWindow ?? DEFAULT_TAP_WINDOW,
       now,
       onAccepted: (n) => tapsAccepted.inc(n),
       onBrokerUnavailable: () => brokerUnavailable.inc(),

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os'
+import { readTapWindow, type TapWindow } from '@fare/contracts'
 import { ConfigError, EnvReader, readCommonConfig, readHttpTimeouts, type CommonConfig, type HttpTimeouts } from '@fare/platform'
 
 export interface IngestConfig extends CommonConfig {
@@ -6,10 +7,8 @@ export interface IngestConfig extends CommonConfig {
   readonly port: number
   readonly jwtPublicKeyFile: string
   readonly jwtIssuer: string
-  /** A tap more than this far in the future is rejected (validator clocks drift). */
-  readonly maxFutureSkewSeconds: number
-  /** A tap older than this is past the retention window and rejected. */
-  readonly maxTapAgeDays: number
+  /** How far a tap's time may lie from its arrival (the ledger reads the same limits). */
+  readonly tapWindow: TapWindow
   readonly bodyLimitBytes: number
   readonly produceTimeoutMs: number
   /** How long a request's records wait to share a producer send with other requests'. */
@@ -33,8 +32,7 @@ export function readIngestConfig(env = new EnvReader()): IngestConfig {
     port: env.integer('INGEST_PORT', 8080, { min: 0, max: 65535 }),
     jwtPublicKeyFile: env.string('JWT_PUBLIC_KEY_FILE', '.cache/dev-keys/issuer.pub.pem'),
     jwtIssuer: env.string('JWT_ISSUER', 'fare-auth'),
-    maxFutureSkewSeconds: env.integer('TAP_MAX_FUTURE_SKEW_SECONDS', 300, { min: 0, max: 86_400 }),
-    maxTapAgeDays: env.integer('TAP_MAX_AGE_DAYS', 31, { min: 1, max: 366 }),
+    tapWindow: readTapWindow(env),
     bodyLimitBytes: env.integer('INGEST_BODY_LIMIT_BYTES', 512 * 1024, { min: 1024, max: 16 * 1024 * 1024 }),
     produceTimeoutMs: env.integer('KAFKA_PRODUCE_TIMEOUT_MS', 5000, { min: 100, max: 60_000 }),
     produceLingerMs: env.integer('KAFKA_PRODUCE_LINGER_MS', 2, { min: 0, max: 100 }),

@@ -14,7 +14,7 @@
  * not-ready, and answers taps 503 until it has connected.
  */
 import { createLogger, KeyPartitioner, retryWithBackoff, withDeadline, type Kafka, type Logger, type Producer } from '@fare/platform'
-import type { TapRecord } from './tap-record.ts'
+import type { TapRecord } from '@fare/contracts'
 
 export interface TapSink {
   send(records: readonly TapRecord[]): Promise<void>

@@ -5,14 +5,7 @@
  * than by spreading each tap into a new object and serialising that: this runs
  * for every tap at tens of thousands a second.
  */
-import { TAP_EVENT_SCHEMA, type TapContext, type TapInput } from '@fare/contracts'
-
-export interface TapRecord {
-  /** The card token: all of a card's taps go to one partition, in order. */
-  readonly key: string
-  /** The TapEvent as JSON. */
-  readonly value: string
-}
+import { TAP_EVENT_SCHEMA, type TapContext, type TapInput, type TapRecord } from '@fare/contracts'
 
 const PREFIX = `{"schema":${JSON.stringify(TAP_EVENT_SCHEMA)},`
 

@@ -4,13 +4,12 @@
  * time is opened), its recorded taps in the span the new taps can affect, and
  * what was already posted for those taps and their journeys.
  */
-import { sql } from 'kysely'
-import { Decimal } from '@fare/money'
-import { arrayLiteral } from '@fare/db'
+import { ZERO, type Decimal } from '@fare/money'
+import { anyOf, moneyFromDb } from '@fare/db'
 import { openCard, type Executor } from '@fare/bookkeeping'
-import type { LedgerTap, Posted, Span, StoredProfile } from './rating.ts'
+import type { SettledTap } from '@fare/contracts'
+import type { Posted, Span, StoredProfile } from './rating.ts'
 
-const ZERO = new Decimal(0)
 
 export interface LoadedCard {
   readonly accountId: string
@@ -23,11 +22,20 @@ export async function loadCards(trx: Executor, cardTokens: readonly string[], cu
   if (cardTokens.length === 0) return cards
   const missing = new Set(cardTokens)
   for (let attempt = 0; attempt < 2 && missing.size > 0; attempt++) {
-    const rows = await sql<{ card_token: string; account_id: string; rider_category_id: string; valid_from: string | null; valid_to: string | null; fare_media_id: string | null }>`
-      select card_token, account_id::text as account_id, rider_category_id, fare_media_id,
-             to_char(category_valid_from, 'YYYY-MM-DD') as valid_from, to_char(category_valid_to, 'YYYY-MM-DD') as valid_to
-      from cards where card_token = any(${arrayLiteral([...missing])}::text[])`.execute(trx)
-    for (const r of rows.rows) {
+    const rows = await trx
+      .selectFrom('cards')
+      .select((eb) => [
+        'card_token',
+        'account_id',
+        'rider_category_id',
+        'fare_media_id',
+        // As text: node-pg reads a date column as a JS Date at local midnight, not as the date.
+        eb.fn<string | null>('to_char', ['category_valid_from', eb.val('YYYY-MM-DD')]).as('valid_from'),
+        eb.fn<string | null>('to_char', ['category_valid_to', eb.val('YYYY-MM-DD')]).as('valid_to'),
+      ])
+      .where('card_token', '=', anyOf([...missing], 'text'))
+      .execute()
+    for (const r of rows) {
       cards.set(r.card_token, {
         accountId: r.account_id,
         profile: { riderCategoryId: r.rider_category_id, riderCategoryValidFrom: r.valid_from, riderCategoryValidTo: r.valid_to, fareMediaId: r.fare_media_id },
@@ -41,16 +49,20 @@ export async function loadCards(trx: Executor, cardTokens: readonly string[], cu
 }
 
 /** Each card's recorded taps inside its span (one query for all cards). */
-export async function loadSpanTaps(trx: Executor, spans: ReadonlyMap<string, Span>): Promise<Map<string, LedgerTap[]>> {
+export async function loadSpanTaps(trx: Executor, spans: ReadonlyMap<string, Span>): Promise<Map<string, SettledTap[]>> {
   const cardTokens = [...spans.keys()]
-  const spanTaps = new Map<string, LedgerTap[]>()
+  const spanTaps = new Map<string, SettledTap[]>()
   if (cardTokens.length === 0) return spanTaps
   const fromMs = Math.min(...[...spans.values()].map((s) => s.fromMs))
   const toMs = Math.max(...[...spans.values()].map((s) => s.toMs))
-  const rows = await sql<{ tap_id: string; card_token: string; kind: 'entry' | 'exit'; tapped_at: Date; tapped_at_text: string; route_id: string; stop_id: string | null; device_id: string; operator_id: string }>`
-    select tap_id, card_token, kind, tapped_at, tapped_at_text, route_id, stop_id, device_id, operator_id from taps
-    where card_token = any(${arrayLiteral(cardTokens)}::text[]) and tapped_at >= ${new Date(fromMs).toISOString()}::timestamptz and tapped_at < ${new Date(toMs).toISOString()}::timestamptz`.execute(trx)
-  for (const r of rows.rows) {
+  const rows = await trx
+    .selectFrom('taps')
+    .select(['tap_id', 'card_token', 'kind', 'tapped_at', 'tapped_at_text', 'route_id', 'stop_id', 'device_id', 'operator_id'])
+    .where('card_token', '=', anyOf(cardTokens, 'text'))
+    .where('tapped_at', '>=', new Date(fromMs))
+    .where('tapped_at', '<', new Date(toMs))
+    .execute()
+  for (const r of rows) {
     const span = spans.get(r.card_token)
     const ms = r.tapped_at.getTime()
     if (!span || ms < span.fromMs || ms >= span.toMs) continue
@@ -66,7 +78,7 @@ export async function loadPosted(
   trx: Executor,
   tapIds: readonly string[],
   cards: ReadonlyMap<string, { accountId: string }>,
-  spanTaps: ReadonlyMap<string, readonly LedgerTap[]>,
+  spanTaps: ReadonlyMap<string, readonly SettledTap[]>,
   currency: string,
 ): Promise<Posted> {
   const fareByTap = new Map<string, Decimal>()
@@ -79,13 +91,16 @@ export async function loadPosted(
     if (account) for (const t of taps) riderAccountOfTap.set(t.tapId, account)
   }
   const concessionAccount = await trx.selectFrom('accounts').select('id').where('kind', '=', 'concession').where('currency', '=', currency).executeTakeFirst()
-  const rows = await sql<{ tap_id: string | null; journey_id: string | null; kind: string; reason: string | null; debit_account_id: string; credit_account_id: string; amount: string }>`
-    select tap_id::text as tap_id, journey_id, kind, reason, debit_account_id::text as debit_account_id, credit_account_id::text as credit_account_id, amount::text as amount
-    from transfers where tap_id = any(${arrayLiteral(tapIds)}::uuid[]) and kind in ('fare', 'fare_adjustment', 'concession')
-    union all
-    select null, journey_id, kind, reason, debit_account_id::text, credit_account_id::text, amount::text
-    from transfers where journey_id = any(${arrayLiteral(tapIds)}::text[]) and reason = 'revenue_split'`.execute(trx)
-  const splitRows = rows.rows.filter((r) => r.reason === 'revenue_split')
+  // Both sides in one round trip. A revenue split names its journey, never a tap (planSplits).
+  const columns = ['tap_id', 'journey_id', 'kind', 'reason', 'debit_account_id', 'credit_account_id', 'amount'] as const
+  const rows = await trx
+    .selectFrom('transfers')
+    .select(columns)
+    .where('tap_id', '=', anyOf(tapIds, 'uuid'))
+    .where('kind', 'in', ['fare', 'fare_adjustment', 'concession'])
+    .unionAll(trx.selectFrom('transfers').select(columns).where('journey_id', '=', anyOf(tapIds, 'text')).where('reason', '=', 'revenue_split'))
+    .execute()
+  const splitRows = rows.filter((r) => r.reason === 'revenue_split')
   const operatorOfAccount = new Map<string, string>()
   if (splitRows.length > 0) {
     const ids = [...new Set(splitRows.flatMap((r) => [r.debit_account_id, r.credit_account_id]))]
@@ -93,8 +108,8 @@ export async function loadPosted(
     for (const a of accounts) if (a.operator_id) operatorOfAccount.set(a.id, a.operator_id)
   }
   const add = (map: Map<string, Decimal>, key: string, amount: Decimal): void => void map.set(key, (map.get(key) ?? ZERO).plus(amount))
-  for (const r of rows.rows) {
-    const amount = new Decimal(r.amount)
+  for (const r of rows) {
+    const amount = moneyFromDb(r.amount)
     if (r.reason === 'revenue_split') {
       if (!r.journey_id) continue
       const byOp = splitByJourney.get(r.journey_id) ?? new Map<string, Decimal>()

@@ -12,10 +12,11 @@
  *  - the deny list agrees with its change log.
  */
 import { sql } from 'kysely'
-import { Decimal } from '@fare/money'
-import type { Db } from '@fare/db'
+import { ZERO, type Decimal } from '@fare/money'
+import { moneyFromDb, type Db } from '@fare/db'
+import type { SettledTap } from '@fare/contracts'
 import { createTariffBook } from '@fare/tariffs'
-import { planCard, type LedgerTap, type Posted } from './rating.ts'
+import { planCard, type Posted } from './rating.ts'
 
 export interface Violation {
   readonly invariant: string
@@ -108,8 +109,8 @@ async function checkRating(db: Db, limit: number): Promise<Violation[]> {
     select t.tap_id::text as tap_id, sum(case when t.debit_account_id = c.account_id then t.amount else -t.amount end)::text as paid
     from transfers t join taps p on p.tap_id = t.tap_id join cards c on c.card_token = p.card_token
     where t.kind in ('fare', 'fare_adjustment') group by t.tap_id`.execute(db)
-  const paid = new Map(posted.rows.map((r) => [r.tap_id, new Decimal(r.paid)]))
-  const byCard = new Map<string, LedgerTap[]>()
+  const paid = new Map(posted.rows.map((r) => [r.tap_id, moneyFromDb(r.paid)]))
+  const byCard = new Map<string, SettledTap[]>()
   for (const r of taps.rows) {
     const list = byCard.get(r.card_token) ?? []
     list.push({ tapId: r.tap_id, cardToken: r.card_token, kind: r.kind, time: r.tapped_at_text, ms: r.tapped_at.getTime(), routeId: r.route_id, stopId: r.stop_id, deviceId: r.device_id, operatorId: r.operator_id })
@@ -134,11 +135,11 @@ async function checkRating(db: Db, limit: number): Promise<Violation[]> {
     for (const p of planned) {
       if (p.kind === 'concession' || p.tapId === undefined) continue
       const sign = p.debit === 'rider' ? 1 : -1
-      expected.set(p.tapId, (expected.get(p.tapId) ?? new Decimal(0)).plus(p.amount.times(sign)))
+      expected.set(p.tapId, (expected.get(p.tapId) ?? ZERO).plus(p.amount.times(sign)))
     }
     for (const tap of list) {
-      const want = expected.get(tap.tapId) ?? new Decimal(0)
-      const got = paid.get(tap.tapId) ?? new Decimal(0)
+      const want = expected.get(tap.tapId) ?? ZERO
+      const got = paid.get(tap.tapId) ?? ZERO
       if (!want.equals(got) && out.length < limit) out.push({ invariant: 'each tap charged what the engine says', detail: `tap ${tap.tapId} (card ${card.card_token}): posted ${got.toFixed(2)}, engine ${want.toFixed(2)}` })
     }
   }

@@ -1,3 +1,4 @@
+import { readTapWindow, type TapWindow } from '@fare/contracts'
 import { EnvReader, readCommonConfig, type CommonConfig } from '@fare/platform'
 
 export interface LedgerConfig extends CommonConfig {
@@ -8,8 +9,8 @@ export interface LedgerConfig extends CommonConfig {
   readonly partitionsConsumedConcurrently: number
   /** Rides a card may take on credit before it is denied (Lutsk: 1). */
   readonly creditRides: number
-  readonly maxTapAgeDays: number
-  readonly maxFutureSkewSeconds: number
+  /** How far a tap's time may lie from its arrival at ingest: ingest's limits, read from the same variables. */
+  readonly tapWindow: TapWindow
   readonly lagIntervalMs: number
   readonly sessionTimeoutMs: number
   /** A partition whose stored offset has not moved this long while its lag is above zero is stalled (/readyz fails). */
@@ -26,8 +27,7 @@ export function readLedgerConfig(env = new EnvReader()): LedgerConfig {
     maxBytesPerPartition: env.integer('LEDGER_MAX_BYTES_PER_PARTITION', 4 * 1024 * 1024, { min: 1024 }),
     partitionsConsumedConcurrently: env.integer('LEDGER_CONCURRENCY', 3, { min: 1, max: 64 }),
     creditRides: env.integer('LEDGER_CREDIT_RIDES', 1, { min: 0, max: 100 }),
-    maxTapAgeDays: env.integer('LEDGER_MAX_TAP_AGE_DAYS', 35, { min: 1 }),
-    maxFutureSkewSeconds: env.integer('LEDGER_MAX_FUTURE_SKEW_SECONDS', 3600, { min: 0 }),
+    tapWindow: readTapWindow(env),
     lagIntervalMs: env.integer('LEDGER_LAG_INTERVAL_MS', 5000, { min: 100 }),
     sessionTimeoutMs: env.integer('LEDGER_SESSION_TIMEOUT_MS', 10_000, { min: 6000 }),
     // Long enough for the biggest batch to settle and for a short Postgres restart to be ridden out.

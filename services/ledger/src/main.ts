@@ -29,8 +29,7 @@ const ledger = createLedgerConsumer({
   settle: {
     tariffs: createTariffBook(),
     creditRides: config.creditRides,
-    maxTapAgeDays: config.maxTapAgeDays,
-    maxFutureSkewSeconds: config.maxFutureSkewSeconds,
+    tapWindow: config.tapWindow,
   },
   maxBytesPerPartition: config.maxBytesPerPartition,
   partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,

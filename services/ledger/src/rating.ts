@@ -4,24 +4,11 @@
  * versions, rate with the fare engine and return only the differences to
  * post. No IO here; settle.ts loads the state and writes what this returns.
  */
-import { Decimal, splitProRata } from '@fare/money'
+import { Decimal, splitProRata, ZERO } from '@fare/money'
 import { rate, rerateWindow, type Charge, type Rating, type Tap, type Tariff, type CardProfile, type RateOptions } from '@fare/fares'
+import type { SettledTap } from '@fare/contracts'
 import type { TariffBook, TariffVersionInForce } from '@fare/tariffs'
 
-const ZERO = new Decimal(0)
-
-export interface LedgerTap {
-  readonly tapId: string
-  readonly cardToken: string
-  readonly kind: 'entry' | 'exit'
-  /** The validator's ISO string (offset included). */
-  readonly time: string
-  readonly ms: number
-  readonly routeId: string
-  readonly stopId: string | null
-  readonly deviceId: string
-  readonly operatorId: string
-}
 
 export interface StoredProfile {
   readonly riderCategoryId: string | null
@@ -69,7 +56,7 @@ function contextMarginMs(tariff: Tariff, options: RateOptions): number {
 }
 
 /** The union of the re-rate windows of the new taps (docs/fares.md section 5). */
-export function spanOf(book: TariffBook, newTaps: readonly LedgerTap[], options: RateOptions): Span {
+export function spanOf(book: TariffBook, newTaps: readonly SettledTap[], options: RateOptions): Span {
   let fromMs = Infinity
   let toMs = -Infinity
   let postFromMs = Infinity
@@ -97,7 +84,8 @@ function profileFor(tariff: Tariff, stored: StoredProfile): CardProfile {
   }
 }
 
-function toEngineTap(tap: LedgerTap): Tap {
+/** The engine's input is its own `Tap`: @fare/fares is a pure library that depends on no service contract. */
+function toEngineTap(tap: SettledTap): Tap {
   return { tapId: tap.tapId, kind: tap.kind, routeId: tap.routeId, ...(tap.stopId === null ? {} : { stopId: tap.stopId }), deviceId: tap.deviceId, time: tap.time }
 }
 
@@ -122,7 +110,7 @@ interface RatedSegment {
  * the transfers that bring what was posted to what the engine says.
  */
 /** Why the tariff cannot rate this tap (a route or stop it does not know), or undefined when it can. */
-export function unratableReason(tariff: TariffVersionInForce['tariff'], tap: Pick<LedgerTap, 'routeId' | 'stopId'>): 'UNKNOWN_ROUTE' | 'UNKNOWN_STOP' | undefined {
+export function unratableReason(tariff: TariffVersionInForce['tariff'], tap: Pick<SettledTap, 'routeId' | 'stopId'>): 'UNKNOWN_ROUTE' | 'UNKNOWN_STOP' | undefined {
   if (!tariff.routes.has(tap.routeId)) return 'UNKNOWN_ROUTE'
   if (tap.stopId !== null && tariff.hasStops && !tariff.stops.has(tap.stopId)) return 'UNKNOWN_STOP'
   return undefined
@@ -131,7 +119,7 @@ export function unratableReason(tariff: TariffVersionInForce['tariff'], tap: Pic
 export function planCard(input: {
   readonly book: TariffBook
   readonly profile: StoredProfile
-  readonly taps: readonly LedgerTap[]
+  readonly taps: readonly SettledTap[]
   readonly newTapIds: ReadonlySet<string>
   readonly span: Span
   readonly posted: Posted
@@ -140,7 +128,7 @@ export function planCard(input: {
   readonly onRate?: (ms: number) => void
 }): PlannedTransfer[] {
   const { book, posted, span, newTapIds } = input
-  const byVersion = new Map<string, { version: TariffVersionInForce; taps: LedgerTap[] }>()
+  const byVersion = new Map<string, { version: TariffVersionInForce; taps: SettledTap[] }>()
   for (const tap of input.taps) {
     const version = book.at(tap.ms)
     if (!version) continue
@@ -178,7 +166,7 @@ export function planCard(input: {
     const fallback = defaultCategory(tariff)
     for (const charge of rating.charges) {
       if (!inPostRange(charge.tapId)) continue
-      const tap = tapById.get(charge.tapId) as LedgerTap
+      const tap = tapById.get(charge.tapId) as SettledTap
       const operatorId = charge.agencyId !== '' ? charge.agencyId : tap.operatorId
       const before = posted.fareByTap.get(charge.tapId) ?? ZERO
       const delta = charge.amount.minus(before)
@@ -248,7 +236,7 @@ export function planCard(input: {
  * leg's operator; the journey total is then re-divided pro rata to the legs'
  * own fares with `revenue_split` transfers between the operators.
  */
-function planSplits(rating: Rating, posted: Posted, inPostRange: (tapId: string) => boolean, tapById: ReadonlyMap<string, LedgerTap>): PlannedTransfer[] {
+function planSplits(rating: Rating, posted: Posted, inPostRange: (tapId: string) => boolean, tapById: ReadonlyMap<string, SettledTap>): PlannedTransfer[] {
   const journeys = new Map<string, Charge[]>()
   for (const charge of rating.charges) {
     if (charge.journeyId === undefined || !inPostRange(charge.journeyId)) continue

@@ -6,13 +6,13 @@
  * rows they become: `taps`, and `rejected_taps` for the rest.
  */
 import { sql } from 'kysely'
-import { arrayLiteral } from '@fare/db'
+import { anyOf, arrayLiteral, type TapRow } from '@fare/db'
 import type { Executor } from '@fare/bookkeeping'
-import { tapInstantMs, type TapEvent } from '@fare/contracts'
+import { checkTapWindow, sameTap, settledTap, tapInstantMs, tapWindowMessage, type SettledTap, type TapEvent, type TapInput, type TapWindow } from '@fare/contracts'
 import type { KafkaMessage } from '@fare/platform'
 import { decodeTapMessage } from './decode.ts'
 import type { RejectCode } from './errors.ts'
-import { unratableReason, type LedgerTap } from './rating.ts'
+import { unratableReason } from './rating.ts'
 import type { TariffBook } from '@fare/tariffs'
 
 export type { RejectCode } from './errors.ts'
@@ -32,31 +32,27 @@ export type Reject = (message: KafkaMessage, code: RejectCode, detail: string, e
 /** A record that decoded into a tap the tariff can rate. */
 export interface Candidate {
   readonly event: TapEvent
-  readonly tap: LedgerTap
+  readonly tap: SettledTap
   readonly message: KafkaMessage
 }
 
-function sameTap(a: { cardToken: string; kind: string; ms: number; routeId: string; stopId: string | null; deviceId: string }, b: typeof a): boolean {
-  return a.cardToken === b.cardToken && a.kind === b.kind && a.ms === b.ms && a.routeId === b.routeId && a.stopId === b.stopId && a.deviceId === b.deviceId
-}
-
-function toLedgerTap(event: TapEvent): LedgerTap {
+/** A recorded tap in the event's form, to compare with a new event of its id. */
+function recordedTap(row: Pick<TapRow, 'tap_id' | 'card_token' | 'kind' | 'tapped_at' | 'route_id' | 'stop_id' | 'vehicle_id' | 'device_id' | 'device_seq'>): TapInput & { deviceId: string } {
   return {
-    tapId: event.tapId,
-    cardToken: event.cardToken,
-    kind: event.kind,
-    time: event.tappedAt,
-    ms: tapInstantMs(event.tappedAt),
-    routeId: event.routeId,
-    stopId: event.stopId ?? null,
-    deviceId: event.deviceId,
-    operatorId: event.operatorId,
+    tapId: row.tap_id,
+    cardToken: row.card_token,
+    kind: row.kind,
+    tappedAt: row.tapped_at.toISOString(),
+    routeId: row.route_id,
+    ...(row.stop_id === null ? {} : { stopId: row.stop_id }),
+    ...(row.vehicle_id === null ? {} : { vehicleId: row.vehicle_id }),
+    ...(row.device_seq === null ? {} : { deviceSeq: Number(row.device_seq) }),
+    deviceId: row.device_id,
   }
 }
 
 /** Decodes and checks each record on its own; the rest are rejected. */
-export function checkRecords(messages: readonly KafkaMessage[], tariffs: TariffBook, limits: { maxAgeMs: number; maxSkewMs: number }, reject: Reject): Candidate[] {
-  const { maxAgeMs, maxSkewMs } = limits
+export function checkRecords(messages: readonly KafkaMessage[], tariffs: TariffBook, window: TapWindow, reject: Reject): Candidate[] {
   const candidates: Candidate[] = []
   for (const message of messages) {
     const decoded = decodeTapMessage(message)
@@ -65,10 +61,11 @@ export function checkRecords(messages: readonly KafkaMessage[], tariffs: TariffB
       continue
     }
     const event = decoded.event
-    const tap = toLedgerTap(event)
-    const receivedMs = tapInstantMs(event.receivedAt)
-    if (tap.ms > receivedMs + maxSkewMs || tap.ms < receivedMs - maxAgeMs) {
-      reject(message, 'TIME_OUT_OF_RANGE', `tapped at ${event.tappedAt}, received at ${event.receivedAt}`, event)
+    const tap = settledTap(event)
+    // Ingest's check against the same receivedAt and limits: a tap ingest accepted passes it.
+    const inWindow = checkTapWindow(tap.ms, tapInstantMs(event.receivedAt), window)
+    if (inWindow !== 'ok') {
+      reject(message, 'TIME_OUT_OF_RANGE', `tapped at ${event.tappedAt}, received at ${event.receivedAt}: ${tapWindowMessage(inWindow, window)}`, event)
       continue
     }
     const version = tariffs.at(tap.ms)
@@ -90,20 +87,21 @@ export function checkRecords(messages: readonly KafkaMessage[], tariffs: TariffB
 /** The candidates whose tap ids are new (first in the batch, not recorded before); duplicates counted, conflicts rejected. */
 export async function unseenTaps(trx: Executor, candidates: readonly Candidate[], reject: Reject): Promise<{ unseen: Candidate[]; duplicates: number }> {
   let duplicates = 0
-  const firstInBatch = new Map<string, LedgerTap>()
+  const firstInBatch = new Map<string, TapEvent>()
   const unique: Candidate[] = []
   for (const c of candidates) {
     const first = firstInBatch.get(c.tap.tapId)
     if (!first) {
-      firstInBatch.set(c.tap.tapId, c.tap)
+      firstInBatch.set(c.tap.tapId, c.event)
       unique.push(c)
-    } else if (sameTap(first, c.tap)) duplicates++
+    } else if (sameTap(first, c.event)) duplicates++
     else reject(c.message, 'TAP_CONFLICT', `tap id ${c.tap.tapId} already seen in this batch with different content`, c.event)
   }
-  // One array parameter, not one per tap (a batch has thousands).
-  const recordedRows = unique.length === 0 ? [] : (await sql<{ tap_id: string; card_token: string; kind: string; tapped_at: Date; route_id: string; stop_id: string | null; device_id: string }>`
-    select tap_id, card_token, kind, tapped_at, route_id, stop_id, device_id from taps
-    where tap_id = any(${arrayLiteral(unique.map((c) => c.tap.tapId))}::uuid[])`.execute(trx)).rows
+  const recordedRows = unique.length === 0 ? [] : await trx
+    .selectFrom('taps')
+    .select(['tap_id', 'card_token', 'kind', 'tapped_at', 'route_id', 'stop_id', 'vehicle_id', 'device_id', 'device_seq'])
+    .where('tap_id', '=', anyOf(unique.map((c) => c.tap.tapId), 'uuid'))
+    .execute()
   const recorded = new Map(recordedRows.map((r) => [r.tap_id, r]))
   const unseen: Candidate[] = []
   for (const c of unique) {
@@ -112,8 +110,7 @@ export async function unseenTaps(trx: Executor, candidates: readonly Candidate[]
       unseen.push(c)
       continue
     }
-    const known = { cardToken: row.card_token, kind: row.kind, ms: row.tapped_at.getTime(), routeId: row.route_id, stopId: row.stop_id, deviceId: row.device_id }
-    if (sameTap(known, c.tap)) duplicates++
+    if (sameTap(recordedTap(row), c.event)) duplicates++
     else reject(c.message, 'TAP_CONFLICT', `tap id ${c.tap.tapId} was recorded before with different content; the first is kept`, c.event)
   }
   return { unseen, duplicates }
@@ -122,7 +119,8 @@ export async function unseenTaps(trx: Executor, candidates: readonly Candidate[]
 /** Records the accepted taps (one INSERT from column arrays); a tap id another partition recorded meanwhile fails the batch, whose retry then sees it. */
 export async function insertTaps(trx: Executor, partition: number, accepted: readonly Candidate[]): Promise<void> {
   if (accepted.length === 0) return
-  // Columns as arrays (unnest): a few parameters instead of 14 per row.
+  // Columns as arrays (unnest): a few parameters instead of 14 per row. Raw sql: Kysely cannot type an
+  // insert from unnest(); the column list is the `taps` table's (TapRow), checked by the tests that read it back.
   const n = accepted.length
   const col = (f: (c: Candidate) => string | null): string => {
     const out = new Array<string | null>(n)

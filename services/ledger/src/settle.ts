@@ -7,17 +7,15 @@
  * previous batch, and the redelivered records are recognised by their offsets
  * and tap ids.
  */
-import { sql } from 'kysely'
-import { Decimal } from '@fare/money'
 import type { Db } from '@fare/db'
 import { postTransfers, refreshDenyList, type DenyCheck, type Executor } from '@fare/bookkeeping'
 import type { RateOptions } from '@fare/fares'
-import type { TapEvent } from '@fare/contracts'
+import { DEFAULT_TAP_WINDOW, type SettledTap, type TapWindow } from '@fare/contracts'
 import type { KafkaMessage } from '@fare/platform'
-import { loadCards, loadPosted, loadSpanTaps } from './card-state.ts'
-import { maxRideAmount, planCard, spanOf, type PlannedTransfer, type Span } from './rating.ts'
+import { loadCards, loadPosted, loadSpanTaps, type LoadedCard } from './card-state.ts'
+import { maxRideAmount, planCard, spanOf, type PlannedTransfer, type Posted, type Span } from './rating.ts'
 import { decodeTapMessage } from './decode.ts'
-import { checkRecords, insertRejected, insertTaps, unseenTaps, type Candidate, type RejectCode, type RejectedRecord } from './records.ts'
+import { checkRecords, insertRejected, insertTaps, unseenTaps, type Candidate, type Reject, type RejectedRecord } from './records.ts'
 import type { TariffBook } from '@fare/tariffs'
 import { resolveAccounts } from './transfer-accounts.ts'
 
@@ -50,10 +48,8 @@ export interface SettleOptions {
   readonly rateOptions?: RateOptions
   /** Rides a card may take on credit (Lutsk: 1): the deny threshold is this many of its dearest ride below zero. */
   readonly creditRides?: number
-  /** Taps older than this before their arrival at ingest are rejected. */
-  readonly maxTapAgeDays?: number
-  /** Taps this far after their arrival at ingest are rejected (validator clock wrong). */
-  readonly maxFutureSkewSeconds?: number
+  /** How far a tap's time may lie from its arrival at ingest (default: DEFAULT_TAP_WINDOW, as ingest's). */
+  readonly tapWindow?: TapWindow
 }
 
 export interface SettleHooks {
@@ -67,144 +63,185 @@ export interface SettleHooks {
   onTopicRecreated?: (storedNextOffset: string, highWatermark: string) => void
 }
 
+/**
+ * The batch, step by step, in one transaction. Each step is timed for the
+ * bench (`hooks.onPhase`); without that hook a step is a plain call.
+ */
 export async function settleBatch(db: Db, batch: PartitionBatch, options: SettleOptions, hooks: SettleHooks = {}): Promise<SettleResult> {
   const last = batch.messages.at(-1)
   if (!last) throw new Error('empty batch')
   const nextOffset = (BigInt(last.offset) + 1n).toString()
-  const rateOptions = options.rateOptions ?? {}
-  const maxAgeMs = (options.maxTapAgeDays ?? 35) * 86_400_000
-  const maxSkewMs = (options.maxFutureSkewSeconds ?? 3600) * 1000
-
-  let mark = (_phase: string): void => undefined
-  if (hooks.onPhase) {
-    const report = hooks.onPhase
-    let at = performance.now()
-    mark = (phase) => {
-      const now = performance.now()
-      report(phase, now - at)
-      at = now
-    }
-  }
+  const step = phaseTimer(hooks.onPhase)
   const result = await db.transaction().execute(async (trx) => {
-    const settledBefore = await lockPartition(trx, batch, hooks)
-    const fresh = batch.messages.filter((m) => BigInt(m.offset) >= settledBefore)
-    await options.tariffs.refresh(trx)
-
-    const rejected: RejectedRecord[] = []
-    const reject = (message: KafkaMessage, code: RejectCode, detail: string, event?: TapEvent): void => {
-      rejected.push({ offset: message.offset, code, detail, message, ...(event ? { tapId: event.tapId, cardToken: event.cardToken } : {}) })
-    }
-
-    mark('lock offsets + tariffs')
-    const candidates = checkRecords(fresh, options.tariffs, { maxAgeMs, maxSkewMs }, reject)
-
-    mark('decode')
-    const { unseen: newTaps, duplicates } = await unseenTaps(trx, candidates, reject)
-
-    mark('duplicates')
-    // Rate the touched cards and plan the differences.
-    const byCard = new Map<string, Candidate[]>()
-    for (const c of newTaps) {
-      const list = byCard.get(c.tap.cardToken) ?? []
-      list.push(c)
-      byCard.set(c.tap.cardToken, list)
-    }
-    const cardTokens = [...byCard.keys()].sort()
+    const fresh = await step('lock offsets + tariffs', () => unsettledMessages(trx, batch, options.tariffs, hooks))
+    const { rejected, reject } = rejections()
+    const candidates = step('decode', () => checkRecords(fresh, options.tariffs, options.tapWindow ?? DEFAULT_TAP_WINDOW, reject))
+    const { unseen, duplicates } = await step('duplicates', () => unseenTaps(trx, candidates, reject))
+    const byCard = groupByCard(unseen)
     const currency = options.tariffs.versions.at(-1)?.tariff.currency ?? 'UAH'
-    const cards = await loadCards(trx, cardTokens, currency)
-
-    mark('cards')
-    const spans = new Map<string, Span>()
-    for (const token of cardTokens) spans.set(token, spanOf(options.tariffs, (byCard.get(token) ?? []).map((c) => c.tap), rateOptions))
-    const spanTaps = await loadSpanTaps(trx, spans)
-    mark('span taps')
-    const allSpanTapIds = [...spanTaps.values()].flatMap((list) => list.map((t) => t.tapId))
-    const posted = await loadPosted(trx, allSpanTapIds, cards, spanTaps, currency)
-
-    mark('posted sums')
-    const plans: { token: string; planned: PlannedTransfer[] }[] = []
-    const accepted: Candidate[] = []
-    let engineMs = 0
-    const onRate = hooks.onPhase ? (ms: number): void => void (engineMs += ms) : undefined
-    for (const token of cardTokens) {
-      const fresh = byCard.get(token) ?? []
-      const card = cards.get(token)
-      const span = spans.get(token)
-      if (!card || !span) throw new Error(`internal: card ${token} not loaded`)
-      try {
-        const planned = planCard({
-          book: options.tariffs,
-          profile: card.profile,
-          taps: [...(spanTaps.get(token) ?? []), ...fresh.map((c) => c.tap)],
-          newTapIds: new Set(fresh.map((c) => c.tap.tapId)),
-          span,
-          posted,
-          options: rateOptions,
-          ...(onRate ? { onRate } : {}),
-        })
-        plans.push({ token, planned })
-        accepted.push(...fresh)
-      } catch (err) {
-        // A card the engine cannot rate must not stop the partition: its new taps go to the DLQ.
-        const detail = err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err)
-        for (const c of fresh) reject(c.message, 'RATING_FAILED', detail, c.event)
-      }
-    }
-
-    mark('rate + plan')
-    hooks.onPhase?.('  of which engine rate()', engineMs)
+    const cards = await step('cards', () => loadCards(trx, [...byCard.keys()], currency))
+    const { spans, spanTaps } = await step('span taps', () => loadSpans(trx, byCard, options))
+    const posted = await step('posted sums', () => loadPosted(trx, [...spanTaps.values()].flatMap((list) => list.map((t) => t.tapId)), cards, spanTaps, currency))
+    const rated = step('rate + plan', () => rateCards({ byCard, cards, spans, spanTaps, posted, options, reject, timeEngine: hooks.onPhase !== undefined }))
+    hooks.onPhase?.('  of which engine rate()', rated.engineMs)
     // Write: taps, rejects, transfers (one call: each account locked once), deny list, offsets.
-    await insertTaps(trx, batch.partition, accepted)
-
-    mark('insert taps')
-    await insertRejected(trx, batch.topic, batch.partition, rejected)
-
-    // At-least-once into the DLQ: sent before commit; a retry sends again, the rows above stay one per record.
-    if (rejected.length > 0) await hooks.publishRejected?.(rejected)
-
-    mark('rejected')
+    await step('insert taps', () => insertTaps(trx, batch.partition, rated.accepted))
+    await step('rejected', () => recordRejected(trx, batch, rejected, hooks))
     // Money last: the hot revenue accounts are locked from here to commit only.
-    const transfers = await resolveAccounts(db, trx, plans, cards, currency)
-    mark('resolve accounts')
-    await postTransfers(trx, transfers)
-    mark('post transfers')
-
-    let denied: string[] = []
-    let restored: string[] = []
-    if (plans.length > 0) {
-      const creditRides = new Decimal(options.creditRides ?? 1)
-      const checks: DenyCheck[] = []
-      for (const { token } of plans) {
-        const card = cards.get(token)
-        const lastTap = (byCard.get(token) ?? []).reduce((a, b) => (b.tap.ms > a ? b.tap.ms : a), -Infinity)
-        const version = options.tariffs.at(lastTap)
-        if (!card || !version) continue
-        const maxRide = maxRideAmount(version.tariff, card.profile)
-        checks.push({ cardToken: token, maxRideAmount: maxRide, creditAllowance: maxRide.times(creditRides) })
-      }
-      const update = await refreshDenyList(trx, checks)
-      denied = update.added
-      restored = update.removed
-    }
-
-    mark('deny list')
-    await storeNextOffset(trx, batch, nextOffset)
-    hooks.assertStillOwned?.()
-    mark('offsets')
+    const transfers = await step('resolve accounts', () => resolveAccounts(db, trx, rated.plans, cards, currency))
+    await step('post transfers', () => postTransfers(trx, transfers))
+    const deny = await step('deny list', () => moveDenyList(trx, rated.plans, byCard, cards, options))
+    await step('offsets', () => storeNextOffset(trx, batch, nextOffset).then(() => hooks.assertStillOwned?.()))
     return {
       nextOffset,
-      recorded: accepted.length,
+      recorded: rated.accepted.length,
       duplicates,
       skippedAlreadySettled: batch.messages.length - fresh.length,
       rejected,
       transfers: transfers.length,
-      cardsRated: plans.length,
-      denied,
-      restored,
+      cardsRated: rated.plans.length,
+      denied: deny.added,
+      restored: deny.removed,
     }
   })
-  mark('commit')
+  step.end('commit')
   return result
+}
+
+interface PhaseTimer {
+  /** Runs one step; with a phase hook, reports the wall time since the previous step ended. */
+  <T>(phase: string, run: () => T): T
+  /** Reports the time since the last step as `phase` (the commit, which is no step of ours). */
+  end(phase: string): void
+}
+
+function phaseTimer(onPhase: SettleHooks['onPhase']): PhaseTimer {
+  if (!onPhase) return Object.assign(<T>(_phase: string, run: () => T): T => run(), { end: (_phase: string): void => undefined })
+  let at = performance.now()
+  const report = (phase: string): void => {
+    const now = performance.now()
+    onPhase(phase, now - at)
+    at = now
+  }
+  const timed = <T>(phase: string, run: () => T): T => {
+    const out = run()
+    if (out instanceof Promise) return out.then((value: unknown) => (report(phase), value)) as T
+    report(phase)
+    return out
+  }
+  return Object.assign(timed, { end: report })
+}
+
+/** Locks the partition, brings the tariffs up to date, and returns the records not settled before. */
+async function unsettledMessages(trx: Executor, batch: PartitionBatch, tariffs: TariffBook, hooks: SettleHooks): Promise<KafkaMessage[]> {
+  const settledBefore = await lockPartition(trx, batch, hooks)
+  const fresh = batch.messages.filter((m) => BigInt(m.offset) >= settledBefore)
+  await tariffs.refresh(trx)
+  return fresh
+}
+
+/** The batch's rejected records, and the `Reject` the steps add to them with. */
+function rejections(): { rejected: RejectedRecord[]; reject: Reject } {
+  const rejected: RejectedRecord[] = []
+  const reject: Reject = (message, code, detail, event) => {
+    rejected.push({ offset: message.offset, code, detail, message, ...(event ? { tapId: event.tapId, cardToken: event.cardToken } : {}) })
+  }
+  return { rejected, reject }
+}
+
+/** The new taps by card token, the tokens sorted (cards are locked and rated in one order). */
+function groupByCard(taps: readonly Candidate[]): Map<string, Candidate[]> {
+  const byCard = new Map<string, Candidate[]>()
+  for (const c of taps) {
+    const list = byCard.get(c.tap.cardToken)
+    if (list) list.push(c)
+    else byCard.set(c.tap.cardToken, [c])
+  }
+  return new Map([...byCard].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+}
+
+/** Each card's span (what its new taps can re-rate) and the taps recorded in it. */
+async function loadSpans(trx: Executor, byCard: ReadonlyMap<string, readonly Candidate[]>, options: SettleOptions): Promise<{ spans: Map<string, Span>; spanTaps: Map<string, SettledTap[]> }> {
+  const spans = new Map<string, Span>()
+  for (const [token, fresh] of byCard) spans.set(token, spanOf(options.tariffs, fresh.map((c) => c.tap), options.rateOptions ?? {}))
+  return { spans, spanTaps: await loadSpanTaps(trx, spans) }
+}
+
+interface CardPlan {
+  readonly token: string
+  readonly planned: PlannedTransfer[]
+}
+
+/**
+ * Rates each touched card and plans the differences to post. A card the
+ * engine cannot rate must not stop the partition: its new taps go to the DLQ.
+ */
+function rateCards(input: {
+  byCard: ReadonlyMap<string, readonly Candidate[]>
+  cards: ReadonlyMap<string, LoadedCard>
+  spans: ReadonlyMap<string, Span>
+  spanTaps: ReadonlyMap<string, readonly SettledTap[]>
+  posted: Posted
+  options: SettleOptions
+  reject: Reject
+  /** Profiling: sum the time spent inside the engine's `rate` into `engineMs`. */
+  timeEngine: boolean
+}): { plans: CardPlan[]; accepted: Candidate[]; engineMs: number } {
+  const { byCard, cards, spans, spanTaps, posted, options, reject } = input
+  const plans: CardPlan[] = []
+  const accepted: Candidate[] = []
+  let engineMs = 0
+  const onRate = input.timeEngine ? (ms: number): void => void (engineMs += ms) : undefined
+  for (const [token, fresh] of byCard) {
+    const card = cards.get(token)
+    const span = spans.get(token)
+    if (!card || !span) throw new Error(`internal: card ${token} not loaded`)
+    try {
+      const planned = planCard({
+        book: options.tariffs,
+        profile: card.profile,
+        taps: [...(spanTaps.get(token) ?? []), ...fresh.map((c) => c.tap)],
+        newTapIds: new Set(fresh.map((c) => c.tap.tapId)),
+        span,
+        posted,
+        options: options.rateOptions ?? {},
+        ...(onRate ? { onRate } : {}),
+      })
+      plans.push({ token, planned })
+      accepted.push(...fresh)
+    } catch (err) {
+      const detail = err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err)
+      for (const c of fresh) reject(c.message, 'RATING_FAILED', detail, c.event)
+    }
+  }
+  return { plans, accepted, engineMs }
+}
+
+/** The rejected records' rows, then the DLQ: at-least-once, sent before commit; a retry sends again, the rows stay one per record. */
+async function recordRejected(trx: Executor, batch: PartitionBatch, rejected: readonly RejectedRecord[], hooks: SettleHooks): Promise<void> {
+  await insertRejected(trx, batch.topic, batch.partition, rejected)
+  if (rejected.length > 0) await hooks.publishRejected?.(rejected)
+}
+
+/** Denies the rated cards now below their credit allowance and restores those back above it. */
+async function moveDenyList(
+  trx: Executor,
+  plans: readonly CardPlan[],
+  byCard: ReadonlyMap<string, readonly Candidate[]>,
+  cards: ReadonlyMap<string, LoadedCard>,
+  options: SettleOptions,
+): Promise<{ added: string[]; removed: string[] }> {
+  if (plans.length === 0) return { added: [], removed: [] }
+  const checks: DenyCheck[] = []
+  for (const { token } of plans) {
+    const card = cards.get(token)
+    const lastTap = (byCard.get(token) ?? []).reduce((a, b) => (b.tap.ms > a ? b.tap.ms : a), -Infinity)
+    const version = options.tariffs.at(lastTap)
+    if (!card || !version) continue
+    const maxRide = maxRideAmount(version.tariff, card.profile)
+    checks.push({ cardToken: token, maxRideAmount: maxRide, creditAllowance: maxRide.times(options.creditRides ?? 1) })
+  }
+  return refreshDenyList(trx, checks)
 }
 
 type PartitionKey = Pick<PartitionBatch, 'consumerGroup' | 'topic' | 'partition' | 'highWatermark'>
@@ -247,10 +284,17 @@ async function lockPartition(trx: Executor, batch: PartitionKey, hooks: SettleHo
  * over a recreated topic, whose offsets started again at 0.
  */
 async function storeNextOffset(trx: Executor, batch: PartitionKey, nextOffset: string): Promise<void> {
-  const recreated = batch.highWatermark === undefined ? sql<boolean>`false` : sql<boolean>`next_offset > ${batch.highWatermark}::bigint`
+  const highWatermark = batch.highWatermark
   await trx
     .updateTable('kafka_offsets')
-    .set({ next_offset: sql`case when ${recreated} then ${nextOffset}::bigint else greatest(next_offset, ${nextOffset}::bigint) end`, updated_at: sql`now()` })
+    .set((eb) => {
+      const next = eb.cast<string>(eb.val(nextOffset), 'bigint')
+      const forward = eb.fn<string>('greatest', ['next_offset', next])
+      return {
+        next_offset: highWatermark === undefined ? forward : eb.case().when('next_offset', '>', eb.cast<string>(eb.val(highWatermark), 'bigint')).then(next).else(forward).end(),
+        updated_at: eb.fn<Date>('now'),
+      }
+    })
     .where('consumer_group', '=', batch.consumerGroup)
     .where('topic', '=', batch.topic)
     .where('partition', '=', batch.partition)

@@ -13,7 +13,8 @@ import { readFileSync } from 'node:fs'
 import type { KafkaMessage } from '@fare/platform'
 import { createMetricsRegistry } from '@fare/platform'
 import { parseInstant } from '@fare/fares'
-import { buildApp, type TapRecord, type TapSink } from '@fare/ingest'
+import { buildApp, type TapSink } from '@fare/ingest'
+import { DEFAULT_TAP_WINDOW, type TapRecord } from '@fare/contracts'
 import { createTariffBook, readFeedFolder, saveTariffVersion } from '@fare/tariffs'
 import { decodeTapMessage } from '../src/decode.ts'
 import { checkRecords, type Candidate } from '../src/records.ts'
@@ -21,8 +22,7 @@ import { planCard, spanOf } from '../src/rating.ts'
 import { DEMO_TARIFF_FOLDER, TEST_TARIFF_EFFECTIVE_FROM } from '../../../test/support/stack.ts'
 import { OPERATOR, startEdgeStack } from '../../../test/validator/support.ts'
 
-const MAX_AGE_DAYS = 31
-const MAX_SKEW_SECONDS = 300
+const WINDOW = DEFAULT_TAP_WINDOW
 
 const stack = await startEdgeStack('contract-prop')
 t.teardown(() => stack.close())
@@ -44,7 +44,7 @@ const sink: TapSink = {
 }
 const ingest = await buildApp(
   { logger: stack.topics.logger, sink, registry: createMetricsRegistry('ingest'), jwtPublicKeyPem: stack.issuer.publicKeyPem },
-  { maxFutureSkewSeconds: MAX_SKEW_SECONDS, maxTapAgeDays: MAX_AGE_DAYS, bodyLimitBytes: 512 * 1024, rateLimitPerMinute: 1_000_000 },
+  { tapWindow: WINDOW, bodyLimitBytes: 512 * 1024, rateLimitPerMinute: 1_000_000 },
 )
 t.teardown(() => ingest.close())
 const token = stack.issuer.deviceToken('val-contract-prop', OPERATOR)
@@ -65,7 +65,7 @@ interface TimeText {
 /** RFC 3339 text for an instant near now: any offset (some beyond ±14:00), 0 to 12 fraction digits, `T`/`Z` in either case. */
 const writtenTime: fc.Arbitrary<TimeText> = fc
   .record({
-    ago: fc.integer({ min: -(MAX_SKEW_SECONDS - 60) * 1000, max: (MAX_AGE_DAYS - 1) * 86_400_000 }),
+    ago: fc.integer({ min: -(WINDOW.maxFutureSkewSeconds - 60) * 1000, max: (WINDOW.maxAgeDays - 1) * 86_400_000 }),
     offset: fc.oneof(
       { weight: 6, arbitrary: fc.integer({ min: -14 * 60, max: 14 * 60 }) },
       { weight: 1, arbitrary: fc.constantFrom(0, 14 * 60, -14 * 60) },
@@ -174,7 +174,7 @@ function brokenContract(tap: GeneratedTap, records: readonly TapRecord[]): strin
   if (tap.time.invalid || (tap.time.ms !== undefined && ledgerMs !== tap.time.ms)) return `${tap.time.text} accepted as ${event.tappedAt} (${ledgerMs}), meant ${tap.time.ms ?? 'no valid time'}`
   if (parseInstant(event.tappedAt) !== ledgerMs) return `the engine reads ${event.tappedAt} as ${parseInstant(event.tappedAt)}, the ledger as ${ledgerMs}`
   const why: string[] = []
-  const candidates: Candidate[] = checkRecords([asMessage(record, 0)], tariffs, { maxAgeMs: MAX_AGE_DAYS * 86_400_000, maxSkewMs: MAX_SKEW_SECONDS * 1000 }, (_m, code) => why.push(code))
+  const candidates: Candidate[] = checkRecords([asMessage(record, 0)], tariffs, WINDOW, (_m, code) => why.push(code))
   // Ingest does not know the tariff: a route or stop it lacks is the ledger's dead letter, with its code.
   const unknown = !ROUTES.includes(event.routeId) ? 'UNKNOWN_ROUTE' : event.stopId !== undefined && !STOPS.includes(event.stopId) ? 'UNKNOWN_STOP' : undefined
   if (unknown !== undefined) return why.join() === unknown ? undefined : `the ledger's checks answer ${why.join() || 'nothing'} for ${record.value}, not ${unknown}`

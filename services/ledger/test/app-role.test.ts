@@ -8,7 +8,7 @@ import { sql } from 'kysely'
 import { createDb } from '@fare/db'
 import { createTestDatabase } from '@fare/db/testing'
 import { ensureOperator, openCard, topUp } from '@fare/bookkeeping'
-import { Decimal } from '@fare/money'
+import { parseAmount } from '@fare/money'
 
 const database = await createTestDatabase()
 t.teardown(() => database.drop())
@@ -20,7 +20,7 @@ t.teardown(() => app.destroy())
 t.test('fare_app may post money but never edit or delete a transfer', async (t) => {
   await ensureOperator(app, 'op', 'Operator')
   const account = await app.transaction().execute((trx) => openCard(trx, { cardToken: 'c-role', currency: 'UAH' }))
-  await topUp(app, { accountId: account, amount: new Decimal('5.00'), idempotencyKey: 'role-1' })
+  await topUp(app, { accountId: account, amount: parseAmount('5.00'), idempotencyKey: 'role-1' })
   const n = await sql<{ n: string }>`select count(*)::text as n from transfers`.execute(app)
   t.equal(n.rows[0]?.n, '1', 'the role can insert transfers and move balances')
   await t.rejects(sql`update transfers set amount = 1`.execute(app), { code: '42501' }, 'UPDATE refused')

@@ -2,7 +2,7 @@
  * Reading one field of a row, shared by the readers: each failure is
  * FEED_INVALID naming the file, the row's line and the field.
  */
-import { Decimal, parseAmount } from '@fare/money'
+import { parseAmount, ZERO, type Decimal } from '@fare/money'
 import { checkDecimalPlaces } from '../compiled.ts'
 import { feedInvalid } from '../errors.ts'
 import { field, type CsvRow } from './csv.ts'
@@ -41,7 +41,6 @@ export function reference(
   return value
 }
 
-const ZERO = new Decimal(0)
 
 /**
  * The required `amount` field: a decimal the engine carries exactly

@@ -8,22 +8,19 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { authenticate, ScopeDenied } from '@fare/auth'
-import { ErrorBody, MAX_TAPS_PER_REQUEST, parseTapContext, parseTapInput, sameTap, TapBatchRequest, TapBatchResponse, tapInstantMs, type TapInput, type TapResult } from '@fare/contracts'
+import { checkTapWindow, ErrorBody, MAX_TAPS_PER_REQUEST, parseTapContext, parseTapInput, sameTap, TapBatchRequest, TapBatchResponse, tapInstantMs, type TapInput, type TapRecord, type TapResult, type TapWindow, tapWindowMessage } from '@fare/contracts'
 import { BatchTooLarge, BROKER_RETRY_AFTER_SECONDS, BrokerUnavailable, TAP_CONFLICT, TAP_INVALID, TAP_TIME_OUT_OF_RANGE } from '../errors.ts'
 import type { TapSink } from '../tap-producer.ts'
-import { tapRecordEncoder, type TapRecord } from '../tap-record.ts'
+import { tapRecordEncoder } from '../tap-record.ts'
 
 export interface TapRoutesOptions {
   sink: TapSink
-  maxFutureSkewSeconds: number
-  maxTapAgeDays: number
+  tapWindow: TapWindow
   /** The clock is injected so tests can place taps at the skew boundaries. */
   now: () => Date
   onAccepted?: (count: number) => void
   onBrokerUnavailable?: () => void
 }
-
-const DAY_MS = 86_400_000
 
 export const tapRoutes: FastifyPluginAsync<TapRoutesOptions> = async (plugin, options) => {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>()
@@ -48,8 +45,6 @@ export const tapRoutes: FastifyPluginAsync<TapRoutesOptions> = async (plugin, op
       // The token's ids go on every record: checked like a tap's fields, so the ledger can read them back.
       const context = parseTapContext({ deviceId: device.sub, operatorId: device.operator_id, receivedAt: now.toISOString() })
       if (!context.ok) throw new ScopeDenied(`this token cannot upload taps: ${context.error}`)
-      const earliest = now.getTime() - options.maxTapAgeDays * DAY_MS
-      const latest = now.getTime() + options.maxFutureSkewSeconds * 1000
 
       const results: TapResult[] = []
       const records: TapRecord[] = []
@@ -65,9 +60,10 @@ export const tapRoutes: FastifyPluginAsync<TapRoutesOptions> = async (plugin, op
           continue
         }
         const tap = parsed.value
-        const tappedAtMs = tapInstantMs(tap.tappedAt)
-        if (!(tappedAtMs >= earliest && tappedAtMs <= latest)) {
-          results.push({ tapId: sentId, status: 'rejected', error: { code: TAP_TIME_OUT_OF_RANGE, message: 'tappedAt is too far in the future or past the retention window' } })
+        // Against the receivedAt stamped on the record, as the ledger checks it: what is accepted here is settled there.
+        const inWindow = checkTapWindow(tapInstantMs(tap.tappedAt), now.getTime(), options.tapWindow)
+        if (inWindow !== 'ok') {
+          results.push({ tapId: sentId, status: 'rejected', error: { code: TAP_TIME_OUT_OF_RANGE, message: tapWindowMessage(inWindow, options.tapWindow) } })
           continue
         }
         const first = firstById.get(tap.tapId)
