@@ -19,14 +19,14 @@
  */
 import { spawn } from 'node:child_process'
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { TAPS_PARTITIONS } from '@fare/contracts'
 import { createTestDatabase } from '@fare/db/testing'
 import { createKafka, createLogger, ensureTopics } from '@fare/platform'
+import { descendants, freePort } from '../test/support/process.ts'
 import { writeLatestRun } from './latest-run.ts'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -58,32 +58,8 @@ for (const service of SERVICES) {
   if (!existsSync(path.join(ROOT, `dist/services/${service}/main.js`))) throw new Error(`dist/services/${service}/main.js is missing: run pnpm build first (pnpm bench:startup does)`)
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-}
-
-/** `pid` and its descendants (tsx runs esbuild as child processes, which count too). Linux /proc. */
-function processTree(pid: number): number[] {
-  const parentOf = new Map<number, number>()
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      parentOf.set(Number(entry), Number(statFields(Number(entry))[1]))
-    } catch {
-      // exited while we looked
-    }
-  }
-  const tree = [pid]
-  for (let i = 0; i < tree.length; i++) for (const [child, parent] of parentOf) if (parent === tree[i]) tree.push(child)
-  return tree
-}
+/** `pid` and its descendants (tsx runs esbuild as child processes, which count too). */
+const processTree = (pid: number): number[] => [pid, ...descendants(pid)]
 
 /** /proc/<pid>/stat after the command name (which may hold spaces): state is [0], ppid [1], utime [11], stime [12]. */
 function statFields(pid: number): string[] {

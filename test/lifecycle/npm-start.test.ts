@@ -15,24 +15,13 @@ import { SHUTDOWN_TIMEOUT_MS } from '@fare/platform'
 import { newTapId } from '@fare/contracts'
 import { devDeviceToken } from '../../infra/dev-auth.ts'
 import { createOwnBroker } from '../support/own-broker.ts'
-import { commandLine, descendants, isAlive, REPO_ROOT, START_TIMEOUT_MS, startNodeScript, type Teardown } from '../support/process.ts'
+import { commandLine, descendants, freePort, isAlive, REPO_ROOT, START_TIMEOUT_MS, startNodeScript, type Teardown } from '../support/process.ts'
 import { waitFor } from '../support/stack.ts'
 
 // Whole stacks and a broker of its own, started and stopped: minutes on a busy machine.
 t.setTimeout(900_000)
 
 const broker = createOwnBroker(t, 'npm-start')
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-}
 
 /** start.ts on a database and topics of the test's own; resolves once it printed that the stack is up. */
 async function startStack(t: Teardown) {

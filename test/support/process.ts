@@ -11,6 +11,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { REPO_ROOT, serviceEntry, type ServiceName } from './entries.ts'
 
 export { REPO_ROOT }
@@ -148,4 +149,16 @@ export function listeningUrl(line: Record<string, unknown>): string {
   const match = /listening at (\S+)/.exec(String(line.msg))
   if (!match?.[1]) throw new Error(`not a listening line: ${String(line.msg)}`)
   return match[1]
+}
+
+/** A port free on 127.0.0.1 at the time of asking (for a process that must be given its port up front). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
+    })
+  })
 }

@@ -6,4 +6,3 @@
 export { buildApp, type IngestDeps, type IngestOptions, type IngestTls } from './app.ts'
 export { readIngestConfig, type IngestConfig } from './config.ts'
 export { createKafkaTapSink, type KafkaTapSinkOptions, type TapSink } from './tap-producer.ts'
-export type { TapRecord } from '@fare/contracts'
