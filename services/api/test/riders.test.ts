@@ -336,8 +336,13 @@ t.test('trips pages stay whole while taps arrive between them', async (t) => {
 })
 
 t.test('/docs shows an example of every rider route', async (t) => {
-  const spec = (await app.inject('/docs/json')).json() as { paths: Record<string, { get?: { responses: Record<string, { content?: Record<string, { example?: { cardToken?: string } }> }> } }> }
+  type Media = { example?: { cardToken?: string } | string; schema?: { example?: unknown } }
+  const spec = (await app.inject('/docs/json')).json() as { paths: Record<string, { get?: { responses: Record<string, { content?: Record<string, Media> }> } }> }
+  const ok = (path: string) => spec.paths[path]?.get?.responses['200']?.content
   for (const path of ['/v1/cards/{cardToken}/balance', '/v1/cards/{cardToken}/trips', '/v1/cards/{cardToken}/statement']) {
-    t.equal(spec.paths[path]?.get?.responses['200']?.content?.['application/json']?.example?.cardToken, 'ct_demo_adult_0001', `${path}: an example of its answer`)
+    const json = ok(path)?.['application/json']
+    t.equal(((json?.example ?? json?.schema?.example) as { cardToken?: string } | undefined)?.cardToken, 'ct_demo_adult_0001', `${path}: an example of its answer`)
   }
+  const csv = ok('/v1/cards/{cardToken}/statement')?.['text/csv']
+  t.match(csv?.example ?? csv?.schema?.example, /^posted_at,type,description,/, 'and of the CSV statement')
 })

@@ -8,7 +8,7 @@
  * Pages are keyed by the journey's start and id (keyset, not offset): a tap
  * recorded while a rider pages never repeats or skips a journey already shown.
  */
-import { Decimal } from '@fare/money'
+import { Decimal, formatAmount } from '@fare/money'
 import { formatInstant, rerateWindow, type Charge } from '@fare/fares'
 import { entriesOfTaps, type AccountEntry } from '@fare/bookkeeping'
 import type { Db } from '@fare/db'
@@ -85,17 +85,12 @@ export interface JourneyQuery {
 }
 
 interface Journey {
-  readonly key: JourneyKey
+  key: JourneyKey
   readonly taps: RecordedTap[]
 }
 
 /** Is a before b in newest-first order? */
 const newerFirst = (a: JourneyKey, b: JourneyKey): number => b.startMs - a.startMs || (a.journeyId < b.journeyId ? 1 : a.journeyId > b.journeyId ? -1 : 0)
-
-/** The agency's time zone at an instant (the tariff then in force, else the latest), UTC before any tariff. */
-export function zoneAt(book: TariffBook, ms: number): string {
-  return (book.at(ms) ?? book.at(Number.MAX_SAFE_INTEGER))?.tariff.defaultTimezone ?? 'UTC'
-}
 
 /** The instants a journey starting in [from, to) can draw on: the windows of its caps, and its later legs. */
 function loadSpan(book: TariffBook, query: JourneyQuery): { fromMs: number; toMs: number } {
@@ -114,10 +109,15 @@ function groupJourneys(taps: readonly RecordedTap[], rated: ReadonlyMap<string, 
   for (const tap of taps) {
     const explanation = rated.get(tap.tapId)?.charge.explanation
     const firstTap = explanation?.kind === 'double_tap' ? explanation.firstTapId : undefined
+    // A repeated tap has no journey of its own: it belongs to the first tap's.
     const journeyId = rated.get(tap.tapId)?.charge.journeyId ?? (firstTap !== undefined ? rated.get(firstTap)?.charge.journeyId : undefined) ?? tap.tapId
-    const journey = byId.get(journeyId) ?? { key: { startMs: tap.ms, journeyId }, taps: [] }
+    let journey = byId.get(journeyId)
+    if (!journey) {
+      journey = { key: { startMs: tap.ms, journeyId }, taps: [] }
+      byId.set(journeyId, journey)
+    }
     journey.taps.push(tap)
-    byId.set(journeyId, { key: { startMs: Math.min(journey.key.startMs, tap.ms), journeyId }, taps: journey.taps })
+    if (tap.ms < journey.key.startMs) journey.key = { startMs: tap.ms, journeyId }
   }
   return [...byId.values()]
 }
@@ -167,7 +167,7 @@ function tapView(tap: RecordedTap, rated: RatedCharge | undefined, entries: read
     charged,
     chargedAtTap,
     flags: charge ? [...charge.flags] : [],
-    summary: charge ? charge.sentence : `Charged ${charged.toFixed(2)} ${w.currency} when recorded`,
+    summary: charge ? charge.sentence : `Charged when recorded: ${formatAmount(charged, w.currency)} ${w.currency}`,
     explanation: charge
       ? explainCharge(charge, w)
       : `Charged when it was recorded; the tariff in force then no longer prices route ${tap.routeId}, so the charge stays as it was.`,

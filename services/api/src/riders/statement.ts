@@ -10,8 +10,7 @@ import { Decimal } from '@fare/money'
 import { dayNumberOf, formatInstant } from '@fare/fares'
 import { balanceBefore, entriesBetween, type AccountEntry } from '@fare/bookkeeping'
 import type { Db, TransferKind } from '@fare/db'
-import type { TariffBook } from './tariff-book.ts'
-import { zoneAt } from './journeys.ts'
+import { zoneAt, type TariffBook } from './tariff-book.ts'
 import { dayStartMs } from './local-days.ts'
 
 export interface StatementLine {

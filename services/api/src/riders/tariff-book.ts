@@ -69,3 +69,8 @@ export function createTariffBook(): TariffBook {
     },
   }
 }
+
+/** The agency's time zone at an instant (the tariff then in force, else the latest), UTC before any tariff. */
+export function zoneAt(book: TariffBook, ms: number): string {
+  return (book.at(ms) ?? book.at(Number.MAX_SAFE_INTEGER))?.tariff.defaultTimezone ?? 'UTC'
+}

@@ -15,10 +15,9 @@ import { toMoney } from '@fare/money'
 import { civilOf } from '@fare/fares'
 import { NotAcceptable } from '../errors.ts'
 import { toCsv } from '../riders/csv.ts'
-import { zoneAt } from '../riders/journeys.ts'
 import { today } from '../riders/local-days.ts'
 import { monthlyStatement, type Statement } from '../riders/statement.ts'
-import type { TariffBook } from '../riders/tariff-book.ts'
+import { zoneAt, type TariffBook } from '../riders/tariff-book.ts'
 import { visibleCard } from '../riders/visibility.ts'
 import { CardParams } from './card-params.ts'
 
@@ -47,6 +46,39 @@ const Line = Type.Object(
   { additionalProperties: false },
 )
 
+const STATEMENT_EXAMPLE = {
+  cardToken: 'ct_demo_adult_0001',
+  month: '2026-11',
+  timeZone: 'Europe/Kyiv',
+  from: '2026-11-01T00:00:00+02:00',
+  to: '2026-12-01T00:00:00+02:00',
+  opening: { amount: '40.00', currency: 'UAH' },
+  closing: { amount: '117.00', currency: 'UAH' },
+  lines: [
+    { transferId: '0b7d3c0e-2f4e-4c55-9a7e-0d8c2b9f4a11', postedAt: '2026-11-03T07:55:12+02:00', kind: 'top_up', reason: null, description: 'Top-up', amount: { amount: '100.00', currency: 'UAH' }, balance: { amount: '140.00', currency: 'UAH' }, ride: null },
+    {
+      transferId: '5f0c9a51-8d3b-4f0e-b0a4-7c6e1d2a3b44',
+      postedAt: '2026-11-03T08:00:01+02:00',
+      kind: 'fare',
+      reason: 'new_tap',
+      description: 'Fare, route bus-10',
+      amount: { amount: '-18.00', currency: 'UAH' },
+      balance: { amount: '122.00', currency: 'UAH' },
+      ride: { tapId: '019a4b1e-7c00-7000-8000-000000000001', tappedAt: '2026-11-03T08:00:00+02:00', routeId: 'bus-10', stopId: 'S1' },
+    },
+    {
+      transferId: '9e2a7b33-1c4d-4e5f-8a6b-2d3c4e5f6a77',
+      postedAt: '2026-11-03T08:40:02+02:00',
+      kind: 'fare',
+      reason: 'new_tap',
+      description: 'Fare, route trolley-1',
+      amount: { amount: '-5.00', currency: 'UAH' },
+      balance: { amount: '117.00', currency: 'UAH' },
+      ride: { tapId: '019a4b42-d400-7000-8000-000000000002', tappedAt: '2026-11-03T08:40:00+02:00', routeId: 'trolley-1', stopId: 'S2' },
+    },
+  ],
+}
+
 const StatementResponse = Type.Object(
   {
     cardToken: Type.String(),
@@ -60,42 +92,19 @@ const StatementResponse = Type.Object(
   },
   {
     additionalProperties: false,
-    examples: [
-      {
-        cardToken: 'ct_demo_adult_0001',
-        month: '2026-11',
-        timeZone: 'Europe/Kyiv',
-        from: '2026-11-01T00:00:00+02:00',
-        to: '2026-12-01T00:00:00+02:00',
-        opening: { amount: '40.00', currency: 'UAH' },
-        closing: { amount: '117.00', currency: 'UAH' },
-        lines: [
-          { transferId: '0b7d3c0e-2f4e-4c55-9a7e-0d8c2b9f4a11', postedAt: '2026-11-03T07:55:12+02:00', kind: 'top_up', reason: null, description: 'Top-up', amount: { amount: '100.00', currency: 'UAH' }, balance: { amount: '140.00', currency: 'UAH' }, ride: null },
-          {
-            transferId: '5f0c9a51-8d3b-4f0e-b0a4-7c6e1d2a3b44',
-            postedAt: '2026-11-03T08:00:01+02:00',
-            kind: 'fare',
-            reason: 'new_tap',
-            description: 'Fare, route bus-10',
-            amount: { amount: '-18.00', currency: 'UAH' },
-            balance: { amount: '122.00', currency: 'UAH' },
-            ride: { tapId: '019a4b1e-7c00-7000-8000-000000000001', tappedAt: '2026-11-03T08:00:00+02:00', routeId: 'bus-10', stopId: 'S1' },
-          },
-          {
-            transferId: '9e2a7b33-1c4d-4e5f-8a6b-2d3c4e5f6a77',
-            postedAt: '2026-11-03T08:40:02+02:00',
-            kind: 'fare',
-            reason: 'new_tap',
-            description: 'Fare, route trolley-1',
-            amount: { amount: '-5.00', currency: 'UAH' },
-            balance: { amount: '117.00', currency: 'UAH' },
-            ride: { tapId: '019a4b42-d400-7000-8000-000000000002', tappedAt: '2026-11-03T08:40:00+02:00', routeId: 'trolley-1', stopId: 'S2' },
-          },
-        ],
-      },
-    ],
+    examples: [STATEMENT_EXAMPLE],
   },
 )
+
+const CSV_EXAMPLE = [
+  'posted_at,type,description,ride_time,route,stop,amount,balance,currency,transfer_id,tap_id',
+  '2026-11-01T00:00:00+02:00,opening_balance,Balance at the start of 2026-11,,,,,40.00,UAH,,',
+  '2026-11-03T07:55:12+02:00,top_up,Top-up,,,,100.00,140.00,UAH,0b7d3c0e-2f4e-4c55-9a7e-0d8c2b9f4a11,',
+  '2026-11-03T08:00:01+02:00,fare,"Fare, route bus-10",2026-11-03T08:00:00+02:00,bus-10,S1,-18.00,122.00,UAH,5f0c9a51-8d3b-4f0e-b0a4-7c6e1d2a3b44,019a4b1e-7c00-7000-8000-000000000001',
+  '2026-11-03T08:40:02+02:00,fare,"Fare, route trolley-1",2026-11-03T08:40:00+02:00,trolley-1,S2,-5.00,117.00,UAH,9e2a7b33-1c4d-4e5f-8a6b-2d3c4e5f6a77,019a4b42-d400-7000-8000-000000000002',
+  '2026-12-01T00:00:00+02:00,closing_balance,Balance at the end of 2026-11,,,,,117.00,UAH,,',
+  '',
+].join('\r\n')
 
 const CSV_HEADER = ['posted_at', 'type', 'description', 'ride_time', 'route', 'stop', 'amount', 'balance', 'currency', 'transfer_id', 'tap_id'] as const
 
@@ -148,8 +157,17 @@ export const statementRoutes: FastifyPluginAsync<{ db: Db; now: () => Date; tari
         tags: ['riders'],
         params: CardParams,
         querystring: StatementQuery,
-        produces: ['application/json', 'text/csv'],
-        response: { 200: StatementResponse, '4xx': ErrorBody },
+        response: {
+          200: {
+            description: 'The statement: JSON, or CSV with format=csv or Accept: text/csv',
+            // With one schema per media type, /docs takes each example from the media type itself.
+            content: {
+              'application/json': { schema: StatementResponse, example: STATEMENT_EXAMPLE },
+              'text/csv': { schema: Type.String({ examples: [CSV_EXAMPLE] }), example: CSV_EXAMPLE },
+            },
+          },
+          '4xx': ErrorBody,
+        },
       },
     },
     async (request, reply) => {
@@ -161,13 +179,11 @@ export const statementRoutes: FastifyPluginAsync<{ db: Db; now: () => Date; tari
       const statement = await monthlyStatement(options.db, options.tariffs, card.accountId, request.query.month ?? `${year}-${String(month).padStart(2, '0')}`)
       reply.header('vary', 'Accept')
       if (csv) {
-        // A Buffer is sent as it is, past the serializer of the JSON schema (which the type provider
-        // assumes every 200 goes through, hence the cast).
-        const body = Buffer.from(statementCsv(statement, card.currency), 'utf8')
+        // Not JSON: Fastify sends a string of another content type as it is, unserialized.
         return reply
           .type('text/csv; charset=utf-8; header=present')
           .header('content-disposition', `attachment; filename="statement-${statement.month}.csv"`)
-          .send(body as never)
+          .send(statementCsv(statement, card.currency))
       }
       const money = (amount: Statement['opening']) => toMoney(amount, card.currency)
       return {

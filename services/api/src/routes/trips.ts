@@ -13,10 +13,10 @@ import type { Db } from '@fare/db'
 import { toMoney } from '@fare/money'
 import { CursorInvalid, DateRangeInvalid } from '../errors.ts'
 import { decodeCursor, encodeCursor } from '../riders/cursor.ts'
-import { journeyPage, zoneAt, type JourneyView } from '../riders/journeys.ts'
+import { journeyPage, type JourneyView } from '../riders/journeys.ts'
 import { dayStartMs, formatDay, parseDay, today } from '../riders/local-days.ts'
 import { loadProfile } from '../riders/recorded-rating.ts'
-import type { TariffBook } from '../riders/tariff-book.ts'
+import { zoneAt, type TariffBook } from '../riders/tariff-book.ts'
 import { visibleCard } from '../riders/visibility.ts'
 import { CardParams } from './card-params.ts'
 import { TRIPS_EXAMPLE } from './trips-example.ts'
@@ -24,6 +24,7 @@ import { TRIPS_EXAMPLE } from './trips-example.ts'
 /** Days a trips query may span (a year and a day: any calendar year, leap or not). */
 const MAX_DAYS = 366
 const DEFAULT_DAYS = 30
+const DEFAULT_LIMIT = 20
 
 const Day = Type.String({ minLength: 10, maxLength: 10, pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: "YYYY-MM-DD, a day in the agency's time zone" })
 
@@ -31,7 +32,7 @@ const TripsQuery = Type.Object(
   {
     from: Type.Optional(Day),
     to: Type.Optional(Day),
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: DEFAULT_LIMIT })),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 400, pattern: '^[A-Za-z0-9_-]+$', description: 'nextCursor of the previous page' })),
   },
   { additionalProperties: false, examples: [{ from: '2026-11-01', to: '2026-11-30', limit: 20 }] },
@@ -129,7 +130,7 @@ export const tripRoutes: FastifyPluginAsync<{ db: Db; now: () => Date; tariffs: 
     },
     async (request) => {
       const card = await visibleCard(options.db, request.params.cardToken, request.user, 'history')
-      const { from, to, limit, cursor } = request.query
+      const { from, to, limit = DEFAULT_LIMIT, cursor } = request.query
       const after = cursor === undefined ? undefined : decodeCursor(cursor)
       if (cursor !== undefined && !after) throw new CursorInvalid()
       await options.tariffs.refresh(options.db)
