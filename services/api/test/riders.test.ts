@@ -164,7 +164,7 @@ t.test('trips: journeys newest first, legs, charges per tap, adjustments and exp
     flags: ['capped'],
     cap: { capId: 'adult-day', saved: money('18.00') },
     adjustments: [],
-    explanation: /daily cap of 54\.00 UAH \(2026-11-10 04:00 to 2026-11-11 04:00\) was already reached, so this ride is free: it saved you 18\.00 UAH/,
+    explanation: 'Bus single fare on route bus-15 from stop S5 (18.00 UAH). Your daily cap of 54.00 UAH (2026-11-10 04:00 to 2026-11-11 04:00) was already reached, so this ride is free: it saved you 18.00 UAH.',
   })
   t.match(reRated?.taps[0], {
     tapId: bus1305,

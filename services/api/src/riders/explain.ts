@@ -46,7 +46,9 @@ function capWords(explanation: Explanation, w: Wording): string | undefined {
     : `This ride reached your ${PERIOD[cap.period]} cap of ${money(cap.capAmount, w)} (${window}): you paid ${money(explanation.amount, w)} instead of ${money(explanation.increment, w)}, saving ${money(saved, w)}.`
 }
 
+/** The fare before caps; when a cap then lowers it, in brackets, so it does not read as what was charged. */
 function fareWords(explanation: Extract<Explanation, { kind: 'fare' }>, w: Wording): string {
+  const said = (what: string, amount: string): string => (limitingCap(explanation) ? `${what} (${amount}).` : `${what}: ${amount}.`)
   const product = explanation.rule.fareProductName !== '' ? explanation.rule.fareProductName : explanation.rule.fareProductId
   const from = explanation.leg.fromStopId === undefined ? '' : ` from stop ${explanation.leg.fromStopId}`
   const transfer = explanation.journey.transfer
@@ -58,9 +60,9 @@ function fareWords(explanation: Extract<Explanation, { kind: 'fare' }>, w: Wordi
     const paid = increment.isNegative()
       ? `a credit of ${money(increment.negated(), w)}, since this fare replaces a dearer one`
       : `${money(increment, w)} instead of the ${money(explanation.rule.legFare, w)} ${product}`
-    return `Transfer${groups}${within}${elapsed} on route ${explanation.leg.routeId}${from}: ${paid}.`
+    return said(`Transfer${groups}${within}${elapsed} on route ${explanation.leg.routeId}${from}`, paid)
   }
-  return `${product} on route ${explanation.leg.routeId}${from}: ${money(explanation.increment, w)}.`
+  return said(`${product} on route ${explanation.leg.routeId}${from}`, money(explanation.increment, w))
 }
 
 /** One charge of the engine in plain words. */
@@ -70,7 +72,9 @@ export function explainCharge(charge: Charge, w: Wording): string {
     case 'fare':
       return [fareWords(e, w), capWords(e, w)].filter(Boolean).join(' ')
     case 'group':
-      return [`Fare for another passenger travelling on your card, route ${e.leg.routeId}: ${money(e.increment, w)}.`, capWords(e, w)].filter(Boolean).join(' ')
+      return [`Fare for another passenger travelling on your card, route ${e.leg.routeId}${limitingCap(e) ? ` (${money(e.increment, w)}).` : `: ${money(e.increment, w)}.`}`, capWords(e, w)]
+        .filter(Boolean)
+        .join(' ')
     case 'incomplete': {
       const from = e.leg.fromStopId === undefined ? '' : ` from stop ${e.leg.fromStopId}`
       return `No exit tap for this ride on route ${e.leg.routeId}${from}, so it was charged the highest fare from there, ${money(e.amount, w)} (${e.rule.fareProductName || e.rule.fareProductId}); an incomplete ride gets no transfer and does not count towards caps. If your exit tap reaches us later, the real fare replaces it.`

@@ -26,7 +26,7 @@ export const TRIPS_EXAMPLE = {
           chargedAtTap: uah('18.00'),
           flags: ['capped'],
           summary: 'Daily cap of 54.00 UAH reached: 0.00 UAH',
-          explanation: 'Your daily cap of 54.00 UAH (2026-11-10 04:00 to 2026-11-11 04:00) was already reached, so this ride is free: it saved you 18.00 UAH.',
+          explanation: 'Bus single fare on route bus-10 from stop S4 (18.00 UAH). Your daily cap of 54.00 UAH (2026-11-10 04:00 to 2026-11-11 04:00) was already reached, so this ride is free: it saved you 18.00 UAH.',
           cap: { capId: 'adult-day', saved: uah('18.00') },
           adjustments: [
             {
