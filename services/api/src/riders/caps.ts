@@ -38,10 +38,14 @@ export async function capsNow(db: Db, book: TariffBook, cardToken: string, profi
   const rated = rateRecorded(book, profile, taps)
   const charges = [...rated.values()].map((r) => r.charge)
   const rating = { currency: tariff.currency, total: Decimal.sum(0, ...charges.map((c) => c.amount)), charges }
-  const periodOf = new Map(tariff.caps.map((c) => [c.capId, c.period.kind]))
+  const periodOf = (capId: string): CapPeriod['kind'] => {
+    const cap = tariff.caps.find((c) => c.capId === capId)
+    if (!cap) throw new Error(`internal: capStatus named cap ${capId}, which the tariff does not have`)
+    return cap.period.kind
+  }
   const caps = capStatus(tariff, engineProfile(tariff, profile), rating, at).map((s) => ({
     capId: s.capId,
-    period: periodOf.get(s.capId) ?? 'day',
+    period: periodOf(s.capId),
     window: s.window,
     spent: s.spent,
     cap: s.cap,
