@@ -4,7 +4,7 @@
  * identity provider and the device-token endpoint instead.
  */
 import path from 'node:path'
-import { AUDIENCE, ensureDevKeyPair, readKeyPair, signAccessToken, signDeviceAssertion } from '@fare/auth'
+import { accessClaimsProblem, AUDIENCE, ensureDevKeyPair, readKeyPair, signAccessToken, signDeviceAssertion, type AccessClaims } from '@fare/auth'
 import { REPO_ROOT } from './repo-root.ts'
 
 export const DEV_KEYS_DIR = path.join(REPO_ROOT, '.cache', 'dev-keys')
@@ -14,15 +14,19 @@ export function devKeys() {
   return { ...files, ...readKeyPair(files) }
 }
 
+/** Any token the local stack accepts; claims the services would refuse (an unknown scope, a bad id) throw instead. */
+export function mintDevToken(claims: AccessClaims, audience: string, expiresInSeconds = 600): string {
+  const problem = accessClaimsProblem(claims)
+  if (problem) throw new Error(`the services would refuse this token: ${problem}`)
+  return signAccessToken(claims, { privateKeyPem: devKeys().privateKeyPem, audience, expiresInSeconds })
+}
+
 export function devDeviceToken(deviceId: string, operatorId: string): string {
-  return signAccessToken(
-    { sub: deviceId, role: 'device', operator_id: operatorId, scope: 'taps:write denylist:read tariff:read' },
-    { privateKeyPem: devKeys().privateKeyPem, audience: AUDIENCE.ingest, expiresInSeconds: 600 },
-  )
+  return mintDevToken({ sub: deviceId, role: 'device', operator_id: operatorId, scope: 'taps:write denylist:read tariff:read' }, AUDIENCE.ingest)
 }
 
 export function devAdminToken(): string {
-  return signAccessToken({ sub: 'dev-admin', role: 'admin' }, { privateKeyPem: devKeys().privateKeyPem, audience: AUDIENCE.api, expiresInSeconds: 600 })
+  return mintDevToken({ sub: 'dev-admin', role: 'admin' }, AUDIENCE.api)
 }
 
 /** A demo validator's own key pair (P-256), made on first use beside the issuer key. */

@@ -128,10 +128,13 @@ if (await allReady()) {
 The stack is up:
   ingest  http://127.0.0.1:${services[0]?.port}   (validators: POST /v1/taps)
   ledger  http://127.0.0.1:${services[1]?.port}   (health and metrics)
-  api     http://127.0.0.1:${services[2]?.port}   (GET /v1/cards/{cardToken}/balance)
+  api     http://127.0.0.1:${services[2]?.port}   (GET /v1/cards/{cardToken}/balance, /trips, /statement; schemas at /docs)
 
 Post a tap and watch the balance change (in another terminal):
   pnpm tap --card ${DEMO_CARDS[0].cardToken}
+
+Read a card's trips as its rider would (docs/riders.md):
+  curl -H "authorization: Bearer $(pnpm -s token --role rider --rider ${DEMO_CARDS[0].riderId})" http://127.0.0.1:${services[2]?.port}/v1/cards/${DEMO_CARDS[0].cardToken}/trips
 
 Or run a simulated validator (store and forward, batches, deny list):
   pnpm validator --device ${DEMO_DEVICES[0].id} --key .cache/dev-keys/${DEMO_DEVICES[0].id}.key.pem --card ${DEMO_CARDS[0].cardToken} --taps 3

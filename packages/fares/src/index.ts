@@ -11,6 +11,8 @@ export { parsePriceRequest, parseRateRequest } from './request.ts'
 export { rate, type Rating, type Charge, type ChargeFlag } from './rate.ts'
 export { diffRatings, type Adjustment, type AdjustmentReason } from './diff.ts'
 export { rerateWindow, capStatus, type CapStatus } from './window.ts'
+/** Local time in a tariff's zone, for readers of charges (the rider api's days, months and times). */
+export { formatInstant, instantOfLocal, dayNumberOf, civilOf, localTime, MS_PER_DAY } from './time/zone.ts'
 export { splitJourneyRevenue } from './split.ts'
 export { sentence, type Explanation, type LegFacts, type RuleFacts, type FareTransferFacts, type CapFacts, type JourneyFacts } from './explain.ts'
 export { toJson } from './json.ts'

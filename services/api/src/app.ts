@@ -10,6 +10,9 @@ import { openApiDocument } from '@fare/contracts'
 import { balanceRoutes } from './routes/balance.ts'
 import { authRoutes } from './routes/auth.ts'
 import { deviceRoutes } from './routes/devices.ts'
+import { statementRoutes } from './routes/statement.ts'
+import { tripRoutes } from './routes/trips.ts'
+import { createTariffBook } from './riders/tariff-book.ts'
 
 export interface ApiDeps {
   logger: Logger
@@ -51,7 +54,11 @@ export async function buildApp(deps: ApiDeps, options: ApiOptions = {}): Promise
   // the anonymous token endpoint and for bad tokens.
   await app.register(async (limited) => {
     await limitPerCaller(limited, options.rateLimitPerMinute ?? 600)
-    await limited.register(balanceRoutes, { db: deps.db, now })
+    // Charges are explained with the tariff versions they were rated with, parsed once per process.
+    const tariffs = createTariffBook()
+    await limited.register(balanceRoutes, { db: deps.db, now, tariffs })
+    await limited.register(tripRoutes, { db: deps.db, now, tariffs })
+    await limited.register(statementRoutes, { db: deps.db, now, tariffs })
     await limited.register(deviceRoutes, { db: deps.db, now })
     if (deps.jwtPrivateKeyPem) {
       await limited.register(authRoutes, {

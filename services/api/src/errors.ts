@@ -17,3 +17,9 @@ export const DeviceExists = createError('DEVICE_EXISTS', 'device %s is already r
 export const DeviceNotFound = createError('DEVICE_NOT_FOUND', 'no such device', 404)
 /** At the token endpoint, beside @fare/auth's TOKEN_INVALID: the device is registered but revoked. */
 export const DeviceRevoked = createError('DEVICE_REVOKED', 'this device has been revoked', 401)
+/** A trips `cursor` this api did not hand out (or one altered on the way). */
+export const CursorInvalid = createError('CURSOR_INVALID', 'cursor is not one this api handed out', 400)
+/** Argument: what is wrong with `from` and `to`. */
+export const DateRangeInvalid = createError('DATE_RANGE_INVALID', '%s', 400)
+/** Argument: the media types offered. */
+export const NotAcceptable = createError('NOT_ACCEPTABLE', 'this resource is available as %s', 406)

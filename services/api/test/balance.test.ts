@@ -1,7 +1,8 @@
 /**
  * The balance lookup answers the card's owner, an admin and a kiosk device;
  * everyone else gets the same 404 as for an unknown card, so tokens cannot be
- * probed. Amounts are decimal strings with their currency.
+ * probed. Amounts are decimal strings with their currency. (Caps, which need a
+ * tariff and settled taps, are checked in riders.test.ts.)
  */
 import t from 'tap'
 import { parseAmount } from '@fare/money'
@@ -40,6 +41,7 @@ t.test('balance lookup', async (t) => {
     status: 'active',
     balance: { amount: '42.50', currency: 'UAH' },
     riderCategory: 'pupil',
+    timeZone: null,
     caps: [],
     asOf: '2026-07-05T08:00:00.000Z',
   })

@@ -1,0 +1,55 @@
+/**
+ * What is left of each fare cap for a card now (docs/fares.md section 4): the
+ * caps of the tariff in force that apply to the card's rider category today,
+ * each with its current window in the agency's time, what the rider spent in
+ * it, and what remains before rides become free.
+ */
+import { capStatus, formatInstant, rerateWindow, type CapPeriod } from '@fare/fares'
+import { Decimal } from '@fare/money'
+import type { Db } from '@fare/db'
+import type { TariffBook } from './tariff-book.ts'
+import { engineProfile, loadTaps, rateRecorded, type StoredProfile } from './recorded-rating.ts'
+
+export interface CapNow {
+  readonly capId: string
+  readonly period: CapPeriod['kind']
+  readonly window: { readonly start: string; readonly end: string }
+  readonly spent: Decimal
+  readonly cap: Decimal
+  readonly remaining: Decimal
+}
+
+export interface CapsNow {
+  /** The agency's time zone (the tariff in force); undefined before any tariff. */
+  readonly timeZone: string | undefined
+  readonly caps: CapNow[]
+}
+
+export async function capsNow(db: Db, book: TariffBook, cardToken: string, profile: StoredProfile, now: Date): Promise<CapsNow> {
+  const nowMs = now.getTime()
+  const version = book.at(nowMs)
+  if (!version) return { timeZone: undefined, caps: [] }
+  const { tariff } = version
+  const at = formatInstant(tariff.defaultTimezone, nowMs)
+  // The taps that count towards the windows containing now, from the start of this tariff
+  // version (a new version starts its caps afresh), with the context a journey needs.
+  const span = rerateWindow(tariff, at)
+  const taps = await loadTaps(db, cardToken, Math.max(Date.parse(span.from), version.effectiveFromMs), nowMs + 1)
+  const rated = rateRecorded(book, profile, taps)
+  const charges = [...rated.values()].map((r) => r.charge)
+  const rating = { currency: tariff.currency, total: Decimal.sum(0, ...charges.map((c) => c.amount)), charges }
+  const periodOf = (capId: string): CapPeriod['kind'] => {
+    const cap = tariff.caps.find((c) => c.capId === capId)
+    if (!cap) throw new Error(`internal: capStatus named cap ${capId}, which the tariff does not have`)
+    return cap.period.kind
+  }
+  const caps = capStatus(tariff, engineProfile(tariff, profile), rating, at).map((s) => ({
+    capId: s.capId,
+    period: periodOf(s.capId),
+    window: s.window,
+    spent: s.spent,
+    cap: s.cap,
+    remaining: s.remaining,
+  }))
+  return { timeZone: tariff.defaultTimezone, caps }
+}

@@ -1,0 +1,18 @@
+/**
+ * CSV as RFC 4180 writes it (CRLF line ends; a field with a comma, quote, CR
+ * or LF quoted, quotes doubled), safe to open in a spreadsheet: a text field
+ * that starts like a formula (=, +, -, @, tab, CR) gets a leading apostrophe,
+ * so a route id or description can never run as one. Plain decimal numbers
+ * ("-18.00") are left as they are: a spreadsheet reads them as numbers.
+ */
+const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/
+const FORMULA_START = /^[=+\-@\t\r]/
+
+function field(value: string): string {
+  const safe = !PLAIN_NUMBER.test(value) && FORMULA_START.test(value) ? `'${value}` : value
+  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe
+}
+
+export function toCsv(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  return [header, ...rows].map((row) => row.map(field).join(',')).join('\r\n') + '\r\n'
+}
