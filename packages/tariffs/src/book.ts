@@ -54,3 +54,8 @@ export function createTariffBook(): TariffBook {
     },
   }
 }
+
+/** The agency's time zone at an instant (the tariff then in force, else the latest), UTC before any tariff. */
+export function timeZoneAt(book: TariffBook, epochMs: number): string {
+  return (book.at(epochMs) ?? book.at(Number.MAX_SAFE_INTEGER))?.tariff.defaultTimezone ?? 'UTC'
+}

@@ -7,4 +7,5 @@
 export { readFeedFolder, feedDigest, type FeedFiles } from './feed.ts'
 export { saveTariffVersion, TariffVersionError, type NewTariffVersion, type TariffVersionErrorCode } from './store.ts'
 export { publishedVersions, tariffVersionFeed, type PublishedVersion, type PublishedVersions, type TariffVersionFeed } from './published.ts'
-export { createTariffBook, type TariffBook, type TariffVersionInForce } from './book.ts'
+export { createTariffBook, timeZoneAt, type TariffBook, type TariffVersionInForce } from './book.ts'
+export { cardProfileUnder, engineTap, type StoredProfile, type StoredTap } from './card-profile.ts'

@@ -12,7 +12,7 @@ import { authRoutes } from './routes/auth.ts'
 import { deviceRoutes } from './routes/devices.ts'
 import { statementRoutes } from './routes/statement.ts'
 import { tripRoutes } from './routes/trips.ts'
-import { createTariffBook } from './riders/tariff-book.ts'
+import { createTariffBook } from '@fare/tariffs'
 
 export interface ApiDeps {
   logger: Logger

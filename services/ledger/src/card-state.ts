@@ -8,7 +8,8 @@ import { ZERO, type Decimal } from '@fare/money'
 import { anyOf, moneyFromDb } from '@fare/db'
 import { openCard, type Executor } from '@fare/bookkeeping'
 import type { SettledTap } from '@fare/contracts'
-import type { Posted, Span, StoredProfile } from './rating.ts'
+import type { StoredProfile } from '@fare/tariffs'
+import type { Posted, Span } from './rating.ts'
 
 
 export interface LoadedCard {

@@ -7,15 +7,9 @@
 import { Decimal, splitProRata, ZERO } from '@fare/money'
 import { rate, rerateWindow, type Charge, type Rating, type Tap, type Tariff, type CardProfile, type RateOptions } from '@fare/fares'
 import type { SettledTap } from '@fare/contracts'
-import type { TariffBook, TariffVersionInForce } from '@fare/tariffs'
+import { cardProfileUnder, engineTap, type StoredProfile, type TariffBook, type TariffVersionInForce } from '@fare/tariffs'
 
 
-export interface StoredProfile {
-  readonly riderCategoryId: string | null
-  readonly riderCategoryValidFrom: string | null
-  readonly riderCategoryValidTo: string | null
-  readonly fareMediaId: string | null
-}
 
 /** Signed sums already posted, from the rider's and the operators' side. */
 export interface Posted {
@@ -72,23 +66,6 @@ export function spanOf(book: TariffBook, newTaps: readonly SettledTap[], options
   return { fromMs, toMs, postFromMs }
 }
 
-function profileFor(tariff: Tariff, stored: StoredProfile): CardProfile {
-  // A category or medium the tariff does not know is rated as the default, never a stuck partition.
-  const category = stored.riderCategoryId !== null && tariff.riderCategories.has(stored.riderCategoryId) ? stored.riderCategoryId : undefined
-  const medium = stored.fareMediaId !== null && tariff.fareMedia.has(stored.fareMediaId) ? stored.fareMediaId : undefined
-  return {
-    ...(category === undefined ? {} : { riderCategoryId: category }),
-    ...(category !== undefined && stored.riderCategoryValidFrom !== null ? { riderCategoryValidFrom: stored.riderCategoryValidFrom } : {}),
-    ...(category !== undefined && stored.riderCategoryValidTo !== null ? { riderCategoryValidTo: stored.riderCategoryValidTo } : {}),
-    ...(medium === undefined ? {} : { fareMediaId: medium }),
-  }
-}
-
-/** The engine's input is its own `Tap`: @fare/fares is a pure library that depends on no service contract. */
-function toEngineTap(tap: SettledTap): Tap {
-  return { tapId: tap.tapId, kind: tap.kind, routeId: tap.routeId, ...(tap.stopId === null ? {} : { stopId: tap.stopId }), deviceId: tap.deviceId, time: tap.time }
-}
-
 function defaultCategory(tariff: Tariff): string | undefined {
   for (const id of tariff.defaultRiderCategoryIds) return id
   return undefined
@@ -143,8 +120,8 @@ export function planCard(input: {
   }
   const segments: RatedSegment[] = []
   for (const { version, taps } of byVersion.values()) {
-    const engineTaps = taps.map(toEngineTap)
-    const profile = profileFor(version.tariff, input.profile)
+    const engineTaps = taps.map(engineTap)
+    const profile = cardProfileUnder(version.tariff, input.profile)
     const started = input.onRate ? performance.now() : 0
     segments.push({ version, rating: rate(version.tariff, profile, engineTaps, input.options) })
     if (input.onRate) input.onRate(performance.now() - started)
@@ -304,7 +281,7 @@ function settleSplit(journeyId: string, target: ReadonlyMap<string, Decimal>, be
 
 /** The most one ride may take for a card: the highest product price its category (or any) can pay. */
 export function maxRideAmount(tariff: Tariff, stored: StoredProfile): Decimal {
-  const profile = profileFor(tariff, stored)
+  const profile = cardProfileUnder(tariff, stored)
   const category = profile.riderCategoryId ?? defaultCategory(tariff)
   let max = ZERO
   for (const rows of tariff.products.values()) {

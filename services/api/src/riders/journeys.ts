@@ -12,8 +12,9 @@ import { Decimal, formatAmount } from '@fare/money'
 import { formatInstant, rerateWindow, type Charge } from '@fare/fares'
 import { entriesOfTaps, type AccountEntry } from '@fare/bookkeeping'
 import type { Db } from '@fare/db'
-import type { TariffBook } from './tariff-book.ts'
-import { loadTaps, rateRecorded, type RatedCharge, type RecordedTap, type StoredProfile } from './recorded-rating.ts'
+import type { TariffBook } from '@fare/tariffs'
+import type { StoredProfile } from '@fare/tariffs'
+import { loadTaps, rateRecorded, type RatedCharge, type RecordedTap } from './recorded-rating.ts'
 import { capSaving, explainAdjustment, explainCharge, limitingCap, type Wording } from './explain.ts'
 
 const ZERO = new Decimal(0)

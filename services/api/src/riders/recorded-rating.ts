@@ -13,28 +13,13 @@
  */
 import { sql } from 'kysely'
 import { rate, type CardProfile, type Charge, type Tap, type Tariff } from '@fare/fares'
+import type { SettledTap } from '@fare/contracts'
 import type { Db } from '@fare/db'
-import type { TariffBook, TariffVersionInForce } from './tariff-book.ts'
+import { cardProfileUnder, engineTap, type StoredProfile, type TariffBook, type TariffVersionInForce } from '@fare/tariffs'
 
-export interface RecordedTap {
-  readonly tapId: string
-  readonly kind: 'entry' | 'exit'
-  /** The validator's own time text, offset included (what the engine rated). */
-  readonly time: string
-  readonly ms: number
-  readonly routeId: string
-  readonly stopId: string | null
-  readonly deviceId: string
-  readonly operatorId: string
-}
+/** A card's stored tap: the settled tap without its card (the card is the query's). */
+export type RecordedTap = Omit<SettledTap, 'cardToken'>
 
-/** The card's fare profile as stored (`cards`). */
-export interface StoredProfile {
-  readonly riderCategoryId: string
-  readonly riderCategoryValidFrom: string | null
-  readonly riderCategoryValidTo: string | null
-  readonly fareMediaId: string | null
-}
 
 export interface RatedCharge {
   readonly charge: Charge
@@ -72,24 +57,8 @@ export async function loadTaps(db: Db, cardToken: string, fromMs: number, toMs: 
   }))
 }
 
-/** As the ledger rates a stored profile: a category or medium the tariff does not know is rated as the default. */
-export function engineProfile(tariff: Tariff, stored: StoredProfile): CardProfile {
-  const category = tariff.riderCategories.has(stored.riderCategoryId) ? stored.riderCategoryId : undefined
-  const medium = stored.fareMediaId !== null && tariff.fareMedia.has(stored.fareMediaId) ? stored.fareMediaId : undefined
-  return {
-    ...(category === undefined ? {} : { riderCategoryId: category }),
-    ...(category !== undefined && stored.riderCategoryValidFrom !== null ? { riderCategoryValidFrom: stored.riderCategoryValidFrom } : {}),
-    ...(category !== undefined && stored.riderCategoryValidTo !== null ? { riderCategoryValidTo: stored.riderCategoryValidTo } : {}),
-    ...(medium === undefined ? {} : { fareMediaId: medium }),
-  }
-}
-
 function ratable(tariff: Tariff, tap: RecordedTap): boolean {
   return tariff.routes.has(tap.routeId) && (tap.stopId === null || !tariff.hasStops || tariff.stops.has(tap.stopId))
-}
-
-function engineTap(tap: RecordedTap): Tap {
-  return { tapId: tap.tapId, kind: tap.kind, routeId: tap.routeId, ...(tap.stopId === null ? {} : { stopId: tap.stopId }), deviceId: tap.deviceId, time: tap.time }
 }
 
 /** The engine's charge of every tap it can price, keyed by tap id. */
@@ -104,7 +73,7 @@ export function rateRecorded(book: TariffBook, stored: StoredProfile, taps: read
   }
   const out = new Map<string, RatedCharge>()
   for (const { version, taps: versionTaps } of byVersion.values()) {
-    const rating = rate(version.tariff, engineProfile(version.tariff, stored), versionTaps)
+    const rating = rate(version.tariff, cardProfileUnder(version.tariff, stored), versionTaps)
     for (const charge of rating.charges) out.set(charge.tapId, { charge, version })
   }
   return out

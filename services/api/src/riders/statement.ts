@@ -10,7 +10,7 @@ import { Decimal } from '@fare/money'
 import { dayNumberOf, formatInstant } from '@fare/fares'
 import { balanceBefore, entriesBetween, type AccountEntry } from '@fare/bookkeeping'
 import type { Db, TransferKind } from '@fare/db'
-import { zoneAt, type TariffBook } from './tariff-book.ts'
+import { timeZoneAt, type TariffBook } from '@fare/tariffs'
 import { dayStartMs } from './local-days.ts'
 
 export interface StatementLine {
@@ -69,7 +69,7 @@ function monthStartMs(zone: string, year: number, month: number): number {
 export async function monthlyStatement(db: Db, book: TariffBook, accountId: string, month: string): Promise<Statement> {
   const [year, monthNumber] = month.split('-').map(Number) as [number, number]
   // The zone of the tariff in force as the month begins (near enough: a month starts within a day of any zone's midnight).
-  const zone = zoneAt(book, Date.UTC(year, monthNumber - 1, 1))
+  const zone = timeZoneAt(book, Date.UTC(year, monthNumber - 1, 1))
   const fromMs = monthStartMs(zone, year, monthNumber)
   const toMs = monthStartMs(zone, year, monthNumber + 1)
   // One snapshot: a transfer committed between the two reads would otherwise be in neither or both.

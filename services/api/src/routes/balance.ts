@@ -14,7 +14,7 @@ import type { Db } from '@fare/db'
 import { toMoney } from '@fare/money'
 import { capsNow } from '../riders/caps.ts'
 import { loadProfile } from '../riders/recorded-rating.ts'
-import type { TariffBook } from '../riders/tariff-book.ts'
+import type { TariffBook } from '@fare/tariffs'
 import { visibleCard } from '../riders/visibility.ts'
 import { CardParams } from './card-params.ts'
 

@@ -17,7 +17,7 @@ import { NotAcceptable } from '../errors.ts'
 import { toCsv } from '../riders/csv.ts'
 import { today } from '../riders/local-days.ts'
 import { monthlyStatement, type Statement } from '../riders/statement.ts'
-import { zoneAt, type TariffBook } from '../riders/tariff-book.ts'
+import { timeZoneAt, type TariffBook } from '@fare/tariffs'
 import { visibleCard } from '../riders/visibility.ts'
 import { CardParams } from './card-params.ts'
 
@@ -174,7 +174,7 @@ export const statementRoutes: FastifyPluginAsync<{ db: Db; now: () => Date; tari
       const card = await visibleCard(options.db, request.params.cardToken, request.user, 'history')
       const csv = wantsCsv(request, request.query.format)
       await options.tariffs.refresh(options.db)
-      const zone = zoneAt(options.tariffs, options.now().getTime())
+      const zone = timeZoneAt(options.tariffs, options.now().getTime())
       const { year, month } = civilOf(today(zone, options.now()))
       const statement = await monthlyStatement(options.db, options.tariffs, card.accountId, request.query.month ?? `${year}-${String(month).padStart(2, '0')}`)
       reply.header('vary', 'Accept')

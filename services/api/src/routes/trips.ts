@@ -16,7 +16,7 @@ import { decodeCursor, encodeCursor } from '../riders/cursor.ts'
 import { journeyPage, type JourneyView } from '../riders/journeys.ts'
 import { dayStartMs, formatDay, parseDay, today } from '../riders/local-days.ts'
 import { loadProfile } from '../riders/recorded-rating.ts'
-import { zoneAt, type TariffBook } from '../riders/tariff-book.ts'
+import { timeZoneAt, type TariffBook } from '@fare/tariffs'
 import { visibleCard } from '../riders/visibility.ts'
 import { CardParams } from './card-params.ts'
 import { TRIPS_EXAMPLE } from './trips-example.ts'
@@ -135,7 +135,7 @@ export const tripRoutes: FastifyPluginAsync<{ db: Db; now: () => Date; tariffs: 
       if (cursor !== undefined && !after) throw new CursorInvalid()
       await options.tariffs.refresh(options.db)
       const now = options.now()
-      const zone = zoneAt(options.tariffs, now.getTime())
+      const zone = timeZoneAt(options.tariffs, now.getTime())
       const toDay = to === undefined ? today(zone, now) : parseDay(to)
       const fromDay = from === undefined ? (toDay === undefined ? undefined : toDay - (DEFAULT_DAYS - 1)) : parseDay(from)
       if (fromDay === undefined || toDay === undefined) throw new DateRangeInvalid('from and to must be real dates (YYYY-MM-DD)')
