@@ -9,7 +9,9 @@
  *    per tap equals what the fare engine charges for the card's whole history;
  *  - offsets are consistent: every recorded or rejected record lies below the
  *    next offset the consumer group stored for its partition of the topic;
- *  - the deny list agrees with its change log.
+ *  - the deny list agrees with its change log;
+ *  - every refund, manual adjustment and balance move has the audit row of the
+ *    administrator who made it (`admin_actions`, docs/administration.md).
  */
 import { sql } from 'kysely'
 import { ZERO, type Decimal } from '@fare/money'
@@ -91,6 +93,12 @@ export async function checkInvariants(db: Db, options: CheckOptions = {}): Promi
     from deny_list d full join last l on l.card_token = d.card_token
     where (d.card_token is not null) <> (l.action = 'add')`.execute(db)
   push('deny list agrees with its changes', deny.rows, (r: { card_token: string; listed: boolean; last_action: string | null }) => `card ${r.card_token}: listed=${r.listed}, last change ${r.last_action ?? 'none'}`)
+
+  const unaudited = await sql<{ id: string; kind: string }>`
+    select t.id::text as id, t.kind from transfers t
+    where t.kind in ('refund', 'manual_adjustment', 'balance_move')
+      and not exists (select 1 from admin_actions a where a.transfer_id = t.id)`.execute(db)
+  push('refunds and adjustments have their audit row', unaudited.rows, (r: { id: string; kind: string }) => `${r.kind} transfer ${r.id} has no admin_actions row`)
 
   if (options.rerate ?? true) out.push(...(await checkRating(db, limit)))
   return out
