@@ -96,6 +96,12 @@ export function unratableReason(tariff: TariffVersionInForce['tariff'], tap: Pic
 export function planCard(input: {
   readonly book: TariffBook
   readonly profile: StoredProfile
+  /**
+   * The card whose charges are planned. Taps of other cards among `taps` (the
+   * cards it replaced: their cap progress and journeys carry over) are
+   * context only: rated with it, never posted for. Omitted: every tap is its own.
+   */
+  readonly cardToken?: string
   readonly taps: readonly SettledTap[]
   readonly newTapIds: ReadonlySet<string>
   readonly span: Span
@@ -134,7 +140,10 @@ export function planCard(input: {
     }
   }
   const tapById = new Map(input.taps.map((t) => [t.tapId, t]))
-  const inPostRange = (tapId: string): boolean => (tapById.get(tapId)?.ms ?? -Infinity) >= span.postFromMs
+  const inPostRange = (tapId: string): boolean => {
+    const tap = tapById.get(tapId)
+    return tap !== undefined && tap.ms >= span.postFromMs && (input.cardToken === undefined || tap.cardToken === input.cardToken)
+  }
   const newIds = [...newTapIds].sort()
 
   const planned: PlannedTransfer[] = []

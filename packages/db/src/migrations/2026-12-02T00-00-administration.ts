@@ -8,7 +8,8 @@ import { sql, type Kysely } from 'kysely'
  *    process, before or after a restart;
  *  - `admin_actions`: who did what (actor, role, action, target, reason, the
  *    transfer it posted), append-only like transfers;
- *  - cards remember the card that replaced them (`replaced_by`);
+ *  - cards remember the card that replaced them (`replaced_by`), which the
+ *    ledger follows so a new card carries on its predecessor's cap progress;
  *  - devices remember when they last traded an assertion for a token;
  *  - a `balance_move` transfer kind (a replaced card's balance) and an
  *    `adjustments` system account (the other side of manual adjustments).
@@ -45,6 +46,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`revoke update, delete, truncate on admin_actions from fare_app`.execute(db)
 
   await db.schema.alterTable('cards').addColumn('replaced_by', 'text', (c) => c.references('cards.card_token')).execute()
+  // The ledger follows replacements back from the cards of every batch (card-state.ts loadPredecessors).
+  await sql`create index cards_replaced_by on cards (replaced_by) where replaced_by is not null`.execute(db)
   await db.schema.alterTable('devices').addColumn('last_token_at', 'timestamptz').execute()
 
   await sql`alter table transfers drop constraint transfers_kind_check`.execute(db)
