@@ -4,7 +4,6 @@
  * transaction with its audit row; the deny list follows in the same
  * transaction, so validators never see a card blocked here but listed there.
  */
-import { sql } from 'kysely'
 import { ZERO, type Decimal } from '@fare/money'
 import { moneyFromDb, type Db } from '@fare/db'
 import type { Executor } from './accounts.ts'
@@ -153,14 +152,25 @@ export async function issueCard(db: Db, actor: Actor, card: NewCard): Promise<Ad
 }
 
 /**
- * The card's rider category and its validity from now on. The ledger rates
- * each tap with the card's profile as it is when the tap is settled (and
- * re-rated), so a change applies to taps settled after it.
+ * The card's rider category and its validity from now on. The category it had
+ * is kept in `card_category_history` until now (the transaction's time): the
+ * ledger rates taps before that instant with it, so rides already taken are
+ * never re-priced, and caps start afresh at the change.
  */
 export async function changeCategory(db: Db, actor: Actor, cardToken: string, category: CardCategory & { reason?: string | null }): Promise<AdminCardView> {
   checkCategoryDates(category)
   return db.transaction().execute(async (trx) => {
     await lockCard(trx, cardToken)
+    await trx
+      .insertInto('card_category_history')
+      .columns(['card_token', 'rider_category_id', 'category_valid_from', 'category_valid_to', 'until'])
+      .expression((eb) =>
+        eb
+          .selectFrom('cards')
+          .select((s) => ['card_token', 'rider_category_id', 'category_valid_from', 'category_valid_to', s.fn<Date>('now', []).as('until')])
+          .where('card_token', '=', cardToken),
+      )
+      .execute()
     await trx
       .updateTable('cards')
       .set({ rider_category_id: category.riderCategoryId, category_valid_from: category.validFrom ?? null, category_valid_to: category.validTo ?? null })

@@ -120,6 +120,16 @@ interface RejectedTapsTable {
   rejected_at: CreatedAt
 }
 
+/** A card's rider category until `until` (migration 2026-12-02T00-00). */
+interface CardCategoryHistoryTable {
+  id: Generated<string>
+  card_token: Immutable<string>
+  rider_category_id: Immutable<string>
+  category_valid_from: Immutable<string | null, string | null | undefined>
+  category_valid_to: Immutable<string | null, string | null | undefined>
+  until: Immutable<Date, Date | string>
+}
+
 /** One per (caller, Idempotency-Key): the request's hash and the answer given (migration 2026-12-02T00-00). */
 interface IdempotencyRecordsTable {
   caller: Immutable<string>
@@ -165,6 +175,7 @@ export interface Database {
   rejected_taps: RejectedTapsTable
   idempotency_records: IdempotencyRecordsTable
   admin_actions: AdminActionsTable
+  card_category_history: CardCategoryHistoryTable
 }
 
 export type Device = Selectable<DevicesTable>

@@ -9,15 +9,38 @@ import { ZERO, type Decimal } from '@fare/money'
 import { anyOf, moneyFromDb } from '@fare/db'
 import { openCard, type Executor } from '@fare/bookkeeping'
 import type { SettledTap } from '@fare/contracts'
-import type { StoredProfile } from '@fare/tariffs'
-import type { Posted, Span } from './rating.ts'
+import type { EarlierCategory, Posted, ProfileWithHistory, Span } from './rating.ts'
 
 
 export interface LoadedCard {
   readonly accountId: string
-  readonly profile: StoredProfile
+  readonly profile: ProfileWithHistory
   /** The cards this one replaced, directly or not (docs/administration.md): their taps rate with its own. */
   readonly predecessors: readonly string[]
+}
+
+/** The earlier rider categories of the given cards (or of every card), oldest first. */
+export async function loadEarlierCategories(trx: Executor, cardTokens?: readonly string[]): Promise<Map<string, EarlierCategory[]>> {
+  let query = trx
+    .selectFrom('card_category_history')
+    .select((eb) => [
+      'card_token',
+      'rider_category_id',
+      'until',
+      // As text: node-pg reads a date column as a JS Date at local midnight, not as the date.
+      eb.fn<string | null>('to_char', ['category_valid_from', eb.val('YYYY-MM-DD')]).as('valid_from'),
+      eb.fn<string | null>('to_char', ['category_valid_to', eb.val('YYYY-MM-DD')]).as('valid_to'),
+    ])
+    .orderBy('card_token')
+    .orderBy('until')
+  if (cardTokens !== undefined) query = query.where('card_token', '=', anyOf(cardTokens, 'text'))
+  const byCard = new Map<string, EarlierCategory[]>()
+  for (const r of await query.execute()) {
+    const list = byCard.get(r.card_token) ?? []
+    list.push({ untilMs: r.until.getTime(), riderCategoryId: r.rider_category_id, riderCategoryValidFrom: r.valid_from, riderCategoryValidTo: r.valid_to })
+    byCard.set(r.card_token, list)
+  }
+  return byCard
 }
 
 /**
@@ -45,6 +68,7 @@ export async function loadCards(trx: Executor, cardTokens: readonly string[], cu
   const cards = new Map<string, LoadedCard>()
   if (cardTokens.length === 0) return cards
   const predecessors = await loadPredecessors(trx, cardTokens)
+  const earlier = await loadEarlierCategories(trx, cardTokens)
   const missing = new Set(cardTokens)
   for (let attempt = 0; attempt < 2 && missing.size > 0; attempt++) {
     const rows = await trx
@@ -63,7 +87,7 @@ export async function loadCards(trx: Executor, cardTokens: readonly string[], cu
     for (const r of rows) {
       cards.set(r.card_token, {
         accountId: r.account_id,
-        profile: { riderCategoryId: r.rider_category_id, riderCategoryValidFrom: r.valid_from, riderCategoryValidTo: r.valid_to, fareMediaId: r.fare_media_id },
+        profile: { riderCategoryId: r.rider_category_id, riderCategoryValidFrom: r.valid_from, riderCategoryValidTo: r.valid_to, fareMediaId: r.fare_media_id, earlier: earlier.get(r.card_token) ?? [] },
         predecessors: predecessors.get(r.card_token) ?? [],
       })
       missing.delete(r.card_token)

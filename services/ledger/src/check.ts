@@ -18,7 +18,7 @@ import { ZERO, type Decimal } from '@fare/money'
 import { moneyFromDb, type Db } from '@fare/db'
 import type { SettledTap } from '@fare/contracts'
 import { createTariffBook } from '@fare/tariffs'
-import { loadPredecessors } from './card-state.ts'
+import { loadEarlierCategories, loadPredecessors } from './card-state.ts'
 import { planCard, type Posted } from './rating.ts'
 
 export interface Violation {
@@ -128,6 +128,7 @@ async function checkRating(db: Db, limit: number): Promise<Violation[]> {
   const out: Violation[] = []
   const nothingPosted: Posted = { fareByTap: new Map(), concessionByTap: new Map(), splitByJourney: new Map() }
   const predecessors = await loadPredecessors(db)
+  const earlier = await loadEarlierCategories(db)
   for (const card of cards.rows) {
     const list = byCard.get(card.card_token)
     if (!list || list.length === 0) continue
@@ -136,7 +137,7 @@ async function checkRating(db: Db, limit: number): Promise<Violation[]> {
     // Planning against "nothing posted" yields exactly the full charge of every tap.
     const planned = planCard({
       book,
-      profile: { riderCategoryId: card.rider_category_id, riderCategoryValidFrom: card.valid_from, riderCategoryValidTo: card.valid_to, fareMediaId: card.fare_media_id },
+      profile: { riderCategoryId: card.rider_category_id, riderCategoryValidFrom: card.valid_from, riderCategoryValidTo: card.valid_to, fareMediaId: card.fare_media_id, earlier: earlier.get(card.card_token) ?? [] },
       cardToken: card.card_token,
       taps: [...context, ...list],
       newTapIds: new Set(),

@@ -10,6 +10,8 @@ import { sql, type Kysely } from 'kysely'
  *    transfer it posted), append-only like transfers;
  *  - cards remember the card that replaced them (`replaced_by`), which the
  *    ledger follows so a new card carries on its predecessor's cap progress;
+ *  - cards keep their earlier rider categories (`card_category_history`),
+ *    so a category change applies to rides after it only;
  *  - devices remember when they last traded an assertion for a token;
  *  - a `balance_move` transfer kind (a replaced card's balance) and an
  *    `adjustments` system account (the other side of manual adjustments).
@@ -50,6 +52,19 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index cards_replaced_by on cards (replaced_by) where replaced_by is not null`.execute(db)
   await db.schema.alterTable('devices').addColumn('last_token_at', 'timestamptz').execute()
 
+  // A card's earlier rider categories, each with the instant it ended: taps before that instant are
+  // rated with it, so a category change never re-prices the rides taken before it.
+  await db.schema
+    .createTable('card_category_history')
+    .addColumn('id', 'bigserial', (c) => c.primaryKey())
+    .addColumn('card_token', 'text', (c) => c.notNull().references('cards.card_token'))
+    .addColumn('rider_category_id', 'text', (c) => c.notNull())
+    .addColumn('category_valid_from', 'date')
+    .addColumn('category_valid_to', 'date')
+    .addColumn('until', 'timestamptz', (c) => c.notNull())
+    .execute()
+  await db.schema.createIndex('card_category_history_card').on('card_category_history').columns(['card_token', 'until']).execute()
+
   await sql`alter table transfers drop constraint transfers_kind_check`.execute(db)
   await sql`
     alter table transfers add constraint transfers_kind_check
@@ -71,6 +86,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   await sql`
     alter table transfers add constraint transfers_kind_check
     check (kind in ('fare', 'fare_adjustment', 'top_up', 'refund', 'concession', 'manual_adjustment'))`.execute(db)
+  await db.schema.dropTable('card_category_history').ifExists().execute()
   await db.schema.alterTable('devices').dropColumn('last_token_at').execute()
   await db.schema.alterTable('cards').dropColumn('replaced_by').execute()
   await db.schema.dropTable('admin_actions').ifExists().execute()
