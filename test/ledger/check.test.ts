@@ -36,3 +36,21 @@ t.test('damage behind the ledger is reported under its invariant', async (t) => 
   t.equal(cli.status, 1, 'pnpm ledger:check exits 1')
   t.match(cli.stdout, /VIOLATION \[transfers well formed\]/)
 })
+
+t.test('a refund, adjustment or balance move without its audit row is reported', async (t) => {
+  const database = await createTestDatabase()
+  t.teardown(database.drop)
+  const { db } = database
+  const [refunds, rider] = (await db.insertInto('accounts').values([{ kind: 'refunds', currency: 'UAH' }, { kind: 'rider', currency: 'UAH' }]).returning('id').execute()).map((r) => r.id) as [string, string]
+  const audited = crypto.randomUUID()
+  await db.transaction().execute(async (trx) => {
+    await postTransfers(trx, [{ id: audited, debitAccountId: refunds, creditAccountId: rider, amount: parseAmount('5.00'), currency: 'UAH', kind: 'manual_adjustment' }])
+    await trx.insertInto('admin_actions').values({ actor_subject: 'admin-1', actor_role: 'admin', action: 'account.adjustment', target: rider, reason: 'test', transfer_id: audited }).execute()
+  })
+  t.same(await checkInvariants(db, { rerate: false }), [], 'an audited adjustment is clean')
+
+  // Posted behind the api's back: no administrator is on record for it.
+  const unaudited = crypto.randomUUID()
+  await db.transaction().execute((trx) => postTransfers(trx, [{ id: unaudited, debitAccountId: rider, creditAccountId: refunds, amount: parseAmount('1.00'), currency: 'UAH', kind: 'refund' }]))
+  t.same(await checkInvariants(db, { rerate: false }), [{ invariant: 'refunds and adjustments have their audit row', detail: `refund transfer ${unaudited} has no admin_actions row` }])
+})

@@ -56,7 +56,7 @@ export async function refreshDenyList(trx: Executor, checks: readonly DenyCheck[
     .selectFrom('cards as c')
     .innerJoin('accounts as a', 'a.id', 'c.account_id')
     .leftJoin('deny_list as d', 'd.card_token', 'c.card_token')
-    .select(['c.card_token', 'a.balance', 'd.version'])
+    .select(['c.card_token', 'a.balance', 'd.version', 'c.status'])
     .where('c.card_token', '=', anyOf(tokens, 'text'))
     .execute()
   const byToken = new Map(rows.map((r) => [r.card_token, r]))
@@ -69,7 +69,8 @@ export async function refreshDenyList(trx: Executor, checks: readonly DenyCheck[
     const restore = check.maxRideAmount.minus(check.creditAllowance)
     const denied = row.version !== null
     if (!denied && balance.lessThan(restore)) toAdd.push({ token: check.cardToken, restore })
-    else if (denied && !balance.lessThan(restore)) toRemove.push(check.cardToken)
+    // A blocked card stays listed whatever its balance: only unblocking takes it off (cards.ts).
+    else if (denied && !balance.lessThan(restore) && row.status !== 'blocked') toRemove.push(check.cardToken)
   }
   if (toAdd.length === 0 && toRemove.length === 0) return update
   // Versions must become visible in order: see DENY_LIST_LOCK.
@@ -100,18 +101,35 @@ export async function refreshDenyList(trx: Executor, checks: readonly DenyCheck[
   return update
 }
 
-async function removeFromDenyList(trx: Executor, cardToken: string, reason: string): Promise<void> {
+/** Takes one card off the list (a no-op when it is not on it); true when it was on it. */
+export async function removeFromDenyList(trx: Executor, cardToken: string, reason: string): Promise<boolean> {
   const deleted = await trx.deleteFrom('deny_list').where('card_token', '=', cardToken).returning('card_token').execute()
-  if (deleted.length === 0) return
+  if (deleted.length === 0) return false
   // Versions must become visible in order: see DENY_LIST_LOCK.
   await lockDenyListVersions(trx)
   await trx.insertInto('deny_list_changes').values({ card_token: cardToken, action: 'remove', reason }).execute()
+  return true
+}
+
+/**
+ * Puts one card on the list (a no-op when it is already on it), to come off
+ * when its balance reaches `restoreBalance` (and, if blocked, once unblocked).
+ */
+export async function addToDenyList(trx: Executor, cardToken: string, reason: string, restoreBalance: Decimal): Promise<boolean> {
+  // Versions must become visible in order: see DENY_LIST_LOCK. Taken before the look, so a ledger
+  // batch cannot list the card between the look and the insert (rare admin calls hold it briefly).
+  await lockDenyListVersions(trx)
+  if (await isDenied(trx, cardToken)) return false
+  const change = await trx.insertInto('deny_list_changes').values({ card_token: cardToken, action: 'add', reason }).returning('version').executeTakeFirstOrThrow()
+  await trx.insertInto('deny_list').values({ card_token: cardToken, version: change.version, restore_balance: restoreBalance.toFixed(2) }).execute()
+  return true
 }
 
 /**
  * After money arrived on an account (a top-up, a refund): removes its card
  * from the deny list if the balance now reaches the card's restore balance.
- * Needs no tariff: the threshold was stored when the card was added.
+ * Needs no tariff: the threshold was stored when the card was added. A
+ * blocked card stays on the list.
  */
 export async function restoreIfCovered(trx: Executor, accountId: string, reason = 'top_up'): Promise<boolean> {
   const found = await trx
@@ -120,6 +138,7 @@ export async function restoreIfCovered(trx: Executor, accountId: string, reason 
     .innerJoin('deny_list as d', 'd.card_token', 'c.card_token')
     .select(['c.card_token', 'a.balance', 'd.restore_balance'])
     .where('c.account_id', '=', accountId)
+    .where('c.status', '=', 'active')
     .executeTakeFirst()
   if (!found) return false
   if (moneyFromDb(found.balance).lessThan(moneyFromDb(found.restore_balance))) return false

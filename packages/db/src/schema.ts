@@ -8,8 +8,8 @@ import type { ColumnType, Generated, Insertable, Selectable } from 'kysely'
 type Immutable<S, I = S> = ColumnType<S, I, never>
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>
 
-export type AccountKind = 'rider' | 'operator_revenue' | 'top_up_clearing' | 'concession' | 'refunds'
-export type TransferKind = 'fare' | 'fare_adjustment' | 'top_up' | 'refund' | 'concession' | 'manual_adjustment'
+export type AccountKind = 'rider' | 'operator_revenue' | 'top_up_clearing' | 'concession' | 'refunds' | 'adjustments'
+export type TransferKind = 'fare' | 'fare_adjustment' | 'top_up' | 'refund' | 'concession' | 'manual_adjustment' | 'balance_move'
 
 interface OperatorsTable {
   id: string
@@ -35,6 +35,8 @@ interface CardsTable {
   category_valid_to: ColumnType<string | null, string | null | undefined, string | null>
   fare_media_id: string | null
   status: ColumnType<'active' | 'blocked', 'active' | 'blocked' | undefined, 'active' | 'blocked'>
+  /** The card that replaced this one (migration 2026-12-02T00-00); set once, with the block. */
+  replaced_by: ColumnType<string | null, string | null | undefined, string>
   created_at: CreatedAt
 }
 
@@ -85,6 +87,8 @@ interface DevicesTable {
   public_key_pem: string
   status: ColumnType<'active' | 'revoked', 'active' | 'revoked' | undefined, 'active' | 'revoked'>
   revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  /** When it last traded an assertion for an access token: its "last seen" (migration 2026-12-02T00-00). */
+  last_token_at: ColumnType<Date | null, Date | string | null | undefined, Date | string>
   created_at: CreatedAt
 }
 
@@ -116,6 +120,38 @@ interface RejectedTapsTable {
   rejected_at: CreatedAt
 }
 
+/** A card's rider category until `until` (migration 2026-12-02T00-00). */
+interface CardCategoryHistoryTable {
+  id: Generated<string>
+  card_token: Immutable<string>
+  rider_category_id: Immutable<string>
+  category_valid_from: Immutable<string | null, string | null | undefined>
+  category_valid_to: Immutable<string | null, string | null | undefined>
+  until: Immutable<Date, Date | string>
+}
+
+/** One per (caller, Idempotency-Key): the request's hash and the answer given (migration 2026-12-02T00-00). */
+interface IdempotencyRecordsTable {
+  caller: Immutable<string>
+  key: Immutable<string>
+  request_hash: Immutable<string>
+  response_status: ColumnType<number | null, number | null | undefined, number>
+  response_body: ColumnType<unknown, string | null | undefined, string>
+  created_at: CreatedAt
+}
+
+/** Who did what: append-only, like transfers (migration 2026-12-02T00-00). */
+interface AdminActionsTable {
+  id: Generated<string>
+  actor_subject: Immutable<string>
+  actor_role: Immutable<string>
+  action: Immutable<string>
+  target: Immutable<string>
+  reason: Immutable<string | null, string | null | undefined>
+  transfer_id: Immutable<string | null, string | null | undefined>
+  created_at: CreatedAt
+}
+
 interface TariffVersionsTable {
   id: Generated<string>
   name: string
@@ -137,11 +173,15 @@ export interface Database {
   deny_list: DenyListTable
   tariff_versions: TariffVersionsTable
   rejected_taps: RejectedTapsTable
+  idempotency_records: IdempotencyRecordsTable
+  admin_actions: AdminActionsTable
+  card_category_history: CardCategoryHistoryTable
 }
 
 export type Device = Selectable<DevicesTable>
 export type TariffVersion = Selectable<TariffVersionsTable>
 export type RejectedTap = Selectable<RejectedTapsTable>
+export type AdminAction = Selectable<AdminActionsTable>
 
 export type Operator = Selectable<OperatorsTable>
 export type Account = Selectable<AccountsTable>

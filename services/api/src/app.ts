@@ -13,6 +13,8 @@ import { deviceRoutes } from './routes/devices.ts'
 import { statementRoutes } from './routes/statement.ts'
 import { tripRoutes } from './routes/trips.ts'
 import { createTariffBook } from '@fare/tariffs'
+import { cardRoutes } from './routes/cards.ts'
+import { accountRoutes } from './routes/accounts.ts'
 
 export interface ApiDeps {
   logger: Logger
@@ -35,6 +37,8 @@ export interface ApiOptions {
   bodyLimitBytes?: number
   /** How long a client may take to send a request (defaults: platform's DEFAULT_HTTP_TIMEOUTS). */
   httpTimeouts?: Partial<HttpTimeouts>
+  /** How long a money request waits for a first attempt with its Idempotency-Key still running (default 10 s). */
+  idempotencyWaitMs?: number
 }
 
 /** Riders', operators' and admins' API; does not listen (main.ts does, tests inject). */
@@ -60,6 +64,8 @@ export async function buildApp(deps: ApiDeps, options: ApiOptions = {}): Promise
     await limited.register(tripRoutes, { db: deps.db, now, tariffs })
     await limited.register(statementRoutes, { db: deps.db, now, tariffs })
     await limited.register(deviceRoutes, { db: deps.db, now })
+    await limited.register(cardRoutes, { db: deps.db })
+    await limited.register(accountRoutes, { db: deps.db, idempotencyWaitMs: options.idempotencyWaitMs ?? 10_000 })
     if (deps.jwtPrivateKeyPem) {
       await limited.register(authRoutes, {
         db: deps.db,

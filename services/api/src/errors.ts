@@ -23,3 +23,22 @@ export const CursorInvalid = createError('CURSOR_INVALID', 'cursor is not one th
 export const DateRangeInvalid = createError('DATE_RANGE_INVALID', '%s', 400)
 /** Argument: the media types offered. */
 export const NotAcceptable = createError('NOT_ACCEPTABLE', 'this resource is available as %s', 406)
+/** Argument: which card is already issued. */
+export const CardExists = createError('CARD_EXISTS', '%s', 409)
+/** A replaced card stays blocked and cannot be replaced again. */
+export const CardReplaced = createError('CARD_REPLACED', '%s', 409)
+export const AccountNotFound = createError('ACCOUNT_NOT_FOUND', 'no such rider account', 404)
+/** Argument: why (not above zero, too many decimals for the currency, too large). */
+export const AmountInvalid = createError('AMOUNT_INVALID', '%s', 400)
+/** Argument: which currency the account holds. */
+export const CurrencyMismatch = createError('CURRENCY_MISMATCH', '%s', 400)
+/** A refund pays back stored value: at most the balance. */
+export const InsufficientBalance = createError('INSUFFICIENT_BALANCE', '%s', 409)
+/** Argument: what is wrong with the validity dates. */
+export const CategoryDatesInvalid = createError('CATEGORY_DATES_INVALID', '%s', 400)
+/** Money routes need an Idempotency-Key header, so a retry never moves money twice. */
+export const IdempotencyKeyRequired = createError('IDEMPOTENCY_KEY_REQUIRED', 'send an Idempotency-Key header', 400)
+/** Argument: the key. The same key was used with another request (route, account or body). */
+export const IdempotencyConflict = createError('IDEMPOTENCY_CONFLICT', 'idempotency key %s was already used with a different request', 409)
+/** Argument: the key. The first request with this key is still running; retry later. */
+export const IdempotencyInProgress = createError('IDEMPOTENCY_IN_PROGRESS', 'a request with idempotency key %s is still running; retry', 409)

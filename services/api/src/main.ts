@@ -22,6 +22,7 @@ const app = await buildApp(
     rateLimitPerMinute: config.rateLimitPerMinute,
     bodyLimitBytes: config.bodyLimitBytes,
     httpTimeouts: config.httpTimeouts,
+    idempotencyWaitMs: config.idempotencyWaitMs,
   },
 )
 onShutdown(logger, [() => app.close(), () => db.destroy()])

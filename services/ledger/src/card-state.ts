@@ -1,26 +1,74 @@
 /**
  * What the ledger knows of the cards a batch touches, read inside the batch's
  * transaction: each card's account and profile (a card seen for the first
- * time is opened), its recorded taps in the span the new taps can affect, and
- * what was already posted for those taps and their journeys.
+ * time is opened), the cards it replaced, its recorded taps in the span the
+ * new taps can affect (and theirs), and what was already posted for those
+ * taps and their journeys.
  */
 import { ZERO, type Decimal } from '@fare/money'
 import { anyOf, moneyFromDb } from '@fare/db'
 import { openCard, type Executor } from '@fare/bookkeeping'
 import type { SettledTap } from '@fare/contracts'
-import type { StoredProfile } from '@fare/tariffs'
-import type { Posted, Span } from './rating.ts'
+import type { EarlierCategory, Posted, ProfileWithHistory, Span } from './rating.ts'
 
 
 export interface LoadedCard {
   readonly accountId: string
-  readonly profile: StoredProfile
+  readonly profile: ProfileWithHistory
+  /** The cards this one replaced, directly or not (docs/administration.md): their taps rate with its own. */
+  readonly predecessors: readonly string[]
+}
+
+/** The earlier rider categories of the given cards (or of every card), oldest first. */
+export async function loadEarlierCategories(trx: Executor, cardTokens?: readonly string[]): Promise<Map<string, EarlierCategory[]>> {
+  let query = trx
+    .selectFrom('card_category_history')
+    .select((eb) => [
+      'card_token',
+      'rider_category_id',
+      'until',
+      // As text: node-pg reads a date column as a JS Date at local midnight, not as the date.
+      eb.fn<string | null>('to_char', ['category_valid_from', eb.val('YYYY-MM-DD')]).as('valid_from'),
+      eb.fn<string | null>('to_char', ['category_valid_to', eb.val('YYYY-MM-DD')]).as('valid_to'),
+    ])
+    .orderBy('card_token')
+    .orderBy('until')
+  if (cardTokens !== undefined) query = query.where('card_token', '=', anyOf(cardTokens, 'text'))
+  const byCard = new Map<string, EarlierCategory[]>()
+  for (const r of await query.execute()) {
+    const list = byCard.get(r.card_token) ?? []
+    list.push({ untilMs: r.until.getTime(), riderCategoryId: r.rider_category_id, riderCategoryValidFrom: r.valid_from, riderCategoryValidTo: r.valid_to })
+    byCard.set(r.card_token, list)
+  }
+  return byCard
+}
+
+/**
+ * The cards each card replaced, following `replaced_by` back through every
+ * replacement: for the given cards, or for every card that replaced one.
+ */
+export async function loadPredecessors(trx: Executor, cardTokens?: readonly string[]): Promise<Map<string, string[]>> {
+  const rows = await trx
+    .withRecursive('prior(card_token, heir)', (qb) => {
+      const direct = qb.selectFrom('cards').select(['card_token', 'replaced_by as heir']).where('replaced_by', 'is not', null)
+      return (cardTokens === undefined ? direct : direct.where('replaced_by', '=', anyOf(cardTokens, 'text'))).unionAll((eb) =>
+        eb.selectFrom('cards as c').innerJoin('prior as p', 'p.card_token', 'c.replaced_by').select(['c.card_token', 'p.heir']),
+      )
+    })
+    .selectFrom('prior')
+    .select(['card_token', 'heir'])
+    .execute()
+  const byHeir = new Map<string, string[]>()
+  for (const r of rows) if (r.heir !== null) byHeir.set(r.heir, [...(byHeir.get(r.heir) ?? []), r.card_token])
+  return byHeir
 }
 
 /** The cards by token, opening an account (adult, no medium) for a card seen for the first time. */
 export async function loadCards(trx: Executor, cardTokens: readonly string[], currency: string): Promise<Map<string, LoadedCard>> {
   const cards = new Map<string, LoadedCard>()
   if (cardTokens.length === 0) return cards
+  const predecessors = await loadPredecessors(trx, cardTokens)
+  const earlier = await loadEarlierCategories(trx, cardTokens)
   const missing = new Set(cardTokens)
   for (let attempt = 0; attempt < 2 && missing.size > 0; attempt++) {
     const rows = await trx
@@ -39,7 +87,8 @@ export async function loadCards(trx: Executor, cardTokens: readonly string[], cu
     for (const r of rows) {
       cards.set(r.card_token, {
         accountId: r.account_id,
-        profile: { riderCategoryId: r.rider_category_id, riderCategoryValidFrom: r.valid_from, riderCategoryValidTo: r.valid_to, fareMediaId: r.fare_media_id },
+        profile: { riderCategoryId: r.rider_category_id, riderCategoryValidFrom: r.valid_from, riderCategoryValidTo: r.valid_to, fareMediaId: r.fare_media_id, earlier: earlier.get(r.card_token) ?? [] },
+        predecessors: predecessors.get(r.card_token) ?? [],
       })
       missing.delete(r.card_token)
     }
@@ -49,11 +98,18 @@ export async function loadCards(trx: Executor, cardTokens: readonly string[], cu
   return cards
 }
 
-/** Each card's recorded taps inside its span (one query for all cards). */
-export async function loadSpanTaps(trx: Executor, spans: ReadonlyMap<string, Span>): Promise<Map<string, SettledTap[]>> {
-  const cardTokens = [...spans.keys()]
+/**
+ * Each card's recorded taps inside its span, with those of the cards it
+ * replaced (`predecessors`, keyed by the card) in the same span; one query
+ * for all cards.
+ */
+export async function loadSpanTaps(trx: Executor, spans: ReadonlyMap<string, Span>, predecessors: ReadonlyMap<string, readonly string[]> = new Map()): Promise<Map<string, SettledTap[]>> {
+  const heirOf = new Map<string, string>()
+  for (const token of spans.keys()) heirOf.set(token, token)
+  for (const [heir, prior] of predecessors) if (spans.has(heir)) for (const token of prior) heirOf.set(token, heir)
+  const cardTokens = [...heirOf.keys()]
   const spanTaps = new Map<string, SettledTap[]>()
-  if (cardTokens.length === 0) return spanTaps
+  if (spans.size === 0) return spanTaps
   const fromMs = Math.min(...[...spans.values()].map((s) => s.fromMs))
   const toMs = Math.max(...[...spans.values()].map((s) => s.toMs))
   const rows = await trx
@@ -64,12 +120,13 @@ export async function loadSpanTaps(trx: Executor, spans: ReadonlyMap<string, Spa
     .where('tapped_at', '<', new Date(toMs))
     .execute()
   for (const r of rows) {
-    const span = spans.get(r.card_token)
+    const heir = heirOf.get(r.card_token) ?? r.card_token
+    const span = spans.get(heir)
     const ms = r.tapped_at.getTime()
     if (!span || ms < span.fromMs || ms >= span.toMs) continue
-    const list = spanTaps.get(r.card_token) ?? []
+    const list = spanTaps.get(heir) ?? []
     list.push({ tapId: r.tap_id, cardToken: r.card_token, kind: r.kind, time: r.tapped_at_text, ms, routeId: r.route_id, stopId: r.stop_id, deviceId: r.device_id, operatorId: r.operator_id })
-    spanTaps.set(r.card_token, list)
+    spanTaps.set(heir, list)
   }
   return spanTaps
 }
@@ -89,7 +146,8 @@ export async function loadPosted(
   const riderAccountOfTap = new Map<string, string>()
   for (const [token, taps] of spanTaps) {
     const account = cards.get(token)?.accountId
-    if (account) for (const t of taps) riderAccountOfTap.set(t.tapId, account)
+    // A replaced card's taps are context only (never posted for), so what was posted for them is not needed.
+    if (account) for (const t of taps) if (t.cardToken === token) riderAccountOfTap.set(t.tapId, account)
   }
   const concessionAccount = await trx.selectFrom('accounts').select('id').where('kind', '=', 'concession').where('currency', '=', currency).executeTakeFirst()
   // Both sides in one round trip. A revenue split names its journey, never a tap (planSplits).

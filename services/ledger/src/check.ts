@@ -9,13 +9,16 @@
  *    per tap equals what the fare engine charges for the card's whole history;
  *  - offsets are consistent: every recorded or rejected record lies below the
  *    next offset the consumer group stored for its partition of the topic;
- *  - the deny list agrees with its change log.
+ *  - the deny list agrees with its change log;
+ *  - every refund, manual adjustment and balance move has the audit row of the
+ *    administrator who made it (`admin_actions`, docs/administration.md).
  */
 import { sql } from 'kysely'
 import { ZERO, type Decimal } from '@fare/money'
 import { moneyFromDb, type Db } from '@fare/db'
 import type { SettledTap } from '@fare/contracts'
 import { createTariffBook } from '@fare/tariffs'
+import { loadEarlierCategories, loadPredecessors } from './card-state.ts'
 import { planCard, type Posted } from './rating.ts'
 
 export interface Violation {
@@ -92,6 +95,12 @@ export async function checkInvariants(db: Db, options: CheckOptions = {}): Promi
     where (d.card_token is not null) <> (l.action = 'add')`.execute(db)
   push('deny list agrees with its changes', deny.rows, (r: { card_token: string; listed: boolean; last_action: string | null }) => `card ${r.card_token}: listed=${r.listed}, last change ${r.last_action ?? 'none'}`)
 
+  const unaudited = await sql<{ id: string; kind: string }>`
+    select t.id::text as id, t.kind from transfers t
+    where t.kind in ('refund', 'manual_adjustment', 'balance_move')
+      and not exists (select 1 from admin_actions a where a.transfer_id = t.id)`.execute(db)
+  push('refunds and adjustments have their audit row', unaudited.rows, (r: { id: string; kind: string }) => `${r.kind} transfer ${r.id} has no admin_actions row`)
+
   if (options.rerate ?? true) out.push(...(await checkRating(db, limit)))
   return out
 }
@@ -118,14 +127,19 @@ async function checkRating(db: Db, limit: number): Promise<Violation[]> {
   }
   const out: Violation[] = []
   const nothingPosted: Posted = { fareByTap: new Map(), concessionByTap: new Map(), splitByJourney: new Map() }
+  const predecessors = await loadPredecessors(db)
+  const earlier = await loadEarlierCategories(db)
   for (const card of cards.rows) {
     const list = byCard.get(card.card_token)
     if (!list || list.length === 0) continue
+    // The taps of the cards it replaced rate with its own, as the ledger rated them (context only).
+    const context = (predecessors.get(card.card_token) ?? []).flatMap((token) => byCard.get(token) ?? [])
     // Planning against "nothing posted" yields exactly the full charge of every tap.
     const planned = planCard({
       book,
-      profile: { riderCategoryId: card.rider_category_id, riderCategoryValidFrom: card.valid_from, riderCategoryValidTo: card.valid_to, fareMediaId: card.fare_media_id },
-      taps: list,
+      profile: { riderCategoryId: card.rider_category_id, riderCategoryValidFrom: card.valid_from, riderCategoryValidTo: card.valid_to, fareMediaId: card.fare_media_id, earlier: earlier.get(card.card_token) ?? [] },
+      cardToken: card.card_token,
+      taps: [...context, ...list],
       newTapIds: new Set(),
       span: { fromMs: -Infinity, toMs: Infinity, postFromMs: -Infinity },
       posted: nothingPosted,

@@ -10,6 +10,27 @@ import type { SettledTap } from '@fare/contracts'
 import { cardProfileUnder, engineTap, type StoredProfile, type TariffBook, type TariffVersionInForce } from '@fare/tariffs'
 
 
+/** The card's profile and its earlier categories, oldest first, each for taps before its `untilMs` (card_category_history). */
+export interface ProfileWithHistory extends StoredProfile {
+  readonly earlier?: readonly EarlierCategory[]
+}
+
+export interface EarlierCategory {
+  readonly untilMs: number
+  readonly riderCategoryId: string
+  readonly riderCategoryValidFrom: string | null
+  readonly riderCategoryValidTo: string | null
+}
+
+/** The profile a tap at `ms` is rated with, and which period of the card's categories that is (-1: the current one). */
+function profileAt(stored: ProfileWithHistory, ms: number): { period: number; profile: StoredProfile } {
+  const earlier = stored.earlier ?? []
+  for (let i = 0; i < earlier.length; i++) {
+    const e = earlier[i] as EarlierCategory
+    if (ms < e.untilMs) return { period: i, profile: { ...stored, riderCategoryId: e.riderCategoryId, riderCategoryValidFrom: e.riderCategoryValidFrom, riderCategoryValidTo: e.riderCategoryValidTo } }
+  }
+  return { period: -1, profile: stored }
+}
 
 /** Signed sums already posted, from the rider's and the operators' side. */
 export interface Posted {
@@ -81,11 +102,6 @@ interface RatedSegment {
   readonly rating: Rating
 }
 
-/**
- * Rates the card's span, one rating per tariff version (a new version starts
- * afresh: caps and transfers do not carry across a tariff change), and plans
- * the transfers that bring what was posted to what the engine says.
- */
 /** Why the tariff cannot rate this tap (a route or stop it does not know), or undefined when it can. */
 export function unratableReason(tariff: TariffVersionInForce['tariff'], tap: Pick<SettledTap, 'routeId' | 'stopId'>): 'UNKNOWN_ROUTE' | 'UNKNOWN_STOP' | undefined {
   if (!tariff.routes.has(tap.routeId)) return 'UNKNOWN_ROUTE'
@@ -93,9 +109,21 @@ export function unratableReason(tariff: TariffVersionInForce['tariff'], tap: Pic
   return undefined
 }
 
+/**
+ * Rates the card's span, one rating per tariff version and rider category
+ * (a new version, or a category change, starts afresh: caps and transfers do
+ * not carry across it), and plans the transfers that bring what was posted to
+ * what the engine says.
+ */
 export function planCard(input: {
   readonly book: TariffBook
-  readonly profile: StoredProfile
+  readonly profile: ProfileWithHistory
+  /**
+   * The card whose charges are planned. Taps of other cards among `taps` (the
+   * cards it replaced: their cap progress and journeys carry over) are
+   * context only: rated with it, never posted for. Omitted: every tap is its own.
+   */
+  readonly cardToken?: string
   readonly taps: readonly SettledTap[]
   readonly newTapIds: ReadonlySet<string>
   readonly span: Span
@@ -105,7 +133,7 @@ export function planCard(input: {
   readonly onRate?: (ms: number) => void
 }): PlannedTransfer[] {
   const { book, posted, span, newTapIds } = input
-  const byVersion = new Map<string, { version: TariffVersionInForce; taps: SettledTap[] }>()
+  const bySegment = new Map<string, { version: TariffVersionInForce; profile: StoredProfile; taps: SettledTap[] }>()
   for (const tap of input.taps) {
     const version = book.at(tap.ms)
     if (!version) continue
@@ -114,14 +142,16 @@ export function planCard(input: {
     // for it: left out of the rating, it gets no adjustment, and it cannot block
     // every later tap of its card. New taps were checked before they got here.
     if (!newTapIds.has(tap.tapId) && unratableReason(version.tariff, tap) !== undefined) continue
-    const entry = byVersion.get(version.id) ?? { version, taps: [] }
+    const { period, profile } = profileAt(input.profile, tap.ms)
+    const key = `${version.id}/${period}`
+    const entry = bySegment.get(key) ?? { version, profile, taps: [] }
     entry.taps.push(tap)
-    byVersion.set(version.id, entry)
+    bySegment.set(key, entry)
   }
   const segments: RatedSegment[] = []
-  for (const { version, taps } of byVersion.values()) {
+  for (const { version, profile: stored, taps } of bySegment.values()) {
     const engineTaps = taps.map(engineTap)
-    const profile = cardProfileUnder(version.tariff, input.profile)
+    const profile = cardProfileUnder(version.tariff, stored)
     const started = input.onRate ? performance.now() : 0
     segments.push({ version, rating: rate(version.tariff, profile, engineTaps, input.options) })
     if (input.onRate) input.onRate(performance.now() - started)
@@ -134,7 +164,10 @@ export function planCard(input: {
     }
   }
   const tapById = new Map(input.taps.map((t) => [t.tapId, t]))
-  const inPostRange = (tapId: string): boolean => (tapById.get(tapId)?.ms ?? -Infinity) >= span.postFromMs
+  const inPostRange = (tapId: string): boolean => {
+    const tap = tapById.get(tapId)
+    return tap !== undefined && tap.ms >= span.postFromMs && (input.cardToken === undefined || tap.cardToken === input.cardToken)
+  }
   const newIds = [...newTapIds].sort()
 
   const planned: PlannedTransfer[] = []

@@ -80,7 +80,7 @@ export async function settleBatch(db: Db, batch: PartitionBatch, options: Settle
     const byCard = groupByCard(unseen)
     const currency = options.tariffs.versions.at(-1)?.tariff.currency ?? 'UAH'
     const cards = await step('cards', () => loadCards(trx, [...byCard.keys()], currency))
-    const { spans, spanTaps } = await step('span taps', () => loadSpans(trx, byCard, options))
+    const { spans, spanTaps } = await step('span taps', () => loadSpans(trx, byCard, cards, options))
     const posted = await step('posted sums', () => loadPosted(trx, [...spanTaps.values()].flatMap((list) => list.map((t) => t.tapId)), cards, spanTaps, currency))
     const rated = step('rate + plan', () => rateCards({ byCard, cards, spans, spanTaps, posted, options, reject, timeEngine: hooks.onPhase !== undefined }))
     hooks.onPhase?.('  of which engine rate()', rated.engineMs)
@@ -161,10 +161,16 @@ function groupByCard(taps: readonly Candidate[]): Map<string, Candidate[]> {
 }
 
 /** Each card's span (what its new taps can re-rate) and the taps recorded in it. */
-async function loadSpans(trx: Executor, byCard: ReadonlyMap<string, readonly Candidate[]>, options: SettleOptions): Promise<{ spans: Map<string, Span>; spanTaps: Map<string, SettledTap[]> }> {
+async function loadSpans(
+  trx: Executor,
+  byCard: ReadonlyMap<string, readonly Candidate[]>,
+  cards: ReadonlyMap<string, LoadedCard>,
+  options: SettleOptions,
+): Promise<{ spans: Map<string, Span>; spanTaps: Map<string, SettledTap[]> }> {
   const spans = new Map<string, Span>()
   for (const [token, fresh] of byCard) spans.set(token, spanOf(options.tariffs, fresh.map((c) => c.tap), options.rateOptions ?? {}))
-  return { spans, spanTaps: await loadSpanTaps(trx, spans) }
+  const predecessors = new Map([...cards].map(([token, card]) => [token, card.predecessors]))
+  return { spans, spanTaps: await loadSpanTaps(trx, spans, predecessors) }
 }
 
 interface CardPlan {
@@ -200,6 +206,7 @@ function rateCards(input: {
       const planned = planCard({
         book: options.tariffs,
         profile: card.profile,
+        cardToken: token,
         taps: [...(spanTaps.get(token) ?? []), ...fresh.map((c) => c.tap)],
         newTapIds: new Set(fresh.map((c) => c.tap.tapId)),
         span,

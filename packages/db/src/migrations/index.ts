@@ -12,6 +12,7 @@ import * as distribution from './2026-11-28T01-00-distribution.ts'
 import * as ledger from './2026-11-28T02-00-ledger.ts'
 import * as deviceAssertions from './2026-11-28T03-00-device-assertions.ts'
 import * as transferWriteCost from './2026-11-28T04-00-transfer-write-cost.ts'
+import * as administration from './2026-12-02T00-00-administration.ts'
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-28T00-00-foundation': foundation,
@@ -19,4 +20,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-28T02-00-ledger': ledger,
   '2026-11-28T03-00-device-assertions': deviceAssertions,
   '2026-11-28T04-00-transfer-write-cost': transferWriteCost,
+  '2026-12-02T00-00-administration': administration,
 }

@@ -82,6 +82,8 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (plugin, 
         values (${deviceId}, ${claims.jti}, to_timestamp(${claims.exp + 120}))
         on conflict do nothing returning jti`.execute(options.db)
       if (inserted.rows.length === 0) throw refusal(reply, new TokenInvalid('assertion already used'), 'replayed')
+      // What GET /v1/devices shows as last seen (routes/devices.ts says why a token, not a tap).
+      await options.db.updateTable('devices').set({ last_token_at: now.toISOString() }).where('id', '=', deviceId).execute()
       if (now.getTime() - lastSweepMs > SWEEP_INTERVAL_MS) {
         lastSweepMs = now.getTime()
         await sql`delete from device_assertion_jtis where expires_at < now()`.execute(options.db)

@@ -1,14 +1,22 @@
 /**
- * Admin: register a validator with its public key, read it, revoke it. A
- * revoked device gets no new access token; the one it holds dies within its
- * short lifetime (ingest verifies offline).
+ * Admin: register a validator with its public key, list them, read one, revoke
+ * it. A revoked device gets no new access token; the one it holds dies within
+ * its short lifetime (ingest verifies offline).
+ *
+ * A device's `lastSeenAt` is when it last traded an assertion for an access
+ * token (routes/auth.ts writes it beside the assertion it already records). A
+ * working validator does that at least once per token lifetime (10 minutes by
+ * default), so this is "seen" to within that, at one write per token. Its last
+ * tap upload would be more precise but costs ingest a Postgres write on its
+ * hot path (or a scan of taps per device here).
  */
 import type { FastifyPluginAsync } from 'fastify'
 import { Type } from 'typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { authenticate, DeviceKeyError, parseDevicePublicKey, requireRole } from '@fare/auth'
+import { DeviceKeyError, parseDevicePublicKey } from '@fare/auth'
 import { DeviceId, ErrorBody, OperatorId, PEM_TEXT_PATTERN } from '@fare/contracts'
 import type { Db, Device } from '@fare/db'
+import { adminOnly } from '../admin.ts'
 import { DeviceExists, DeviceNotFound, KeyInvalid, OperatorNotFound } from '../errors.ts'
 
 const RegisterDevice = Type.Object(
@@ -23,9 +31,39 @@ const DeviceView = Type.Object(
     algorithm: Type.String(),
     status: Type.Union([Type.Literal('active'), Type.Literal('revoked')]),
     revokedAt: Type.Union([Type.String(), Type.Null()]),
+    /** When it last traded an assertion for an access token; null: never. */
+    lastSeenAt: Type.Union([Type.String(), Type.Null()]),
     createdAt: Type.String(),
   },
   { additionalProperties: false },
+)
+
+const PAGE_MAX = 500
+const DeviceListQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: PAGE_MAX, default: 100 })),
+    /** The last id of the previous page. */
+    after: Type.Optional(DeviceId),
+  },
+  { additionalProperties: false },
+)
+const DeviceList = Type.Object(
+  {
+    devices: Type.Array(DeviceView),
+    /** Pass as `after` for the next page; null on the last page. */
+    next: Type.Union([Type.String(), Type.Null()]),
+  },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        devices: [
+          { id: 'val-bus-0012', operatorId: 'lutsk-bus', algorithm: 'ES256', status: 'active', revokedAt: null, lastSeenAt: '2026-12-02T08:55:12.000Z', createdAt: '2026-11-30T10:00:00.000Z' },
+        ],
+        next: 'val-bus-0012',
+      },
+    ],
+  },
 )
 
 function view(device: Device) {
@@ -35,12 +73,10 @@ function view(device: Device) {
     algorithm: parseDevicePublicKey(device.public_key_pem).algorithm,
     status: device.status,
     revokedAt: device.revoked_at ? new Date(device.revoked_at).toISOString() : null,
+    lastSeenAt: device.last_token_at ? new Date(device.last_token_at).toISOString() : null,
     createdAt: new Date(device.created_at).toISOString(),
   }
 }
-
-/** Admins only, checked before the body is read. */
-const adminOnly = [authenticate(), requireRole('admin')]
 
 export const deviceRoutes: FastifyPluginAsync<{ db: Db; now: () => Date }> = async (plugin, options) => {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>()
@@ -71,6 +107,19 @@ export const deviceRoutes: FastifyPluginAsync<{ db: Db; now: () => Date }> = asy
         .executeTakeFirst()
       if (!inserted) throw new DeviceExists(id)
       return reply.status(201).send(view(inserted))
+    },
+  )
+
+  app.get(
+    '/v1/devices',
+    { onRequest: adminOnly, schema: { summary: 'Registered devices by id, a page at a time, with when each was last seen (admin)', tags: ['devices'], querystring: DeviceListQuery, response: { 200: DeviceList, '4xx': ErrorBody } } },
+    async (request) => {
+      const limit = request.query.limit ?? 100
+      let query = options.db.selectFrom('devices').selectAll().orderBy('id').limit(limit + 1)
+      if (request.query.after !== undefined) query = query.where('id', '>', request.query.after)
+      const rows = await query.execute()
+      const page = rows.slice(0, limit)
+      return { devices: page.map(view), next: rows.length > limit ? (page[page.length - 1]?.id ?? null) : null }
     },
   )
 
