@@ -5,8 +5,10 @@
  * post. No IO here; settle.ts loads the state and writes what this returns.
  */
 import { Decimal, splitProRata } from '@fare/money'
-import { rate, rerateWindow, type Charge, type Rating, type Tap, type Tariff, type CardProfile, type RateOptions } from '@fare/fares'
-import type { TariffBook, TariffVersionInForce } from '@fare/tariffs'
+import { rate, rerateWindow, type Charge, type Rating, type Tap, type Tariff, type RateOptions } from '@fare/fares'
+import { cardProfile, unratableReason, type StoredProfile, type TariffBook, type TariffVersionInForce } from '@fare/tariffs'
+
+export type { StoredProfile }
 
 const ZERO = new Decimal(0)
 
@@ -21,13 +23,6 @@ export interface LedgerTap {
   readonly stopId: string | null
   readonly deviceId: string
   readonly operatorId: string
-}
-
-export interface StoredProfile {
-  readonly riderCategoryId: string | null
-  readonly riderCategoryValidFrom: string | null
-  readonly riderCategoryValidTo: string | null
-  readonly fareMediaId: string | null
 }
 
 /** Signed sums already posted, from the rider's and the operators' side. */
@@ -85,18 +80,6 @@ export function spanOf(book: TariffBook, newTaps: readonly LedgerTap[], options:
   return { fromMs, toMs, postFromMs }
 }
 
-function profileFor(tariff: Tariff, stored: StoredProfile): CardProfile {
-  // A category or medium the tariff does not know is rated as the default, never a stuck partition.
-  const category = stored.riderCategoryId !== null && tariff.riderCategories.has(stored.riderCategoryId) ? stored.riderCategoryId : undefined
-  const medium = stored.fareMediaId !== null && tariff.fareMedia.has(stored.fareMediaId) ? stored.fareMediaId : undefined
-  return {
-    ...(category === undefined ? {} : { riderCategoryId: category }),
-    ...(category !== undefined && stored.riderCategoryValidFrom !== null ? { riderCategoryValidFrom: stored.riderCategoryValidFrom } : {}),
-    ...(category !== undefined && stored.riderCategoryValidTo !== null ? { riderCategoryValidTo: stored.riderCategoryValidTo } : {}),
-    ...(medium === undefined ? {} : { fareMediaId: medium }),
-  }
-}
-
 function toEngineTap(tap: LedgerTap): Tap {
   return { tapId: tap.tapId, kind: tap.kind, routeId: tap.routeId, ...(tap.stopId === null ? {} : { stopId: tap.stopId }), deviceId: tap.deviceId, time: tap.time }
 }
@@ -121,13 +104,6 @@ interface RatedSegment {
  * afresh: caps and transfers do not carry across a tariff change), and plans
  * the transfers that bring what was posted to what the engine says.
  */
-/** Why the tariff cannot rate this tap (a route or stop it does not know), or undefined when it can. */
-export function unratableReason(tariff: TariffVersionInForce['tariff'], tap: Pick<LedgerTap, 'routeId' | 'stopId'>): 'UNKNOWN_ROUTE' | 'UNKNOWN_STOP' | undefined {
-  if (!tariff.routes.has(tap.routeId)) return 'UNKNOWN_ROUTE'
-  if (tap.stopId !== null && tariff.hasStops && !tariff.stops.has(tap.stopId)) return 'UNKNOWN_STOP'
-  return undefined
-}
-
 export function planCard(input: {
   readonly book: TariffBook
   readonly profile: StoredProfile
@@ -156,7 +132,7 @@ export function planCard(input: {
   const segments: RatedSegment[] = []
   for (const { version, taps } of byVersion.values()) {
     const engineTaps = taps.map(toEngineTap)
-    const profile = profileFor(version.tariff, input.profile)
+    const profile = cardProfile(version.tariff, input.profile)
     const started = input.onRate ? performance.now() : 0
     segments.push({ version, rating: rate(version.tariff, profile, engineTaps, input.options) })
     if (input.onRate) input.onRate(performance.now() - started)
@@ -316,7 +292,7 @@ function settleSplit(journeyId: string, target: ReadonlyMap<string, Decimal>, be
 
 /** The most one ride may take for a card: the highest product price its category (or any) can pay. */
 export function maxRideAmount(tariff: Tariff, stored: StoredProfile): Decimal {
-  const profile = profileFor(tariff, stored)
+  const profile = cardProfile(tariff, stored)
   const category = profile.riderCategoryId ?? defaultCategory(tariff)
   let max = ZERO
   for (const rows of tariff.products.values()) {

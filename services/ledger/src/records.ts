@@ -12,8 +12,8 @@ import { tapInstantMs, type TapEvent } from '@fare/contracts'
 import type { KafkaMessage } from '@fare/platform'
 import { decodeTapMessage } from './decode.ts'
 import type { RejectCode } from './errors.ts'
-import { unratableReason, type LedgerTap } from './rating.ts'
-import type { TariffBook } from '@fare/tariffs'
+import type { LedgerTap } from './rating.ts'
+import { unratableReason, type TariffBook } from '@fare/tariffs'
 
 export type { RejectCode } from './errors.ts'
 
