@@ -93,7 +93,7 @@ export async function activateDraft(db: Db, id: string, activation: { effectiveF
     const effectiveFromMs = parseInstant(activation.effectiveFrom)
     const already = locked.activated_effective_from
     if (already !== null && already.getTime() !== effectiveFromMs) {
-      throw new DraftActivationError('TARIFF_DRAFT_ALREADY_ACTIVATED', `tariff draft ${id} was already activated from ${already.toISOString()}`)
+      throw new DraftActivationError('TARIFF_DRAFT_ALREADY_ACTIVATED', `tariff draft ${id} was already activated from ${already.toISOString()}; a draft becomes one version: upload it again as a new draft`)
     }
     // Validates the feed and the instant, or answers the version already stored (an activation repeated).
     const versionId = await saveTariffVersion(trx, { name: locked.name, effectiveFrom: activation.effectiveFrom, files: locked.files })

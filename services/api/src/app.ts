@@ -10,6 +10,9 @@ import { openApiDocument } from '@fare/contracts'
 import { balanceRoutes } from './routes/balance.ts'
 import { authRoutes } from './routes/auth.ts'
 import { deviceRoutes } from './routes/devices.ts'
+import { tariffDraftRoutes } from './routes/tariff-drafts.ts'
+import { DEFAULT_FEED_LIMITS, type FeedLimits } from './tariffs/feed-upload.ts'
+import { DEFAULT_SIMULATION_LIMITS, type SimulationLimits } from './tariffs/simulation.ts'
 
 export interface ApiDeps {
   logger: Logger
@@ -32,6 +35,10 @@ export interface ApiOptions {
   bodyLimitBytes?: number
   /** How long a client may take to send a request (defaults: platform's DEFAULT_HTTP_TIMEOUTS). */
   httpTimeouts?: Partial<HttpTimeouts>
+  /** Sizes an uploaded tariff feed may reach (defaults: DEFAULT_FEED_LIMITS). */
+  feedLimits?: Partial<FeedLimits>
+  /** How much one tariff simulation may rate (defaults: DEFAULT_SIMULATION_LIMITS). */
+  simulationLimits?: Partial<SimulationLimits>
 }
 
 /** Riders', operators' and admins' API; does not listen (main.ts does, tests inject). */
@@ -53,6 +60,12 @@ export async function buildApp(deps: ApiDeps, options: ApiOptions = {}): Promise
     await limitPerCaller(limited, options.rateLimitPerMinute ?? 600)
     await limited.register(balanceRoutes, { db: deps.db, now })
     await limited.register(deviceRoutes, { db: deps.db, now })
+    await limited.register(tariffDraftRoutes, {
+      db: deps.db,
+      now,
+      feedLimits: { ...DEFAULT_FEED_LIMITS, ...options.feedLimits },
+      simulationLimits: { ...DEFAULT_SIMULATION_LIMITS, ...options.simulationLimits },
+    })
     if (deps.jwtPrivateKeyPem) {
       await limited.register(authRoutes, {
         db: deps.db,
