@@ -121,7 +121,8 @@ t.test('activation: only from a future instant; the ledger sees the version from
     t.equal(res.statusCode, 400)
     t.equal(res.json().error.code, 'EFFECTIVE_FROM_NOT_FUTURE', past)
   }
-  t.equal((await activate('2027-01-01')).json().error.code, 'TARIFF_EFFECTIVE_FROM_INVALID', 'no time and offset')
+  t.equal((await activate('2027-01-01')).json().error.code, 'REQUEST_INVALID', 'no time and offset')
+  t.equal((await activate('2027-02-30T00:00:00Z')).json().error.code, 'TARIFF_EFFECTIVE_FROM_INVALID', 'a day the month does not have')
   t.equal((await activate('2027-01-01T00:00:00Z', '999999')).json().error.code, 'TARIFF_DRAFT_NOT_FOUND')
   t.equal(await db.selectFrom('tariff_versions').select('id').execute().then((r) => r.length), 1, 'nothing published')
 

@@ -10,7 +10,7 @@ import { Type } from 'typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import multipart from '@fastify/multipart'
 import { authenticate, requireRole } from '@fare/auth'
-import { ErrorBody, Money } from '@fare/contracts'
+import { ErrorBody, Money, TAP_TIME_MAX_LENGTH, TAP_TIME_PATTERN } from '@fare/contracts'
 import type { Db } from '@fare/db'
 import { FareError, loadFeedFromFiles, parseInstant, type Tariff } from '@fare/fares'
 import { withDetails } from '@fare/platform'
@@ -40,8 +40,9 @@ export interface TariffDraftRoutesOptions {
 /** A simulated range is at most this long: a month of taps, rated twice, in one request. */
 export const MAX_SIMULATION_DAYS = 31
 
-const DraftId = Type.String({ pattern: '^[1-9][0-9]{0,17}$', examples: ['42'] })
-const Instant = Type.String({ minLength: 1, maxLength: 64, examples: ['2027-01-01T00:00:00+02:00'] })
+const DraftId = Type.String({ minLength: 1, maxLength: 18, pattern: '^[1-9][0-9]{0,17}$', examples: ['42'] })
+/** An instant with its UTC offset (RFC 3339), shaped as tap times are. */
+const Instant = Type.String({ minLength: 1, maxLength: TAP_TIME_MAX_LENGTH, pattern: TAP_TIME_PATTERN, examples: ['2027-01-01T00:00:00+02:00'] })
 
 const DraftView = Type.Object(
   {
@@ -61,7 +62,7 @@ const DraftView = Type.Object(
 
 const DraftList = Type.Object({ drafts: Type.Array(DraftView), nextBefore: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false, examples: [{ drafts: [], nextBefore: null }] })
 
-const UploadQuery = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200, examples: ['Lutsk 2027'] }) }, { additionalProperties: false })
+const UploadQuery = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\x00-\\x1F\\x7F]+$', examples: ['Lutsk 2027'] }) }, { additionalProperties: false })
 const ListQuery = Type.Object(
   { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })), before: Type.Optional(DraftId) },
   { additionalProperties: false },
@@ -188,7 +189,7 @@ export const tariffDraftRoutes: FastifyPluginAsync<TariffDraftRoutesOptions> = a
   // The api's own tariff book: parses each published version once, like the ledger's.
   const book = createTariffBook()
   const drafts = new Map<string, Tariff>()
-  const params = Type.Object({ id: DraftId }, { additionalProperties: false })
+  const params = Type.Object({ draftId: DraftId }, { additionalProperties: false })
 
   app.post(
     '/v1/tariffs/drafts',
@@ -224,17 +225,17 @@ export const tariffDraftRoutes: FastifyPluginAsync<TariffDraftRoutesOptions> = a
   )
 
   app.get(
-    '/v1/tariffs/drafts/:id',
+    '/v1/tariffs/drafts/:draftId',
     { onRequest: adminOnly, schema: { summary: 'A tariff draft (admin)', tags: ['tariffs'], params, response: { 200: DraftView, '4xx': ErrorBody } } },
     async (request) => {
-      const draft = await getDraft(db, request.params.id)
+      const draft = await getDraft(db, request.params.draftId)
       if (!draft) throw new TariffDraftNotFound()
       return view(draft)
     },
   )
 
   app.post(
-    '/v1/tariffs/drafts/:id/simulations',
+    '/v1/tariffs/drafts/:draftId/simulations',
     {
       onRequest: adminOnly,
       schema: {
@@ -251,7 +252,7 @@ export const tariffDraftRoutes: FastifyPluginAsync<TariffDraftRoutesOptions> = a
       if (fromMs === undefined || toMs === undefined) throw new SimulationRangeInvalid('from and to must be times with a UTC offset (RFC 3339)')
       if (toMs <= fromMs) throw new SimulationRangeInvalid('to must be after from')
       if (toMs - fromMs > MAX_SIMULATION_DAYS * 86_400_000) throw new SimulationRangeInvalid(`the range is longer than ${MAX_SIMULATION_DAYS} days`)
-      const draft = await getDraft(db, request.params.id)
+      const draft = await getDraft(db, request.params.draftId)
       if (!draft) throw new TariffDraftNotFound()
       const range = { fromMs, toMs }
       const taps = await countTapsInRange(db, range)
@@ -270,7 +271,7 @@ export const tariffDraftRoutes: FastifyPluginAsync<TariffDraftRoutesOptions> = a
   )
 
   app.post(
-    '/v1/tariffs/drafts/:id/activation',
+    '/v1/tariffs/drafts/:draftId/activation',
     {
       onRequest: adminOnly,
       schema: {
@@ -287,12 +288,12 @@ export const tariffDraftRoutes: FastifyPluginAsync<TariffDraftRoutesOptions> = a
       if (effectiveFromMs === undefined) throw new TariffEffectiveFromInvalid(`effectiveFrom ${JSON.stringify(effectiveFrom)} is not a time with a UTC offset`)
       const now = options.now()
       try {
-        const draft = await getDraft(db, request.params.id)
+        const draft = await getDraft(db, request.params.draftId)
         if (!draft) throw new TariffDraftNotFound()
         // Repeating an activation already done is answered as it was, even once its instant has passed.
         const repeat = draft.activation !== undefined && draft.activation.effectiveFrom.getTime() === effectiveFromMs
         if (!repeat && effectiveFromMs <= now.getTime()) throw new EffectiveFromNotFuture(effectiveFrom)
-        return view(await activateDraft(db, request.params.id, { effectiveFrom, by: request.user.sub, at: now }))
+        return view(await activateDraft(db, request.params.draftId, { effectiveFrom, by: request.user.sub, at: now }))
       } catch (err) {
         if (err instanceof DraftActivationError) throw err.code === 'TARIFF_DRAFT_NOT_FOUND' ? new TariffDraftNotFound() : new TariffDraftAlreadyActivated(err.message)
         if (err instanceof TariffVersionError) {
