@@ -13,6 +13,8 @@ export interface ApiConfig extends CommonConfig {
   readonly rateLimitPerMinute: number
   readonly bodyLimitBytes: number
   readonly httpTimeouts: HttpTimeouts
+  /** The most taps one tariff draft simulation rates (docs/tariffs.md). */
+  readonly simulationMaxTaps: number
 }
 
 export function readApiConfig(env = new EnvReader()): ApiConfig {
@@ -28,6 +30,7 @@ export function readApiConfig(env = new EnvReader()): ApiConfig {
     rateLimitPerMinute: env.integer('API_RATE_LIMIT_PER_MINUTE', 600, { min: 1, max: 10_000_000 }),
     bodyLimitBytes: env.integer('API_BODY_LIMIT_BYTES', 64 * 1024, { min: 1024, max: 16 * 1024 * 1024 }),
     httpTimeouts: readHttpTimeouts(env, 'API'),
+    simulationMaxTaps: env.integer('API_SIMULATION_MAX_TAPS', 1_000_000, { min: 1, max: 100_000_000 }),
   }
   env.done()
   return config

@@ -41,3 +41,5 @@ export const TariffVersionConflict = createError('TARIFF_VERSION_CONFLICT', '%s'
 export const SimulationRangeInvalid = createError('SIMULATION_RANGE_INVALID', '%s', 400)
 /** Arguments: the taps in the range, the most one simulation rates. */
 export const SimulationTooLarge = createError('SIMULATION_TOO_LARGE', 'the range holds %s taps, more than the %s one simulation rates; simulate a shorter range', 422)
+/** One simulation at a time per api process: it takes a core for up to a minute. */
+export const SimulationBusy = createError('SIMULATION_BUSY', 'another tariff simulation is running on this server; try again when it is done', 429)

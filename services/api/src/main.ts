@@ -22,6 +22,7 @@ const app = await buildApp(
     rateLimitPerMinute: config.rateLimitPerMinute,
     bodyLimitBytes: config.bodyLimitBytes,
     httpTimeouts: config.httpTimeouts,
+    simulationLimits: { maxTaps: config.simulationMaxTaps },
   },
 )
 onShutdown(logger, [() => app.close(), () => db.destroy()])

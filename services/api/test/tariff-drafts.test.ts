@@ -91,6 +91,10 @@ t.test('unsafe or oversized uploads are refused before anything is written', asy
   await refused('a multipart file over the limit', await uploadParts({ ...DEMO, 'stops.txt': 'x'.repeat(100 * 1024) }), 413, 'FEED_TOO_LARGE')
   await refused('a multipart traversal', await uploadParts({ '../agency.txt': 'x' }), 400, 'FEED_FILE_NAME_INVALID')
   await refused('a multipart field', await uploadParts(DEMO, { note: 'hi' }), 400, 'FEED_UPLOAD_INVALID')
+  const asJson = await app.inject({ method: 'POST', url: '/v1/tariffs/drafts?name=json', headers: admin, payload: { 'agency.txt': 'x' } })
+  t.equal(asJson.json().error.code, 'FEED_UPLOAD_INVALID', 'a JSON body')
+  const asText = await app.inject({ method: 'POST', url: '/v1/tariffs/drafts?name=text', headers: { ...admin, 'content-type': 'text/plain' }, payload: 'agency_id' })
+  t.equal(asText.statusCode, 415, 'another content type')
   t.equal(await draftCount(), before, 'nothing was written')
 })
 

@@ -20,6 +20,7 @@ import {
   FeedInvalid,
   FeedTooLarge,
   FeedUploadInvalid,
+  SimulationBusy,
   SimulationRangeInvalid,
   SimulationTooLarge,
   TariffDraftAlreadyActivated,
@@ -39,6 +40,7 @@ export interface TariffDraftRoutesOptions {
 
 /** A simulated range is at most this long: a month of taps, rated twice, in one request. */
 export const MAX_SIMULATION_DAYS = 31
+const SIMULATION_SOCKET_TIMEOUT_MS = 10 * 60_000
 
 const DraftId = Type.String({ minLength: 1, maxLength: 18, pattern: '^[1-9][0-9]{0,17}$', examples: ['42'] })
 /** An instant with its UTC offset (RFC 3339), shaped as tap times are. */
@@ -189,6 +191,7 @@ export const tariffDraftRoutes: FastifyPluginAsync<TariffDraftRoutesOptions> = a
   // The api's own tariff book: parses each published version once, like the ledger's.
   const book = createTariffBook()
   const drafts = new Map<string, Tariff>()
+  let simulating = false
   const params = Type.Object({ draftId: DraftId }, { additionalProperties: false })
 
   app.post(
@@ -264,9 +267,18 @@ export const tariffDraftRoutes: FastifyPluginAsync<TariffDraftRoutesOptions> = a
         if (drafts.size >= 8) drafts.delete(drafts.keys().next().value as string)
         drafts.set(draft.id, tariff)
       }
-      await book.refresh(db)
-      const result = await simulate(db, { draft: tariff, book, range, limits: options.simulationLimits })
-      return { draftId: draft.id, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), ...result }
+      if (simulating) throw new SimulationBusy()
+      simulating = true
+      try {
+        // The answer may take longer than the idle timeout of a connection (API_CONNECTION_TIMEOUT_MS); the work is bounded by maxTaps.
+        // (An injected request, in tests, has no socket timer.)
+        if (typeof request.socket?.setTimeout === 'function') request.socket.setTimeout(SIMULATION_SOCKET_TIMEOUT_MS)
+        await book.refresh(db)
+        const result = await simulate(db, { draft: tariff, book, range, limits: options.simulationLimits })
+        return { draftId: draft.id, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), ...result }
+      } finally {
+        simulating = false
+      }
     },
   )
 

@@ -89,7 +89,8 @@ export interface SimulationLimits {
   readonly cardsPerChunk: number
 }
 
-export const DEFAULT_SIMULATION_LIMITS: SimulationLimits = { maxTaps: 3_000_000, cardsPerChunk: 2000 }
+/** About a week of Lutsk's taps: under a minute on one core (docs/tariffs.md). */
+export const DEFAULT_SIMULATION_LIMITS: SimulationLimits = { maxTaps: 1_000_000, cardsPerChunk: 2000 }
 
 export async function countTapsInRange(db: Db, range: SimulationRange): Promise<number> {
   const row = await db
@@ -108,15 +109,10 @@ export async function simulate(db: Db, input: { draft: Tariff; book: TariffBook;
   const proposed = new SideTotals()
   let noTariffInForce = 0
   let cards = 0
-  let afterCard = ''
-  for (;;) {
-    const chunk = await sql<{ card_token: string }>`
-      select distinct card_token from taps
-      where tapped_at >= ${new Date(range.fromMs).toISOString()}::timestamptz and tapped_at < ${new Date(range.toMs).toISOString()}::timestamptz and card_token > ${afterCard}
-      order by card_token limit ${input.limits.cardsPerChunk}`.execute(db)
-    const tokens = chunk.rows.map((r) => r.card_token)
-    if (tokens.length === 0) break
-    afterCard = tokens[tokens.length - 1] as string
+  // The cards of the range in one pass over it; then each chunk's taps by the (card, time) index.
+  const allTokens = await cardsInRange(db, range)
+  for (let start = 0; start < allTokens.length; start += input.limits.cardsPerChunk) {
+    const tokens = allTokens.slice(start, start + input.limits.cardsPerChunk)
     const profiles = await loadProfiles(db, tokens)
     const tapsByCard = await loadTaps(db, tokens, range)
     for (const [cardToken, taps] of tapsByCard) {
@@ -141,6 +137,18 @@ export async function simulate(db: Db, input: { draft: Tariff; book: TariffBook;
     await yieldToEventLoop()
   }
   return report({ inForce, proposed, cards, noTariffInForce, currency: draft.currency, elapsedMs: performance.now() - started })
+}
+
+async function cardsInRange(db: Db, range: SimulationRange): Promise<string[]> {
+  const rows = await db
+    .selectFrom('taps')
+    .select('card_token')
+    .distinct()
+    .where('tapped_at', '>=', new Date(range.fromMs))
+    .where('tapped_at', '<', new Date(range.toMs))
+    .orderBy('card_token')
+    .execute()
+  return rows.map((r) => r.card_token)
 }
 
 async function loadProfiles(db: Db, tokens: readonly string[]): Promise<Map<string, StoredProfile>> {
