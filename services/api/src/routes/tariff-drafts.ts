@@ -202,6 +202,7 @@ export const tariffDraftRoutes: FastifyPluginAsync<TariffDraftRoutesOptions> = a
       schema: {
         summary: 'Upload a GTFS-Fares feed as a tariff draft (admin): application/zip, or multipart/form-data with one part per .txt file',
         tags: ['tariffs'],
+        consumes: ['application/zip', 'multipart/form-data'],
         querystring: UploadQuery,
         response: { 201: DraftView, '4xx': ErrorBody },
       },
