@@ -8,6 +8,7 @@
  */
 import path from 'node:path'
 import t from 'tap'
+import { sql } from 'kysely'
 import { AUDIENCE } from '@fare/auth'
 import { createTestDatabase } from '@fare/db/testing'
 import { createLogger, createMetricsRegistry } from '@fare/platform'
@@ -150,4 +151,34 @@ t.test('activation: only from a future instant; the ledger sees the version from
   t.equal(book.at(Date.parse('2026-12-31T22:00:00.000Z'))?.id, activated.activation.versionId, 'from effectiveFrom: the draft')
   const version = await db.selectFrom('tariff_versions').select(['sha256', 'name']).where('id', '=', activated.activation.versionId).executeTakeFirstOrThrow()
   t.same(version, { sha256: feedDigest(dearer), name: 'Lutsk 2027' })
+})
+
+t.test('one simulation at a time per api process', async (t) => {
+  const draft = (await uploadZip(await zipFeed(DEMO))).json()
+  const simulate = () => app.inject({ method: 'POST', url: `/v1/tariffs/drafts/${draft.id}/simulations`, headers: admin, payload: { from: '2026-11-01T00:00:00Z', to: '2026-11-02T00:00:00Z' } })
+  // Hold the first simulation on a lock of the taps table, so the second certainly arrives while it runs.
+  let release = () => {}
+  const held = new Promise<void>((resolve) => (release = resolve))
+  let locked = () => {}
+  const isLocked = new Promise<void>((resolve) => (locked = resolve))
+  const holder = db.transaction().execute(async (trx) => {
+    await sql`lock table taps in access exclusive mode`.execute(trx)
+    locked()
+    await held
+  })
+  await isLocked
+  const first = simulate()
+  for (let waited = 0; ; waited += 50) {
+    const waiting = await sql<{ n: string }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(db)
+    if (waiting.rows[0]?.n !== '0') break
+    if (waited > 30_000) throw new Error('the first simulation never waited on the lock')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  const second = await simulate()
+  t.equal(second.statusCode, 429)
+  t.equal(second.json().error.code, 'SIMULATION_BUSY')
+  release()
+  await holder
+  t.equal((await first).statusCode, 200, 'the first one answers')
+  t.equal((await simulate()).statusCode, 200, 'and the next may run')
 })

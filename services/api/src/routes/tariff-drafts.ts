@@ -256,21 +256,21 @@ export const tariffDraftRoutes: FastifyPluginAsync<TariffDraftRoutesOptions> = a
       if (fromMs === undefined || toMs === undefined) throw new SimulationRangeInvalid('from and to must be times with a UTC offset (RFC 3339)')
       if (toMs <= fromMs) throw new SimulationRangeInvalid('to must be after from')
       if (toMs - fromMs > MAX_SIMULATION_DAYS * 86_400_000) throw new SimulationRangeInvalid(`the range is longer than ${MAX_SIMULATION_DAYS} days`)
-      const draft = await getDraft(db, request.params.draftId)
-      if (!draft) throw new TariffDraftNotFound()
-      const range = { fromMs, toMs }
-      const taps = await countTapsInRange(db, range)
-      if (taps > options.simulationLimits.maxTaps) throw new SimulationTooLarge(taps, options.simulationLimits.maxTaps)
-      let tariff = drafts.get(draft.id)
-      if (!tariff) {
-        tariff = checkFeed(draft.files)
-        // A few drafts are kept parsed; an admin compares a handful at a time.
-        if (drafts.size >= 8) drafts.delete(drafts.keys().next().value as string)
-        drafts.set(draft.id, tariff)
-      }
       if (simulating) throw new SimulationBusy()
       simulating = true
       try {
+        const draft = await getDraft(db, request.params.draftId)
+        if (!draft) throw new TariffDraftNotFound()
+        const range = { fromMs, toMs }
+        const taps = await countTapsInRange(db, range)
+        if (taps > options.simulationLimits.maxTaps) throw new SimulationTooLarge(taps, options.simulationLimits.maxTaps)
+        let tariff = drafts.get(draft.id)
+        if (!tariff) {
+          tariff = checkFeed(draft.files)
+          // A few drafts are kept parsed; an admin compares a handful at a time.
+          if (drafts.size >= 8) drafts.delete(drafts.keys().next().value as string)
+          drafts.set(draft.id, tariff)
+        }
         // The answer may take longer than the idle timeout of a connection (API_CONNECTION_TIMEOUT_MS); the work is bounded by maxTaps.
         // (An injected request, in tests, has no socket timer.)
         if (typeof request.socket?.setTimeout === 'function') request.socket.setTimeout(SIMULATION_SOCKET_TIMEOUT_MS)
