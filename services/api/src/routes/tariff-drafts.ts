@@ -185,7 +185,7 @@ const adminOnly = [authenticate(), requireRole('admin')]
 export const tariffDraftRoutes: FastifyPluginAsync<TariffDraftRoutesOptions> = async (plugin, options) => {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>()
   const { db, feedLimits } = options
-  // Limits are given per request (readMultipartFeed); nothing is written to disk.
+  // Parts are read into memory under these limits (readMultipartFeed repeats them per request); nothing is written to disk.
   await app.register(multipart, { limits: { fileSize: feedLimits.fileBytes, files: feedLimits.files, fields: 0 } })
   app.addContentTypeParser('application/zip', { parseAs: 'buffer', bodyLimit: feedLimits.uploadBytes }, (_request, body, done) => done(null, body))
   // The api's own tariff book: parses each published version once, like the ledger's.
