@@ -9,7 +9,7 @@
 import t from 'tap'
 import { openCard } from '@fare/bookkeeping'
 import type { AccessClaims } from '@fare/auth'
-import { readFeedFolder, saveTariffVersion } from '@fare/tariffs'
+import { readFeedFolder, saveDraft, saveTariffVersion } from '@fare/tariffs'
 import { DEMO_TARIFF_FOLDER } from '../support/stack.ts'
 import { AUDIENCE, OPERATOR, startEdgeStack } from '../validator/support.ts'
 import { concreteUrl, listRoutes, type RouteEntry } from './routes.ts'
@@ -22,7 +22,8 @@ const CARD = 'ct_walk_card_0001'
 await database.db.transaction().execute((trx) => openCard(trx, { cardToken: CARD, currency: 'UAH', riderId: 'rider-owner', riderCategoryId: 'adult' }))
 await stack.registerDevice('val-walk-1')
 const tariff = await saveTariffVersion(database.db, { name: 'walk', effectiveFrom: '2026-01-01T00:00:00Z', files: readFeedFolder(DEMO_TARIFF_FOLDER) })
-const SAMPLES = { cardToken: CARD, id: 'val-walk-1', version: tariff }
+const draft = await saveDraft(database.db, { name: 'walk', files: readFeedFolder(DEMO_TARIFF_FOLDER), uploadedBy: 'admin-1' })
+const SAMPLES = { cardToken: CARD, id: 'val-walk-1', version: tariff, draftId: draft.id }
 
 const ALL_SCOPES = 'taps:write denylist:read tariff:read balance:read'
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')

@@ -20,3 +20,8 @@ export function serviceEntry(service: ServiceName): string {
 export function ledgerCheckEntry(): string {
   return path.join(REPO_ROOT, 'services/ledger/src/check-cli.ts')
 }
+
+/** The script behind `pnpm fares` (the fare engine's command line, docs/fares.md section 6). */
+export function faresCliEntry(): string {
+  return path.join(REPO_ROOT, 'packages/fares/src/bin/fares.ts')
+}

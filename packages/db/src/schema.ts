@@ -161,6 +161,20 @@ interface TariffVersionsTable {
   created_at: CreatedAt
 }
 
+interface TariffDraftsTable {
+  id: Generated<string>
+  name: Immutable<string>
+  files: Immutable<Record<string, string>, string>
+  sha256: Immutable<string>
+  uploaded_by: Immutable<string>
+  created_at: CreatedAt
+  /** Set once, when the draft is published as a tariff version (migration 2026-12-02T02-00). */
+  activated_version_id: ColumnType<string | null, undefined, string>
+  activated_effective_from: ColumnType<Date | null, undefined, Date | string>
+  activated_by: ColumnType<string | null, undefined, string>
+  activated_at: ColumnType<Date | null, undefined, Date | string>
+}
+
 export interface Database {
   operators: OperatorsTable
   accounts: AccountsTable
@@ -172,6 +186,7 @@ export interface Database {
   deny_list_changes: DenyListChangesTable
   deny_list: DenyListTable
   tariff_versions: TariffVersionsTable
+  tariff_drafts: TariffDraftsTable
   rejected_taps: RejectedTapsTable
   idempotency_records: IdempotencyRecordsTable
   admin_actions: AdminActionsTable
@@ -180,6 +195,7 @@ export interface Database {
 
 export type Device = Selectable<DevicesTable>
 export type TariffVersion = Selectable<TariffVersionsTable>
+export type TariffDraft = Selectable<TariffDraftsTable>
 export type RejectedTap = Selectable<RejectedTapsTable>
 export type AdminAction = Selectable<AdminActionsTable>
 

@@ -15,6 +15,9 @@ import { tripRoutes } from './routes/trips.ts'
 import { createTariffBook } from '@fare/tariffs'
 import { cardRoutes } from './routes/cards.ts'
 import { accountRoutes } from './routes/accounts.ts'
+import { tariffDraftRoutes } from './routes/tariff-drafts.ts'
+import { DEFAULT_FEED_LIMITS, type FeedLimits } from './tariffs/feed-upload.ts'
+import { DEFAULT_SIMULATION_LIMITS, type SimulationLimits } from './tariffs/simulation.ts'
 
 export interface ApiDeps {
   logger: Logger
@@ -39,6 +42,10 @@ export interface ApiOptions {
   httpTimeouts?: Partial<HttpTimeouts>
   /** How long a money request waits for a first attempt with its Idempotency-Key still running (default 10 s). */
   idempotencyWaitMs?: number
+  /** Sizes an uploaded tariff feed may reach (defaults: DEFAULT_FEED_LIMITS). */
+  feedLimits?: Partial<FeedLimits>
+  /** How much one tariff simulation may rate (defaults: DEFAULT_SIMULATION_LIMITS). */
+  simulationLimits?: Partial<SimulationLimits>
 }
 
 /** Riders', operators' and admins' API; does not listen (main.ts does, tests inject). */
@@ -66,6 +73,12 @@ export async function buildApp(deps: ApiDeps, options: ApiOptions = {}): Promise
     await limited.register(deviceRoutes, { db: deps.db, now })
     await limited.register(cardRoutes, { db: deps.db })
     await limited.register(accountRoutes, { db: deps.db, idempotencyWaitMs: options.idempotencyWaitMs ?? 10_000 })
+    await limited.register(tariffDraftRoutes, {
+      db: deps.db,
+      now,
+      feedLimits: { ...DEFAULT_FEED_LIMITS, ...options.feedLimits },
+      simulationLimits: { ...DEFAULT_SIMULATION_LIMITS, ...options.simulationLimits },
+    })
     if (deps.jwtPrivateKeyPem) {
       await limited.register(authRoutes, {
         db: deps.db,

@@ -15,6 +15,8 @@ export interface ApiConfig extends CommonConfig {
   readonly httpTimeouts: HttpTimeouts
   /** How long a money request waits for a first attempt with the same Idempotency-Key still running. */
   readonly idempotencyWaitMs: number
+  /** The most taps one tariff draft simulation rates (docs/tariffs.md). */
+  readonly simulationMaxTaps: number
 }
 
 export function readApiConfig(env = new EnvReader()): ApiConfig {
@@ -31,6 +33,7 @@ export function readApiConfig(env = new EnvReader()): ApiConfig {
     bodyLimitBytes: env.integer('API_BODY_LIMIT_BYTES', 64 * 1024, { min: 1024, max: 16 * 1024 * 1024 }),
     httpTimeouts: readHttpTimeouts(env, 'API'),
     idempotencyWaitMs: env.integer('API_IDEMPOTENCY_WAIT_MS', 10_000, { min: 1, max: 120_000 }),
+    simulationMaxTaps: env.integer('API_SIMULATION_MAX_TAPS', 1_000_000, { min: 1, max: 100_000_000 }),
   }
   env.done()
   return config

@@ -42,3 +42,29 @@ export const IdempotencyKeyRequired = createError('IDEMPOTENCY_KEY_REQUIRED', 's
 export const IdempotencyConflict = createError('IDEMPOTENCY_CONFLICT', 'idempotency key %s was already used with a different request', 409)
 /** Argument: the key. The first request with this key is still running; retry later. */
 export const IdempotencyInProgress = createError('IDEMPOTENCY_IN_PROGRESS', 'a request with idempotency key %s is still running; retry', 409)
+
+// Tariff drafts (docs/tariffs.md).
+/** The fare engine refused the uploaded feed; `details` names the file, line and field. Argument: the engine's message. */
+export const FeedInvalid = createError('FEED_INVALID', '%s', 422)
+/** The upload is not a zip archive that can be read. Argument: why. */
+export const FeedArchiveInvalid = createError('FEED_ARCHIVE_INVALID', '%s', 400)
+/** A file name that is not a plain GTFS .txt name at the feed's root. Arguments: the name, why. */
+export const FeedFileNameInvalid = createError('FEED_FILE_NAME_INVALID', 'feed file %s refused: %s', 400)
+/** Argument: which limit. */
+export const FeedTooLarge = createError('FEED_TOO_LARGE', 'the feed is too large: %s', 413)
+/** The upload is neither application/zip nor multipart/form-data with files. Argument: what was sent. */
+export const FeedUploadInvalid = createError('FEED_UPLOAD_INVALID', '%s', 400)
+export const TariffDraftNotFound = createError('TARIFF_DRAFT_NOT_FOUND', 'no such tariff draft', 404)
+/** A draft becomes one version: activated already, at another instant. Argument: @fare/tariffs' message. */
+export const TariffDraftAlreadyActivated = createError('TARIFF_DRAFT_ALREADY_ACTIVATED', '%s', 409)
+/** Argument: the instant asked for. */
+export const EffectiveFromNotFuture = createError('EFFECTIVE_FROM_NOT_FUTURE', 'effectiveFrom %s is not in the future; a tariff is activated ahead of its start', 400)
+/** @fare/tariffs' refusals when publishing (arguments: its message). */
+export const TariffEffectiveFromInvalid = createError('TARIFF_EFFECTIVE_FROM_INVALID', '%s', 400)
+export const TariffVersionConflict = createError('TARIFF_VERSION_CONFLICT', '%s', 409)
+/** Argument: why the range is refused. */
+export const SimulationRangeInvalid = createError('SIMULATION_RANGE_INVALID', '%s', 400)
+/** Arguments: the taps in the range, the most one simulation rates. */
+export const SimulationTooLarge = createError('SIMULATION_TOO_LARGE', 'the range holds %s taps, more than the %s one simulation rates; simulate a shorter range', 422)
+/** One simulation at a time per api process: it takes a core for up to a minute. */
+export const SimulationBusy = createError('SIMULATION_BUSY', 'another tariff simulation is running on this server; try again when it is done', 429)

@@ -23,6 +23,7 @@ const app = await buildApp(
     bodyLimitBytes: config.bodyLimitBytes,
     httpTimeouts: config.httpTimeouts,
     idempotencyWaitMs: config.idempotencyWaitMs,
+    simulationLimits: { maxTaps: config.simulationMaxTaps },
   },
 )
 onShutdown(logger, [() => app.close(), () => db.destroy()])

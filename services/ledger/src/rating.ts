@@ -7,7 +7,7 @@
 import { Decimal, splitProRata, ZERO } from '@fare/money'
 import { rate, rerateWindow, type Charge, type Rating, type Tap, type Tariff, type CardProfile, type RateOptions } from '@fare/fares'
 import type { SettledTap } from '@fare/contracts'
-import { cardProfileUnder, engineTap, type StoredProfile, type TariffBook, type TariffVersionInForce } from '@fare/tariffs'
+import { cardProfile, engineTap, unratableReason, type StoredProfile, type TariffBook, type TariffVersionInForce } from '@fare/tariffs'
 
 
 /** The card's profile and its earlier categories, oldest first, each for taps before its `untilMs` (card_category_history). */
@@ -102,13 +102,6 @@ interface RatedSegment {
   readonly rating: Rating
 }
 
-/** Why the tariff cannot rate this tap (a route or stop it does not know), or undefined when it can. */
-export function unratableReason(tariff: TariffVersionInForce['tariff'], tap: Pick<SettledTap, 'routeId' | 'stopId'>): 'UNKNOWN_ROUTE' | 'UNKNOWN_STOP' | undefined {
-  if (!tariff.routes.has(tap.routeId)) return 'UNKNOWN_ROUTE'
-  if (tap.stopId !== null && tariff.hasStops && !tariff.stops.has(tap.stopId)) return 'UNKNOWN_STOP'
-  return undefined
-}
-
 /**
  * Rates the card's span, one rating per tariff version and rider category
  * (a new version, or a category change, starts afresh: caps and transfers do
@@ -151,7 +144,7 @@ export function planCard(input: {
   const segments: RatedSegment[] = []
   for (const { version, profile: stored, taps } of bySegment.values()) {
     const engineTaps = taps.map(engineTap)
-    const profile = cardProfileUnder(version.tariff, stored)
+    const profile = cardProfile(version.tariff, stored)
     const started = input.onRate ? performance.now() : 0
     segments.push({ version, rating: rate(version.tariff, profile, engineTaps, input.options) })
     if (input.onRate) input.onRate(performance.now() - started)
@@ -314,7 +307,7 @@ function settleSplit(journeyId: string, target: ReadonlyMap<string, Decimal>, be
 
 /** The most one ride may take for a card: the highest product price its category (or any) can pay. */
 export function maxRideAmount(tariff: Tariff, stored: StoredProfile): Decimal {
-  const profile = cardProfileUnder(tariff, stored)
+  const profile = cardProfile(tariff, stored)
   const category = profile.riderCategoryId ?? defaultCategory(tariff)
   let max = ZERO
   for (const rows of tariff.products.values()) {

@@ -12,8 +12,7 @@ import { checkTapWindow, sameTap, settledTap, tapInstantMs, tapWindowMessage, ty
 import type { KafkaMessage } from '@fare/platform'
 import { decodeTapMessage } from './decode.ts'
 import type { RejectCode } from './errors.ts'
-import { unratableReason } from './rating.ts'
-import type { TariffBook } from '@fare/tariffs'
+import { unratableReason, type TariffBook } from '@fare/tariffs'
 
 export type { RejectCode } from './errors.ts'
 

@@ -8,7 +8,7 @@ import { capStatus, formatInstant, rerateWindow, type CapPeriod } from '@fare/fa
 import { Decimal } from '@fare/money'
 import type { Db } from '@fare/db'
 import type { TariffBook } from '@fare/tariffs'
-import { cardProfileUnder, type StoredProfile } from '@fare/tariffs'
+import { cardProfile, type StoredProfile } from '@fare/tariffs'
 import { loadTaps, rateRecorded } from './recorded-rating.ts'
 
 export interface CapNow {
@@ -44,7 +44,7 @@ export async function capsNow(db: Db, book: TariffBook, cardToken: string, profi
     if (!cap) throw new Error(`internal: capStatus named cap ${capId}, which the tariff does not have`)
     return cap.period.kind
   }
-  const caps = capStatus(tariff, cardProfileUnder(tariff, profile), rating, at).map((s) => ({
+  const caps = capStatus(tariff, cardProfile(tariff, profile), rating, at).map((s) => ({
     capId: s.capId,
     period: periodOf(s.capId),
     window: s.window,

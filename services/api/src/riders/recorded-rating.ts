@@ -15,7 +15,7 @@ import { sql } from 'kysely'
 import { rate, type CardProfile, type Charge, type Tap, type Tariff } from '@fare/fares'
 import type { SettledTap } from '@fare/contracts'
 import type { Db } from '@fare/db'
-import { cardProfileUnder, engineTap, type StoredProfile, type TariffBook, type TariffVersionInForce } from '@fare/tariffs'
+import { cardProfile, engineTap, type StoredProfile, type TariffBook, type TariffVersionInForce } from '@fare/tariffs'
 
 /** A card's stored tap: the settled tap without its card (the card is the query's). */
 export type RecordedTap = Omit<SettledTap, 'cardToken'>
@@ -73,7 +73,7 @@ export function rateRecorded(book: TariffBook, stored: StoredProfile, taps: read
   }
   const out = new Map<string, RatedCharge>()
   for (const { version, taps: versionTaps } of byVersion.values()) {
-    const rating = rate(version.tariff, cardProfileUnder(version.tariff, stored), versionTaps)
+    const rating = rate(version.tariff, cardProfile(version.tariff, stored), versionTaps)
     for (const charge of rating.charges) out.set(charge.tapId, { charge, version })
   }
   return out
