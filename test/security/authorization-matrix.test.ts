@@ -15,7 +15,7 @@
  */
 import t from 'tap'
 import { openCard } from '@fare/bookkeeping'
-import { readFeedFolder, saveTariffVersion } from '@fare/tariffs'
+import { readFeedFolder, saveDraft, saveTariffVersion } from '@fare/tariffs'
 import { DEMO_TARIFF_FOLDER } from '../support/stack.ts'
 import { AUDIENCE, OPERATOR, startEdgeStack } from '../validator/support.ts'
 import { concreteUrl, listRoutes, type RouteEntry } from './routes.ts'
@@ -51,6 +51,11 @@ const ACCESS: Record<string, Row> = {
   'api POST /v1/accounts/:id/refunds': adminOnly,
   'api POST /v1/accounts/:id/adjustments': adminOnly,
   'api GET /v1/devices': adminOnly,
+  'api GET /v1/tariffs/drafts': adminOnly,
+  'api POST /v1/tariffs/drafts': adminOnly,
+  'api GET /v1/tariffs/drafts/:draftId': adminOnly,
+  'api POST /v1/tariffs/drafts/:draftId/simulations': adminOnly,
+  'api POST /v1/tariffs/drafts/:draftId/activation': adminOnly,
   'api POST /v1/devices': adminOnly,
   'api GET /v1/devices/:id': adminOnly,
   'api POST /v1/devices/:id/revoke': adminOnly,
@@ -71,12 +76,13 @@ const otherAccount = await database.db.transaction().execute((trx) => openCard(t
 // The validator's own device, and two for the device routes (one is revoked by the walk).
 for (const id of ['val-matrix-1', 'val-matrix-2', 'val-matrix-3']) await stack.registerDevice(id)
 const version = await saveTariffVersion(database.db, { name: 'matrix', effectiveFrom: '2026-01-01T00:00:00Z', files: readFeedFolder(DEMO_TARIFF_FOLDER) })
+const draft = await saveDraft(database.db, { name: 'matrix', files: readFeedFolder(DEMO_TARIFF_FOLDER), uploadedBy: 'admin-1' })
 
 /** Path parameters naming the caller's own data, and someone else's (`:id` is a device under /v1/devices, else an account). */
 function samples(route: RouteEntry, whose: 'own' | 'other'): Record<string, string> {
   const devices = route.path.startsWith('/v1/devices')
-  if (whose === 'own') return { cardToken: OWN_CARD, id: devices ? 'val-matrix-2' : ownAccount, version }
-  return { cardToken: OTHER_CARD, id: devices ? 'val-matrix-3' : otherAccount, version }
+  if (whose === 'own') return { cardToken: OWN_CARD, id: devices ? 'val-matrix-2' : ownAccount, version, draftId: draft.id }
+  return { cardToken: OTHER_CARD, id: devices ? 'val-matrix-3' : otherAccount, version, draftId: draft.id }
 }
 
 function tokenFor(role: Role | 'unknown role', audience: string): string {

@@ -13,6 +13,7 @@ import * as ledger from './2026-11-28T02-00-ledger.ts'
 import * as deviceAssertions from './2026-11-28T03-00-device-assertions.ts'
 import * as transferWriteCost from './2026-11-28T04-00-transfer-write-cost.ts'
 import * as administration from './2026-12-02T00-00-administration.ts'
+import * as tariffDrafts from './2026-12-02T02-00-tariff-drafts.ts'
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-28T00-00-foundation': foundation,
@@ -21,4 +22,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-28T03-00-device-assertions': deviceAssertions,
   '2026-11-28T04-00-transfer-write-cost': transferWriteCost,
   '2026-12-02T00-00-administration': administration,
+  '2026-12-02T02-00-tariff-drafts': tariffDrafts,
 }
