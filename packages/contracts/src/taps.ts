@@ -71,7 +71,18 @@ export type TapContext = Static<typeof TapContext>
  */
 export const TapBatchRequest = Type.Object(
   { taps: Type.Array(Type.Unknown(), { minItems: 1 }) },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        taps: [
+          { tapId: '01a23564-6ad0-73c1-8a2b-4f6e9d0c1b2a', cardToken: 'ct_7f3a9c2e51d04b8a', kind: 'entry', tappedAt: '2026-12-02T08:15:03.120+02:00', routeId: 'bus-10', stopId: 'S1', vehicleId: 'bus-ao1234', deviceSeq: 18342 },
+          // Its validator's clock ran ahead: refused on its own, the batch still answered.
+          { tapId: '01a235b2-3080-7e04-9c3d-5a7b8c9d0e1f', cardToken: 'ct_demo_adult_0001', kind: 'entry', tappedAt: '2026-12-02T09:40:00.000+02:00', routeId: 'bus-10', stopId: 'S3', vehicleId: 'bus-ao1234', deviceSeq: 18343 },
+        ],
+      },
+    ],
+  },
 )
 export type TapBatchRequest = Static<typeof TapBatchRequest>
 
@@ -90,7 +101,20 @@ export const TapResult = Type.Object(
 )
 export type TapResult = Static<typeof TapResult>
 
-export const TapBatchResponse = Type.Object({ results: Type.Array(TapResult) }, { additionalProperties: false })
+export const TapBatchResponse = Type.Object(
+  { results: Type.Array(TapResult) },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        results: [
+          { tapId: '01a23564-6ad0-73c1-8a2b-4f6e9d0c1b2a', status: 'accepted' },
+          { tapId: '01a235b2-3080-7e04-9c3d-5a7b8c9d0e1f', status: 'rejected', error: { code: 'TAP_TIME_OUT_OF_RANGE', message: 'tappedAt is more than 300 s after the tap arrived (validator clock ahead)' } },
+        ],
+      },
+    ],
+  },
+)
 export type TapBatchResponse = Static<typeof TapBatchResponse>
 
 export const TAP_EVENT_SCHEMA = 'tap.v1'

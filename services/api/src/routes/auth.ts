@@ -29,7 +29,16 @@ const DeviceTokenRequest = Type.Object(
     deviceId: DeviceId,
     assertion: Type.String({ minLength: 1, maxLength: 4096, pattern: COMPACT_JWT_PATTERN }),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        deviceId: 'val-bus-0012',
+        assertion:
+          'eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJ2YWwtYnVzLTAwMTIiLCJzdWIiOiJ2YWwtYnVzLTAwMTIiLCJhdWQiOiJmYXJlLWRldmljZS10b2tlbiIsImlhdCI6MTc5NjIwMTcxMiwiZXhwIjoxNzk2MjAxODMyLCJqdGkiOiI1YjBlM2MxYS05ZDJmLTRlN2ItOGE2Yy0xZjJlM2Q0YzViNmEifQ.SAs_zt6DuS_6MVe2PLH0d5O5UsFj6CvTRdw4aanqb36T3ufLyJt9fTqK0kF5Ut_6xKprvSajHEX5GP3T3VQrtA',
+      },
+    ],
+  },
 )
 
 /** How often one api process sweeps expired assertion ids. */

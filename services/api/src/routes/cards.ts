@@ -42,6 +42,20 @@ const ReplaceCard = Type.Object(
 )
 
 const NullableString = Type.Union([Type.String(), Type.Null()])
+const CARD_VIEW_EXAMPLE = {
+  cardToken: CARD_EXAMPLE,
+  accountId: '42',
+  riderId: 'rider-olena',
+  riderCategoryId: 'pupil',
+  categoryValidFrom: '2026-09-01',
+  categoryValidTo: '2027-06-30',
+  fareMediaId: null,
+  status: 'active',
+  denied: false,
+  replacedBy: null,
+  balance: { amount: '0.00', currency: 'UAH' },
+  createdAt: '2026-12-02T09:00:00.000Z',
+}
 const CardView = Type.Object(
   {
     cardToken: Type.String(),
@@ -60,25 +74,22 @@ const CardView = Type.Object(
   },
   {
     additionalProperties: false,
+    examples: [CARD_VIEW_EXAMPLE],
+  },
+)
+const ReplacementView = Type.Object(
+  { old: CardView, replacement: CardView, transferId: NullableString },
+  {
+    additionalProperties: false,
     examples: [
       {
-        cardToken: CARD_EXAMPLE,
-        accountId: '42',
-        riderId: 'rider-olena',
-        riderCategoryId: 'pupil',
-        categoryValidFrom: '2026-09-01',
-        categoryValidTo: '2027-06-30',
-        fareMediaId: null,
-        status: 'active',
-        denied: false,
-        replacedBy: null,
-        balance: { amount: '0.00', currency: 'UAH' },
-        createdAt: '2026-12-02T09:00:00.000Z',
+        old: { ...CARD_VIEW_EXAMPLE, status: 'blocked', denied: true, replacedBy: 'ct_0c4d8e1f6a2b9e73', createdAt: '2026-09-01T08:30:00.000Z' },
+        replacement: { ...CARD_VIEW_EXAMPLE, cardToken: 'ct_0c4d8e1f6a2b9e73', accountId: '57', balance: { amount: '164.00', currency: 'UAH' }, createdAt: '2026-12-02T10:05:00.000Z' },
+        transferId: '3d6f1a2b-8c4e-4f7a-9b1d-2e5c7a9f0b34',
       },
     ],
   },
 )
-const ReplacementView = Type.Object({ old: CardView, replacement: CardView, transferId: NullableString }, { additionalProperties: false })
 
 function view(card: AdminCardView) {
   return {

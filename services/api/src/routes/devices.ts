@@ -21,22 +21,40 @@ import { DeviceExists, DeviceNotFound, KeyInvalid, OperatorNotFound } from '../e
 
 const RegisterDevice = Type.Object(
   { id: DeviceId, operatorId: OperatorId, publicKeyPem: Type.String({ minLength: 1, maxLength: 4096, pattern: PEM_TEXT_PATTERN }) },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        id: 'val-bus-0012',
+        operatorId: 'lutsk-bus',
+        publicKeyPem: '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEVTR1LzPwhl4YmFMapWDhj6mgwRji\nvTHLL8Y5cwwT/fo2sxF1iRiXCK4JDMnAytCXgrAXGySQ7tSxeApHSBW0Tw==\n-----END PUBLIC KEY-----\n',
+      },
+    ],
+  },
 )
 
-const DeviceView = Type.Object(
-  {
-    id: Type.String(),
-    operatorId: Type.String(),
-    algorithm: Type.String(),
-    status: Type.Union([Type.Literal('active'), Type.Literal('revoked')]),
-    revokedAt: Type.Union([Type.String(), Type.Null()]),
-    /** When it last traded an assertion for an access token; null: never. */
-    lastSeenAt: Type.Union([Type.String(), Type.Null()]),
-    createdAt: Type.String(),
-  },
-  { additionalProperties: false },
-)
+/** A registered validator that has fetched an access token; the examples /docs shows. */
+const DEVICE_EXAMPLE = { id: 'val-bus-0012', operatorId: 'lutsk-bus', algorithm: 'ES256', status: 'active', revokedAt: null, lastSeenAt: '2026-12-02T08:55:12.000Z', createdAt: '2026-11-30T10:00:00.000Z' } as const
+
+/** A device as the admin routes answer it, shown with `example`. */
+function deviceView(example: object) {
+  return Type.Object(
+    {
+      id: Type.String(),
+      operatorId: Type.String(),
+      algorithm: Type.String(),
+      status: Type.Union([Type.Literal('active'), Type.Literal('revoked')]),
+      revokedAt: Type.Union([Type.String(), Type.Null()]),
+      /** When it last traded an assertion for an access token; null: never. */
+      lastSeenAt: Type.Union([Type.String(), Type.Null()]),
+      createdAt: Type.String(),
+    },
+    { additionalProperties: false, examples: [example] },
+  )
+}
+const DeviceView = deviceView(DEVICE_EXAMPLE)
+const RegisteredDeviceView = deviceView({ ...DEVICE_EXAMPLE, lastSeenAt: null })
+const RevokedDeviceView = deviceView({ ...DEVICE_EXAMPLE, status: 'revoked', revokedAt: '2026-12-02T10:30:00.000Z' })
 
 const PAGE_MAX = 500
 const DeviceListQuery = Type.Object(
@@ -57,9 +75,7 @@ const DeviceList = Type.Object(
     additionalProperties: false,
     examples: [
       {
-        devices: [
-          { id: 'val-bus-0012', operatorId: 'lutsk-bus', algorithm: 'ES256', status: 'active', revokedAt: null, lastSeenAt: '2026-12-02T08:55:12.000Z', createdAt: '2026-11-30T10:00:00.000Z' },
-        ],
+        devices: [DEVICE_EXAMPLE],
         next: 'val-bus-0012',
       },
     ],
@@ -86,7 +102,7 @@ export const deviceRoutes: FastifyPluginAsync<{ db: Db; now: () => Date }> = asy
     '/v1/devices',
     {
       onRequest: adminOnly,
-      schema: { summary: 'Register a validator and its public key (admin)', tags: ['devices'], body: RegisterDevice, response: { 201: DeviceView, '4xx': ErrorBody } },
+      schema: { summary: 'Register a validator and its public key (admin)', tags: ['devices'], body: RegisterDevice, response: { 201: RegisteredDeviceView, '4xx': ErrorBody } },
     },
     async (request, reply) => {
       const { id, operatorId, publicKeyPem } = request.body
@@ -135,7 +151,7 @@ export const deviceRoutes: FastifyPluginAsync<{ db: Db; now: () => Date }> = asy
 
   app.post(
     '/v1/devices/:id/revoke',
-    { onRequest: adminOnly, schema: { summary: 'Revoke a device (admin); idempotent', tags: ['devices'], params, response: { 200: DeviceView, '4xx': ErrorBody } } },
+    { onRequest: adminOnly, schema: { summary: 'Revoke a device (admin); idempotent', tags: ['devices'], params, response: { 200: RevokedDeviceView, '4xx': ErrorBody } } },
     async (request) => {
       const revokedAt = options.now().toISOString()
       await options.db.updateTable('devices').set({ status: 'revoked', revoked_at: revokedAt }).where('id', '=', request.params.id).where('status', '=', 'active').execute()

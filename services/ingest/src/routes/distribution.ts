@@ -13,6 +13,24 @@ import type { Db } from '@fare/db'
 import { publishedVersions, tariffVersionFeed, type PublishedVersion } from '@fare/tariffs'
 import { NoTariffInForce, TariffVersionNotFound } from '../errors.ts'
 
+/** A version's GTFS-Fares files by name; the example shows two of them, shortened (its sha256 is theirs). */
+const TariffFeed = Type.Object(
+  { version: Type.String(), sha256: Type.String(), files: Type.Record(Type.String(), Type.String()) },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        version: '3',
+        sha256: '2903adf6712464bfed87896dc0bc8c60b394b5d7a383cc10363c4299b36c17a4',
+        files: {
+          'fare_media.txt': 'fare_media_id,fare_media_name,fare_media_type\ntransit-card,Lutsk transit card,2\nbank-card,Contactless bank card,3\n',
+          'fare_products.txt': 'fare_product_id,fare_product_name,rider_category_id,amount,currency\nbus-single,Bus single fare,adult,18.00,UAH\nbus-single,Bus single fare,pupil,9.00,UAH\n',
+        },
+      },
+    ],
+  },
+)
+
 export interface DistributionRoutesOptions {
   db: Db
   now: () => Date
@@ -110,7 +128,7 @@ export const distributionRoutes: FastifyPluginAsync<DistributionRoutesOptions> =
         summary: 'The GTFS-Fares files of one tariff version',
         tags: ['distribution'],
         params: Type.Object({ version: Type.String({ maxLength: 18, pattern: '^[1-9][0-9]{0,17}$' }) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ version: Type.String(), sha256: Type.String(), files: Type.Record(Type.String(), Type.String()) }, { additionalProperties: false }), '4xx': ErrorBody },
+        response: { 200: TariffFeed, '4xx': ErrorBody },
       },
     },
     async (request, reply) => {
