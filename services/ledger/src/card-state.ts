@@ -9,7 +9,8 @@ import { ZERO, type Decimal } from '@fare/money'
 import { anyOf, moneyFromDb } from '@fare/db'
 import { openCard, type Executor } from '@fare/bookkeeping'
 import type { SettledTap } from '@fare/contracts'
-import type { EarlierCategory, Posted, ProfileWithHistory, Span } from './rating.ts'
+import { loadEarlierCategories, loadPredecessors, type ProfileWithHistory } from '@fare/tariffs'
+import type { Posted, Span } from './rating.ts'
 
 
 export interface LoadedCard {
@@ -17,50 +18,6 @@ export interface LoadedCard {
   readonly profile: ProfileWithHistory
   /** The cards this one replaced, directly or not (docs/administration.md): their taps rate with its own. */
   readonly predecessors: readonly string[]
-}
-
-/** The earlier rider categories of the given cards (or of every card), oldest first. */
-export async function loadEarlierCategories(trx: Executor, cardTokens?: readonly string[]): Promise<Map<string, EarlierCategory[]>> {
-  let query = trx
-    .selectFrom('card_category_history')
-    .select((eb) => [
-      'card_token',
-      'rider_category_id',
-      'until',
-      // As text: node-pg reads a date column as a JS Date at local midnight, not as the date.
-      eb.fn<string | null>('to_char', ['category_valid_from', eb.val('YYYY-MM-DD')]).as('valid_from'),
-      eb.fn<string | null>('to_char', ['category_valid_to', eb.val('YYYY-MM-DD')]).as('valid_to'),
-    ])
-    .orderBy('card_token')
-    .orderBy('until')
-  if (cardTokens !== undefined) query = query.where('card_token', '=', anyOf(cardTokens, 'text'))
-  const byCard = new Map<string, EarlierCategory[]>()
-  for (const r of await query.execute()) {
-    const list = byCard.get(r.card_token) ?? []
-    list.push({ untilMs: r.until.getTime(), riderCategoryId: r.rider_category_id, riderCategoryValidFrom: r.valid_from, riderCategoryValidTo: r.valid_to })
-    byCard.set(r.card_token, list)
-  }
-  return byCard
-}
-
-/**
- * The cards each card replaced, following `replaced_by` back through every
- * replacement: for the given cards, or for every card that replaced one.
- */
-export async function loadPredecessors(trx: Executor, cardTokens?: readonly string[]): Promise<Map<string, string[]>> {
-  const rows = await trx
-    .withRecursive('prior(card_token, heir)', (qb) => {
-      const direct = qb.selectFrom('cards').select(['card_token', 'replaced_by as heir']).where('replaced_by', 'is not', null)
-      return (cardTokens === undefined ? direct : direct.where('replaced_by', '=', anyOf(cardTokens, 'text'))).unionAll((eb) =>
-        eb.selectFrom('cards as c').innerJoin('prior as p', 'p.card_token', 'c.replaced_by').select(['c.card_token', 'p.heir']),
-      )
-    })
-    .selectFrom('prior')
-    .select(['card_token', 'heir'])
-    .execute()
-  const byHeir = new Map<string, string[]>()
-  for (const r of rows) if (r.heir !== null) byHeir.set(r.heir, [...(byHeir.get(r.heir) ?? []), r.card_token])
-  return byHeir
 }
 
 /** The cards by token, opening an account (adult, no medium) for a card seen for the first time. */

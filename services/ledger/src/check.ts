@@ -17,8 +17,7 @@ import { sql } from 'kysely'
 import { ZERO, type Decimal } from '@fare/money'
 import { moneyFromDb, type Db } from '@fare/db'
 import type { SettledTap } from '@fare/contracts'
-import { createTariffBook } from '@fare/tariffs'
-import { loadEarlierCategories, loadPredecessors } from './card-state.ts'
+import { createTariffBook, loadEarlierCategories, loadPredecessors } from '@fare/tariffs'
 import { planCard, type Posted } from './rating.ts'
 
 export interface Violation {

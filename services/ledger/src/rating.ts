@@ -7,30 +7,8 @@
 import { Decimal, splitProRata, ZERO } from '@fare/money'
 import { rate, rerateWindow, type Charge, type Rating, type Tap, type Tariff, type CardProfile, type RateOptions } from '@fare/fares'
 import type { SettledTap } from '@fare/contracts'
-import { cardProfile, engineTap, unratableReason, type StoredProfile, type TariffBook, type TariffVersionInForce } from '@fare/tariffs'
+import { cardProfile, engineTap, ratingSegments, unratableReason, type ProfileWithHistory, type StoredProfile, type TariffBook, type TariffVersionInForce } from '@fare/tariffs'
 
-
-/** The card's profile and its earlier categories, oldest first, each for taps before its `untilMs` (card_category_history). */
-export interface ProfileWithHistory extends StoredProfile {
-  readonly earlier?: readonly EarlierCategory[]
-}
-
-export interface EarlierCategory {
-  readonly untilMs: number
-  readonly riderCategoryId: string
-  readonly riderCategoryValidFrom: string | null
-  readonly riderCategoryValidTo: string | null
-}
-
-/** The profile a tap at `ms` is rated with, and which period of the card's categories that is (-1: the current one). */
-function profileAt(stored: ProfileWithHistory, ms: number): { period: number; profile: StoredProfile } {
-  const earlier = stored.earlier ?? []
-  for (let i = 0; i < earlier.length; i++) {
-    const e = earlier[i] as EarlierCategory
-    if (ms < e.untilMs) return { period: i, profile: { ...stored, riderCategoryId: e.riderCategoryId, riderCategoryValidFrom: e.riderCategoryValidFrom, riderCategoryValidTo: e.riderCategoryValidTo } }
-  }
-  return { period: -1, profile: stored }
-}
 
 /** Signed sums already posted, from the rider's and the operators' side. */
 export interface Posted {
@@ -126,23 +104,13 @@ export function planCard(input: {
   readonly onRate?: (ms: number) => void
 }): PlannedTransfer[] {
   const { book, posted, span, newTapIds } = input
-  const bySegment = new Map<string, { version: TariffVersionInForce; profile: StoredProfile; taps: SettledTap[] }>()
-  for (const tap of input.taps) {
-    const version = book.at(tap.ms)
-    if (!version) continue
-    // A recorded tap its tariff version cannot rate (a route or stop the version
-    // no longer knows, say after a back-dated correction) keeps what was posted
-    // for it: left out of the rating, it gets no adjustment, and it cannot block
-    // every later tap of its card. New taps were checked before they got here.
-    if (!newTapIds.has(tap.tapId) && unratableReason(version.tariff, tap) !== undefined) continue
-    const { period, profile } = profileAt(input.profile, tap.ms)
-    const key = `${version.id}/${period}`
-    const entry = bySegment.get(key) ?? { version, profile, taps: [] }
-    entry.taps.push(tap)
-    bySegment.set(key, entry)
-  }
+  // A recorded tap its tariff version cannot rate (a route or stop the version
+  // no longer knows, say after a back-dated correction) keeps what was posted
+  // for it: left out of the rating, it gets no adjustment, and it cannot block
+  // every later tap of its card. New taps were checked before they got here.
+  const ratable = (version: TariffVersionInForce, tap: SettledTap): boolean => newTapIds.has(tap.tapId) || unratableReason(version.tariff, tap) === undefined
   const segments: RatedSegment[] = []
-  for (const { version, profile: stored, taps } of bySegment.values()) {
+  for (const { version, profile: stored, taps } of ratingSegments(book, input.profile, input.taps, ratable)) {
     const engineTaps = taps.map(engineTap)
     const profile = cardProfile(version.tariff, stored)
     const started = input.onRate ? performance.now() : 0

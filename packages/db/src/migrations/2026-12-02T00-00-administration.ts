@@ -48,7 +48,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`revoke update, delete, truncate on admin_actions from fare_app`.execute(db)
 
   await db.schema.alterTable('cards').addColumn('replaced_by', 'text', (c) => c.references('cards.card_token')).execute()
-  // The ledger follows replacements back from the cards of every batch (card-state.ts loadPredecessors).
+  // The ledger follows replacements back from the cards of every batch (loadPredecessors in @fare/tariffs).
   await sql`create index cards_replaced_by on cards (replaced_by) where replaced_by is not null`.execute(db)
   await db.schema.alterTable('devices').addColumn('last_token_at', 'timestamptz').execute()
 

@@ -13,8 +13,7 @@ import { formatInstant, rerateWindow, type Charge } from '@fare/fares'
 import { entriesOfTaps, type AccountEntry } from '@fare/bookkeeping'
 import type { Db } from '@fare/db'
 import type { TariffBook } from '@fare/tariffs'
-import type { StoredProfile } from '@fare/tariffs'
-import { loadTaps, rateRecorded, type RatedCharge, type RecordedTap } from './recorded-rating.ts'
+import { loadTaps, rateRecorded, type RatedCard, type RatedCharge, type RecordedTap } from './recorded-rating.ts'
 import { capSaving, explainAdjustment, explainCharge, limitingCap, type Wording } from './explain.ts'
 
 const ZERO = new Decimal(0)
@@ -177,12 +176,13 @@ function tapView(tap: RecordedTap, rated: RatedCharge | undefined, entries: read
   }
 }
 
-export async function journeyPage(db: Db, book: TariffBook, card: { cardToken: string; accountId: string; currency: string }, profile: StoredProfile, query: JourneyQuery): Promise<JourneyPage> {
+export async function journeyPage(db: Db, book: TariffBook, card: { cardToken: string; accountId: string; currency: string }, rating: RatedCard, query: JourneyQuery): Promise<JourneyPage> {
   const zone = query.timeZone
   const span = loadSpan(book, query)
-  const taps = await loadTaps(db, card.cardToken, span.fromMs, span.toMs)
-  const rated = rateRecorded(book, profile, taps)
-  const inRange = groupJourneys(taps, rated)
+  const taps = await loadTaps(db, rating, span.fromMs, span.toMs)
+  const rated = rateRecorded(book, rating.profile, taps)
+  // The taps of the cards it replaced are context for the rating; the journeys shown are the card's own.
+  const inRange = groupJourneys(taps.filter((t) => t.cardToken === card.cardToken), rated)
     .filter((j) => j.key.startMs >= query.fromMs && j.key.startMs < query.toMs && (!query.after || newerFirst(query.after, j.key) < 0))
     .sort((a, b) => newerFirst(a.key, b.key))
   const page = inRange.slice(0, query.limit)

@@ -13,7 +13,7 @@ import { ErrorBody, Money } from '@fare/contracts'
 import type { Db } from '@fare/db'
 import { toMoney } from '@fare/money'
 import { capsNow } from '../riders/caps.ts'
-import { loadProfile } from '../riders/recorded-rating.ts'
+import { loadRatedCard } from '../riders/recorded-rating.ts'
 import type { TariffBook } from '@fare/tariffs'
 import { visibleCard } from '../riders/visibility.ts'
 import { CardParams } from './card-params.ts'
@@ -88,10 +88,10 @@ export const balanceRoutes: FastifyPluginAsync<{ db: Db; now: () => Date; tariff
     },
     async (request) => {
       const card = await visibleCard(options.db, request.params.cardToken, request.user, 'balance')
-      const profile = await loadProfile(options.db, card.cardToken)
+      const rated = await loadRatedCard(options.db, card.cardToken)
       const now = options.now()
       await options.tariffs.refresh(options.db)
-      const { timeZone, caps } = profile ? await capsNow(options.db, options.tariffs, card.cardToken, profile, now) : { timeZone: undefined, caps: [] }
+      const { timeZone, caps } = rated ? await capsNow(options.db, options.tariffs, rated, now) : { timeZone: undefined, caps: [] }
       return {
         cardToken: card.cardToken,
         status: card.status,

@@ -15,7 +15,7 @@ import { CursorInvalid, DateRangeInvalid } from '../errors.ts'
 import { decodeCursor, encodeCursor } from '../riders/cursor.ts'
 import { journeyPage, type JourneyView } from '../riders/journeys.ts'
 import { dayStartMs, formatDay, parseDay, today } from '../riders/local-days.ts'
-import { loadProfile } from '../riders/recorded-rating.ts'
+import { loadRatedCard } from '../riders/recorded-rating.ts'
 import { timeZoneAt, type TariffBook } from '@fare/tariffs'
 import { visibleCard } from '../riders/visibility.ts'
 import { CardParams } from './card-params.ts'
@@ -141,9 +141,9 @@ export const tripRoutes: FastifyPluginAsync<{ db: Db; now: () => Date; tariffs: 
       if (fromDay === undefined || toDay === undefined) throw new DateRangeInvalid('from and to must be real dates (YYYY-MM-DD)')
       if (fromDay > toDay) throw new DateRangeInvalid('from is after to')
       if (toDay - fromDay + 1 > MAX_DAYS) throw new DateRangeInvalid(`at most ${MAX_DAYS} days at a time`)
-      const profile = await loadProfile(options.db, card.cardToken)
-      const page = profile
-        ? await journeyPage(options.db, options.tariffs, card, profile, { timeZone: zone, fromMs: dayStartMs(zone, fromDay), toMs: dayStartMs(zone, toDay + 1), limit, after })
+      const rated = await loadRatedCard(options.db, card.cardToken)
+      const page = rated
+        ? await journeyPage(options.db, options.tariffs, card, rated, { timeZone: zone, fromMs: dayStartMs(zone, fromDay), toMs: dayStartMs(zone, toDay + 1), limit, after })
         : { timeZone: zone, journeys: [], next: undefined }
       return {
         cardToken: card.cardToken,
