@@ -18,7 +18,10 @@ export function zoneTariff(): Tariff {
     'stop_areas.txt': csv(['area_id,stop_id', 'z1,Z1A', 'z1,Z1B', 'z2,Z2A', 'z2,Z2B', 'z3,Z3A', 'z3,Z3B']),
     'fare_products.txt': csv(['fare_product_id,amount,currency', '1-zone,12.00,UAH', '2-zone,18.00,UAH', '3-zone,24.00,UAH']),
     'fare_leg_rules.txt': csv(rules),
-    'fare_transfer_rules.txt': csv(['from_leg_group_id,to_leg_group_id,transfer_count,duration_limit,duration_limit_type,fare_transfer_type', 'metro,metro,1,1800,2,0']),
+    'fare_transfer_rules.txt': csv([
+      'from_leg_group_id,to_leg_group_id,transfer_count,duration_limit,duration_limit_type,fare_transfer_type',
+      'metro,metro,1,1800,2,0',
+    ]),
     'fare_caps.txt': csv(['cap_id,amount,currency,period,day_start_time', 'day,60.00,UAH,day,04:00:00', 'week,250.00,UAH,week,04:00:00']),
   })
 }

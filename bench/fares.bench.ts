@@ -16,23 +16,25 @@
  */
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { type CardProfile, loadFeed, rate, type Tap, type Tariff } from '@fare/fares'
 import { ZERO } from '@fare/money'
-import { loadFeed, rate, type CardProfile, type Tap, type Tariff } from '@fare/fares'
-import { ZONE_ROUTES, ZONE_STOPS, zoneTariff } from './fares-zone-tariff.ts'
 import { seeded } from '../test/support/random.ts'
+import { ZONE_ROUTES, ZONE_STOPS, zoneTariff } from './fares-zone-tariff.ts'
 
 const args = process.argv.slice(2)
 const cardsFlag = args.indexOf('--cards')
 const CARDS = cardsFlag >= 0 ? Number(args[cardsFlag + 1]) : 100_000
 if (!Number.isInteger(CARDS) || CARDS <= 0) throw new Error('--cards must be a positive integer')
 
-
 const MONTH_START = Date.parse('2026-03-01T00:00:00+02:00')
 const DAYS = 31
 const DEMO_ROUTES = ['bus-2', 'bus-10', 'bus-15', 'bus-30', 'trolley-1', 'trolley-4', 'trolley-7']
 const CATEGORIES = [undefined, undefined, undefined, undefined, 'pupil', 'student', 'pensioner', 'veteran'] as const
 
-interface Card { readonly profile: CardProfile; readonly taps: Tap[] }
+interface Card {
+  readonly profile: CardProfile
+  readonly taps: Tap[]
+}
 
 function demoCard(random: () => number, cardIndex: number): Card {
   const taps: Tap[] = []
@@ -43,7 +45,13 @@ function demoCard(random: () => number, cardIndex: number): Card {
     for (let r = 0; r < rides; r++) {
       const time = new Date(MONTH_START + day * 86_400_000 + minute * 60_000).toISOString()
       const stop = `S${1 + Math.floor(random() * 12)}`
-      taps.push({ tapId: `c${cardIndex}-${day}-${r}`, kind: 'entry', routeId: DEMO_ROUTES[Math.floor(random() * DEMO_ROUTES.length)] as string, stopId: stop, time })
+      taps.push({
+        tapId: `c${cardIndex}-${day}-${r}`,
+        kind: 'entry',
+        routeId: DEMO_ROUTES[Math.floor(random() * DEMO_ROUTES.length)] as string,
+        stopId: stop,
+        time,
+      })
       minute += 20 + Math.floor(random() * 240)
     }
   }
@@ -59,9 +67,22 @@ function zoneCard(random: () => number, cardIndex: number): Card {
       const route = ZONE_ROUTES[Math.floor(random() * ZONE_ROUTES.length)] as string
       const entryMs = MONTH_START + day * 86_400_000 + minute * 60_000
       const ride = 5 + Math.floor(random() * 40)
-      taps.push({ tapId: `z${cardIndex}-${day}-${r}-in`, kind: 'entry', routeId: route, stopId: ZONE_STOPS[Math.floor(random() * ZONE_STOPS.length)] as string, time: new Date(entryMs).toISOString() })
-      if (random() > 0.03) { // 3 % forget to tap out
-        taps.push({ tapId: `z${cardIndex}-${day}-${r}-out`, kind: 'exit', routeId: route, stopId: ZONE_STOPS[Math.floor(random() * ZONE_STOPS.length)] as string, time: new Date(entryMs + ride * 60_000).toISOString() })
+      taps.push({
+        tapId: `z${cardIndex}-${day}-${r}-in`,
+        kind: 'entry',
+        routeId: route,
+        stopId: ZONE_STOPS[Math.floor(random() * ZONE_STOPS.length)] as string,
+        time: new Date(entryMs).toISOString(),
+      })
+      if (random() > 0.03) {
+        // 3 % forget to tap out
+        taps.push({
+          tapId: `z${cardIndex}-${day}-${r}-out`,
+          kind: 'exit',
+          routeId: route,
+          stopId: ZONE_STOPS[Math.floor(random() * ZONE_STOPS.length)] as string,
+          time: new Date(entryMs + ride * 60_000).toISOString(),
+        })
       }
       minute += ride + 10 + Math.floor(random() * 240)
     }
@@ -98,7 +119,10 @@ function run(name: string, tariff: Tariff, makeCard: (random: () => number, inde
   }
   const perSecond = Math.round(taps / (ratingMs / 1000))
   const perCpuSecond = Math.round(taps / (cpuMicros / 1e6))
-  console.log(`${name}: ${CARDS} cards, ${taps} taps in ${(ratingMs / 1000).toFixed(1)} s -> ${perSecond.toLocaleString('en-US')} taps/s per core (1 thread, wall); ${perCpuSecond.toLocaleString('en-US')} taps/s per CPU-second`)
+  console.log(
+    `${name}: ${CARDS} cards, ${taps} taps in ${(ratingMs / 1000).toFixed(1)} s -> ` +
+      `${perSecond.toLocaleString('en-US')} taps/s per core (1 thread, wall); ${perCpuSecond.toLocaleString('en-US')} taps/s per CPU-second`,
+  )
   console.log(`  (checksum: ${charges} charges, total ${total.toFixed(2)} ${tariff.currency}, ${sentenceChars} sentence chars)`)
 }
 

@@ -12,18 +12,17 @@
  *   BENCH_PROFILE (a directory: CPU profiles of the ingest processes), BENCH_CEILING_RECORDS (2,000,000)
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { availableParallelism, cpus, tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createRequire } from 'node:module'
-import { signAccessToken, AUDIENCE } from '@fare/auth'
-import { generateKeyPairSync } from 'node:crypto'
+import { AUDIENCE, signAccessToken } from '@fare/auth'
 import { newTapId, TAP_EVENT_SCHEMA, type TapEvent } from '@fare/contracts'
 import { createKafka, createLogger, ensureTopics } from '@fare/platform'
-import { createTestPki } from '../test/support/tls.ts'
 import { serviceEntry } from '../test/support/entries.ts'
+import { createTestPki } from '../test/support/tls.ts'
 import { writeLatestRun } from './latest-run.ts'
 
 interface AutocannonResult {
@@ -90,15 +89,19 @@ process.on('exit', cleanup)
 function processTreeCpuSeconds(root: number | undefined): number | undefined {
   if (root === undefined) return undefined
   try {
-    const stats = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((pid) => {
-      try {
-        // Fields after the command (which may hold spaces) start at state: ppid is the 2nd, utime the 12th, stime the 13th.
-        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')
-        return [{ pid: Number(pid), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) }]
-      } catch {
-        return []
-      }
-    })
+    const stats = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .flatMap((pid) => {
+        try {
+          // Fields after the command (which may hold spaces) start at state: ppid is the 2nd, utime the 12th, stime the 13th.
+          const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+            .replace(/^.*\) /, '')
+            .split(' ')
+          return [{ pid: Number(pid), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) }]
+        } catch {
+          return []
+        }
+      })
     const tree = new Set([root])
     for (let grew = true; grew; ) {
       grew = false
@@ -115,15 +118,23 @@ const tls = { ca: pki.caCert }
 async function get(url: string): Promise<string> {
   const { default: https } = await import('node:https')
   return new Promise((resolve, reject) => {
-    https.get(url, tls, (res) => {
-      let body = ''
-      res.on('data', (c: Buffer) => (body += c.toString()))
-      res.on('end', () => resolve(body))
-    }).on('error', reject)
+    https
+      .get(url, tls, (res) => {
+        let body = ''
+        res.on('data', (c: Buffer) => (body += c.toString()))
+        res.on('end', () => resolve(body))
+      })
+      .on('error', reject)
   })
 }
 for (let i = 0; ; i++) {
-  if (await get(`${base}/healthz`).then(() => true, () => false)) break
+  if (
+    await get(`${base}/healthz`).then(
+      () => true,
+      () => false,
+    )
+  )
+    break
   if (i > 150) throw new Error('ingest did not start')
   await new Promise((r) => setTimeout(r, 200))
 }
@@ -138,21 +149,47 @@ const cards = Array.from({ length: 5000 }, (_, i) => `ct_${randomBytes(12).toStr
 let seq = 0
 function makeTap() {
   const card = cards[Math.floor(Math.random() * cards.length)] as string
-  return { tapId: newTapId(), cardToken: card, kind: seq % 7 === 6 ? 'exit' : 'entry', tappedAt: new Date(Date.now() - 30_000).toISOString(), routeId: '10', stopId: `S${seq % 40}`, vehicleId: 'AC-1234', deviceSeq: ++seq }
+  return {
+    tapId: newTapId(),
+    cardToken: card,
+    kind: seq % 7 === 6 ? 'exit' : 'entry',
+    tappedAt: new Date(Date.now() - 30_000).toISOString(),
+    routeId: '10',
+    stopId: `S${seq % 40}`,
+    vehicleId: 'AC-1234',
+    deviceSeq: ++seq,
+  }
 }
 const bodies = Array.from({ length: 4000 }, () => JSON.stringify({ taps: Array.from({ length: BATCH }, makeTap) }))
 const sample = makeTap()
-const sampleEvent: TapEvent = { schema: TAP_EVENT_SCHEMA, ...sample, kind: 'entry', deviceId: 'validator-bench-01', operatorId: 'lutsk-bus', receivedAt: new Date().toISOString() }
+const sampleEvent: TapEvent = {
+  schema: TAP_EVENT_SCHEMA,
+  ...sample,
+  kind: 'entry',
+  deviceId: 'validator-bench-01',
+  operatorId: 'lutsk-bus',
+  receivedAt: new Date().toISOString(),
+}
 const recordBytes = Buffer.byteLength(JSON.stringify(sampleEvent))
 
-console.log(`ingest over HTTPS (${WORKERS} process${WORKERS === '1' ? '' : 'es'}): ${SECONDS} s, ${CONNECTIONS} connections, batches of ${BATCH}, record ${recordBytes} B, topic ${topic}`)
+console.log(
+  `ingest over HTTPS (${WORKERS} process${WORKERS === '1' ? '' : 'es'}): ${SECONDS} s, ${CONNECTIONS} connections, ` +
+    `batches of ${BATCH}, record ${recordBytes} B, topic ${topic}`,
+)
 // Warm up (JIT, producer connections), then measure.
 let next = 0
 const requestOptions = {
   url: base,
   connections: CONNECTIONS,
   tlsOptions: tls,
-  requests: [{ method: 'POST' as const, path: '/v1/taps', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, setupRequest: (req: Record<string, unknown>) => ({ ...req, body: bodies[next++ % bodies.length] }) }],
+  requests: [
+    {
+      method: 'POST' as const,
+      path: '/v1/taps',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      setupRequest: (req: Record<string, unknown>) => ({ ...req, body: bodies[next++ % bodies.length] }),
+    },
+  ],
 }
 await autocannon({ ...requestOptions, duration: 3 })
 const before = await acceptedTotal()
@@ -167,7 +204,11 @@ const non2xx = result.non2xx
 console.log(`requests: ${result.requests.total} (${non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts)`)
 console.log(`taps accepted: ${accepted} = ${tapsPerSecond} taps/s; latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`)
 // CPU per tap moves far less than taps/s with whatever else the machine runs: the measure to optimise against.
-if (Number.isFinite(ingestCpu)) console.log(`ingest CPU: ${ingestCpu.toFixed(1)} s in ${SECONDS} s (${((ingestCpu / SECONDS) * 100).toFixed(0)}% of one core) = ${((ingestCpu / accepted) * 1e6).toFixed(1)} us per tap; load client (autocannon) ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(1)} s`)
+if (Number.isFinite(ingestCpu))
+  console.log(
+    `ingest CPU: ${ingestCpu.toFixed(1)} s in ${SECONDS} s (${((ingestCpu / SECONDS) * 100).toFixed(0)}% of one core) = ` +
+      `${((ingestCpu / accepted) * 1e6).toFixed(1)} us per tap; load client (autocannon) ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(1)} s`,
+  )
 ingest.kill('SIGTERM')
 
 // The ceiling: Kafka's own producer, same broker, same record size, acks=all.
@@ -176,7 +217,28 @@ ingest.kill('SIGTERM')
 const records = Number(process.env.BENCH_CEILING_RECORDS ?? 2_000_000)
 const lib = path.join(ROOT, '.cache/kafka/lib/*')
 console.log(`ProducerPerformance: ${records} records of ${recordBytes} B`)
-const perf = spawnSync('java', ['-Xmx512m', '-cp', lib, 'org.apache.kafka.tools.ProducerPerformance', '--topic', topic, '--num-records', String(records), '--record-size', String(recordBytes), '--throughput', '-1', '--producer-props', `bootstrap.servers=${BROKERS}`, 'acks=all', 'linger.ms=5'], { encoding: 'utf8' })
+const perf = spawnSync(
+  'java',
+  [
+    '-Xmx512m',
+    '-cp',
+    lib,
+    'org.apache.kafka.tools.ProducerPerformance',
+    '--topic',
+    topic,
+    '--num-records',
+    String(records),
+    '--record-size',
+    String(recordBytes),
+    '--throughput',
+    '-1',
+    '--producer-props',
+    `bootstrap.servers=${BROKERS}`,
+    'acks=all',
+    'linger.ms=5',
+  ],
+  { encoding: 'utf8' },
+)
 const lastLine = perf.stdout.trim().split('\n').pop() ?? ''
 const ceiling = Math.round(Number(/([\d.]+) records\/sec/.exec(lastLine)?.[1] ?? NaN))
 console.log(lastLine)
@@ -186,13 +248,25 @@ const ratio = tapsPerSecond / ceiling
 await admin.deleteTopics({ topics: [topic] }).catch(() => undefined)
 await admin.disconnect()
 
-console.log(`\ningest: ${tapsPerSecond} taps/s (p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms); ceiling ${ceiling} records/s; ratio ${(ratio * 100).toFixed(1)}%`)
+console.log(
+  `\ningest: ${tapsPerSecond} taps/s (p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms); ` +
+    `ceiling ${ceiling} records/s; ratio ${(ratio * 100).toFixed(1)}%`,
+)
 console.log(`aim: >= 20000 taps/s ${tapsPerSecond >= 20_000 ? 'met' : 'NOT met'}; >= 25% of the ceiling ${ratio >= 0.25 ? 'met' : 'NOT met'}`)
 
 // docs/benchmarks.md: the bench's block under "## Ingest" (BENCH_WRITE_DOC=0 prints only).
 if (process.env.BENCH_WRITE_DOC !== '0') {
-  writeLatestRun('ingest', 'Ingest', `
-Latest run of \`pnpm bench:ingest\`, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${WORKERS} ingest process${WORKERS === '1' ? '' : 'es'} over HTTPS (TLS 1.3, self-signed CA), autocannon with ${CONNECTIONS} keep-alive connections, batches of ${BATCH} taps, ${SECONDS} s after a 3 s warm-up, single-node Kafka on the same machine, acks=all.
+  const when = new Date().toISOString().slice(0, 16).replace('T', ' ')
+  const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'})`
+  const setup =
+    `${WORKERS} ingest process${WORKERS === '1' ? '' : 'es'} over HTTPS (TLS 1.3, self-signed CA), ` +
+    `autocannon with ${CONNECTIONS} keep-alive connections, batches of ${BATCH} taps, ${SECONDS} s after a 3 s warm-up, ` +
+    'single-node Kafka on the same machine, acks=all.'
+  writeLatestRun(
+    'ingest',
+    'Ingest',
+    `
+Latest run of \`pnpm bench:ingest\`, ${when} UTC: ${machine}, ${setup}
 
 | measure | value |
 | --- | --- |
@@ -202,6 +276,7 @@ Latest run of \`pnpm bench:ingest\`, ${new Date().toISOString().slice(0, 16).rep
 | ingest CPU per accepted tap | ${Number.isFinite(ingestCpu) ? `${((ingestCpu / accepted) * 1e6).toFixed(1)} us` : 'n/a'} |
 | ceiling: ProducerPerformance, ${records} records of ${recordBytes} B, acks=all, linger.ms=5 | ${ceiling} records/s |
 | ratio ingest / ceiling | ${(ratio * 100).toFixed(1)}% |
-`)
+`,
+  )
 }
 process.exit(0)

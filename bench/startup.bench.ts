@@ -55,7 +55,8 @@ interface Run {
 }
 
 for (const service of SERVICES) {
-  if (!existsSync(path.join(ROOT, `dist/services/${service}/main.js`))) throw new Error(`dist/services/${service}/main.js is missing: run pnpm build first (pnpm bench:startup does)`)
+  if (!existsSync(path.join(ROOT, `dist/services/${service}/main.js`)))
+    throw new Error(`dist/services/${service}/main.js is missing: run pnpm build first (pnpm bench:startup does)`)
 }
 
 /** `pid` and its descendants (tsx runs esbuild as child processes, which count too). */
@@ -63,7 +64,9 @@ const processTree = (pid: number): number[] => [pid, ...descendants(pid)]
 
 /** /proc/<pid>/stat after the command name (which may hold spaces): state is [0], ppid [1], utime [11], stime [12]. */
 function statFields(pid: number): string[] {
-  return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')
+  return readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ')
 }
 
 /** VmRSS of the process tree, in MiB. */
@@ -81,7 +84,10 @@ function treeCpuMs(pid: number): number {
 }
 
 async function answers(url: string): Promise<boolean> {
-  return fetch(url, { headers: { connection: 'close' } }).then((r) => r.ok, () => false)
+  return fetch(url, { headers: { connection: 'close' } }).then(
+    (r) => r.ok,
+    () => false,
+  )
 }
 
 const work = mkdtempSync(path.join(tmpdir(), 'fare-bench-startup-'))
@@ -92,7 +98,11 @@ const database = await createTestDatabase()
 const id = randomBytes(3).toString('hex')
 const topics = { taps: `bench-startup-taps-${id}`, dlq: `bench-startup-dlq-${id}` }
 // Made beforehand: ingest is ready only once its topic exists (the ledger would make it, ingest does not).
-const kafka = createKafka({ brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), clientId: 'bench-startup', logger: createLogger({ level: 'warn', name: 'bench-startup' }) })
+const kafka = createKafka({
+  brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+  clientId: 'bench-startup',
+  logger: createLogger({ level: 'warn', name: 'bench-startup' }),
+})
 await ensureTopics(kafka, [
   { topic: topics.taps, numPartitions: TAPS_PARTITIONS },
   { topic: topics.dlq, numPartitions: 1 },
@@ -156,7 +166,10 @@ try {
         const result = await measure(service, mode, run)
         const key = `${service}|${mode.name}`
         runs.set(key, [...(runs.get(key) ?? []), result])
-        console.log(`${service} ${mode.name} run ${run + 1}: listening ${result.listeningMs.toFixed(0)} ms, ready ${result.readyMs.toFixed(0)} ms, CPU ${result.cpuMs} ms, RSS ${result.rssReadyMiB.toFixed(1)} / ${result.rssIdleMiB.toFixed(1)} MiB`)
+        console.log(
+          `${service} ${mode.name} run ${run + 1}: listening ${result.listeningMs.toFixed(0)} ms, ready ${result.readyMs.toFixed(0)} ms, ` +
+            `CPU ${result.cpuMs} ms, RSS ${result.rssReadyMiB.toFixed(1)} / ${result.rssIdleMiB.toFixed(1)} MiB`,
+        )
       }
     }
   }
@@ -169,14 +182,19 @@ const rows = SERVICES.flatMap((service) =>
   MODES.map((mode) => {
     const r = runs.get(`${service}|${mode.name}`) ?? []
     const m = (pick: (run: Run) => number, digits = 0) => median(r.map(pick)).toFixed(digits)
-    return `| ${service} | ${mode.name} | ${m((x) => x.listeningMs)} | ${m((x) => x.readyMs)} | ${m((x) => x.cpuMs)} | ${m((x) => x.rssReadyMiB, 1)} | ${m((x) => x.rssIdleMiB, 1)} |`
+    const times = `${m((x) => x.listeningMs)} | ${m((x) => x.readyMs)} | ${m((x) => x.cpuMs)}`
+    const memory = `${m((x) => x.rssReadyMiB, 1)} | ${m((x) => x.rssIdleMiB, 1)}`
+    return `| ${service} | ${mode.name} | ${times} | ${memory} |`
   }),
 )
 const when = new Date().toISOString().slice(0, 16).replace('T', ' ')
+const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}`
+const load = `median of ${RUNS} runs each; load average ${loadavg()[0]?.toFixed(1)} at the end`
+const conditions = `${load}; Kafka and Postgres on the same machine; ingest as one process.`
 writeLatestRun(
   'startup',
   'Startup',
-  `Latest run of \`pnpm bench:startup\`, ${when} UTC: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, median of ${RUNS} runs each; load average ${loadavg()[0]?.toFixed(1)} at the end; Kafka and Postgres on the same machine; ingest as one process.
+  `Latest run of \`pnpm bench:startup\`, ${when} UTC: ${machine}, ${conditions}
 
 | service | mode | listening (ms) | ready (ms) | CPU to ready (ms) | RSS at ready (MiB) | RSS after ${IDLE_SECONDS} s idle (MiB) |
 | --- | --- | --- | --- | --- | --- | --- |

@@ -94,5 +94,6 @@ const started = Date.now()
 const built = await Promise.all(
   Object.entries(ENTRIES).map(async ([source, target]) => ({ source, target, bytes: await buildEntry(source, path.join(outdir, target)) })),
 )
-for (const { source, target, bytes } of built) console.log(`${source} -> ${path.relative(REPO_ROOT, path.join(outdir, target))} (${Math.round(bytes / 1024)} KiB)`)
+for (const { source, target, bytes } of built)
+  console.log(`${source} -> ${path.relative(REPO_ROOT, path.join(outdir, target))} (${Math.round(bytes / 1024)} KiB)`)
 console.log(`built ${built.length} entry points in ${Date.now() - started} ms`)

@@ -4,9 +4,9 @@
  * carry fixed idempotency keys), so `pnpm start` can run it every time.
  */
 import path from 'node:path'
-import { parseAmount } from '@fare/money'
-import type { Db } from '@fare/db'
 import { ensureOperator, openCard, topUp } from '@fare/bookkeeping'
+import type { Db } from '@fare/db'
+import { parseAmount } from '@fare/money'
 import { readFeedFolder, saveTariffVersion } from '@fare/tariffs'
 import { devDeviceKeys } from './dev-auth.ts'
 import { REPO_ROOT } from './repo-root.ts'
@@ -32,7 +32,11 @@ export const DEMO_TARIFF_EFFECTIVE_FROM = '2026-01-01T00:00:00+02:00'
 
 /** Stores the demo tariff as a tariff version, idempotently (same instant, same files: a no-op). */
 export async function seedDemoTariff(db: Db): Promise<string> {
-  return saveTariffVersion(db, { name: 'Lutsk demo tariff', effectiveFrom: DEMO_TARIFF_EFFECTIVE_FROM, files: readFeedFolder(path.join(REPO_ROOT, 'infra/demo-tariff')) })
+  return saveTariffVersion(db, {
+    name: 'Lutsk demo tariff',
+    effectiveFrom: DEMO_TARIFF_EFFECTIVE_FROM,
+    files: readFeedFolder(path.join(REPO_ROOT, 'infra/demo-tariff')),
+  })
 }
 
 export async function seedDemo(db: Db): Promise<void> {
@@ -48,9 +52,9 @@ export async function seedDemo(db: Db): Promise<void> {
       .execute()
   }
   for (const card of DEMO_CARDS) {
-    const accountId = await db.transaction().execute((trx) =>
-      openCard(trx, { cardToken: card.cardToken, currency: DEMO_CURRENCY, riderCategoryId: card.riderCategoryId, riderId: card.riderId }),
-    )
+    const accountId = await db
+      .transaction()
+      .execute((trx) => openCard(trx, { cardToken: card.cardToken, currency: DEMO_CURRENCY, riderCategoryId: card.riderCategoryId, riderId: card.riderId }))
     await topUp(db, { accountId, amount: parseAmount(card.topUp), idempotencyKey: `demo-seed:${card.cardToken}` })
   }
 }

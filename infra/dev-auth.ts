@@ -4,7 +4,7 @@
  * identity provider and the device-token endpoint instead.
  */
 import path from 'node:path'
-import { accessClaimsProblem, AUDIENCE, ensureDevKeyPair, readKeyPair, signAccessToken, signDeviceAssertion, type AccessClaims } from '@fare/auth'
+import { type AccessClaims, AUDIENCE, accessClaimsProblem, ensureDevKeyPair, readKeyPair, signAccessToken, signDeviceAssertion } from '@fare/auth'
 import { REPO_ROOT } from './repo-root.ts'
 
 export const DEV_KEYS_DIR = path.join(REPO_ROOT, '.cache', 'dev-keys')
@@ -38,7 +38,11 @@ export function devDeviceKeys(deviceId: string) {
 /** An access token the way a validator gets one: an assertion signed with its key, traded at the api. */
 export async function fetchDeviceToken(apiUrl: string, deviceId: string): Promise<string> {
   const assertion = signDeviceAssertion({ privateKeyPem: devDeviceKeys(deviceId).privateKeyPem, deviceId })
-  const res = await fetch(`${apiUrl}/v1/auth/device-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ deviceId, assertion }) })
+  const res = await fetch(`${apiUrl}/v1/auth/device-token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ deviceId, assertion }),
+  })
   const body = (await res.json()) as { accessToken?: string; error?: { code: string; message: string } }
   if (!res.ok || !body.accessToken) throw new Error(`device token for ${deviceId}: ${res.status} ${body.error?.code ?? ''} ${body.error?.message ?? ''}`)
   return body.accessToken

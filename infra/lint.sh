@@ -6,7 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pnpm exec biome check --error-on-warnings .
-long=$(git ls-files -- '*.ts' '*.js' '*.mjs' '*.sh' '*.json' ':!:**/fixtures/**' | xargs awk 'length > 160 { print FILENAME ":" FNR ": " length " characters" }')
+files=$(git ls-files -- '*.ts' '*.js' '*.mjs' '*.sh' '*.json' ':!:**/fixtures/**')
+# shellcheck disable=SC2086 # one path per word: no tracked path holds a space
+long=$(awk 'length > 160 { print FILENAME ":" FNR ": " length " characters" }' $files)
 if [ -n "$long" ]; then
   echo "lint: lines over 160 characters:" >&2
   echo "$long" >&2

@@ -5,7 +5,7 @@
  * process alone, stops the services and exits once they have; Kafka keeps
  * running (`pnpm kafka stop` stops it).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createDb, ensureDatabase, migrateToLatest } from '@fare/db'
@@ -111,7 +111,10 @@ async function allReady(): Promise<boolean> {
     let nextNotice = Date.now() + 30_000
     for (;;) {
       if (stopping) return false
-      const answer = await fetch(`http://127.0.0.1:${service.port}/readyz`).then(async (r) => ({ ok: r.ok, text: await r.text() }), (err: Error) => ({ ok: false, text: err.message }))
+      const answer = await fetch(`http://127.0.0.1:${service.port}/readyz`).then(
+        async (r) => ({ ok: r.ok, text: await r.text() }),
+        (err: Error) => ({ ok: false, text: err.message }),
+      )
       if (answer.ok) break
       if (Date.now() > nextNotice) {
         console.error(`still waiting for ${service.name} to be ready on port ${service.port}: ${answer.text}`)
@@ -124,6 +127,8 @@ async function allReady(): Promise<boolean> {
 }
 
 if (await allReady()) {
+  const riderToken = `$(pnpm -s token --role rider --rider ${DEMO_CARDS[0].riderId})`
+  const tripsUrl = `http://127.0.0.1:${services[2]?.port}/v1/cards/${DEMO_CARDS[0].cardToken}/trips`
   console.log(`
 The stack is up:
   ingest  http://127.0.0.1:${services[0]?.port}   (validators: POST /v1/taps)
@@ -134,7 +139,7 @@ Post a tap and watch the balance change (in another terminal):
   pnpm tap --card ${DEMO_CARDS[0].cardToken}
 
 Read a card's trips as its rider would (docs/riders.md):
-  curl -H "authorization: Bearer $(pnpm -s token --role rider --rider ${DEMO_CARDS[0].riderId})" http://127.0.0.1:${services[2]?.port}/v1/cards/${DEMO_CARDS[0].cardToken}/trips
+  curl -H "authorization: Bearer ${riderToken}" ${tripsUrl}
 
 Or run a simulated validator (store and forward, batches, deny list):
   pnpm validator --device ${DEMO_DEVICES[0].id} --key .cache/dev-keys/${DEMO_DEVICES[0].id}.key.pem --card ${DEMO_CARDS[0].cardToken} --taps 3

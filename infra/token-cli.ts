@@ -9,7 +9,7 @@
  *   any of them: [--audience api|ingest] [--ttl SECONDS]
  */
 import { parseArgs } from 'node:util'
-import { AUDIENCE, ROLES, type AccessClaims } from '@fare/auth'
+import { type AccessClaims, AUDIENCE, ROLES } from '@fare/auth'
 import { mintDevToken } from './dev-auth.ts'
 
 function fail(message: string): never {
@@ -57,7 +57,12 @@ function claimsFor(role: AccessClaims['role']): AccessClaims {
     case 'device':
       if (!values.device || !values.operator) fail('--role device needs --device DEVICE_ID and --operator OPERATOR_ID')
       // A device token for the api is a kiosk's (balance:read); for ingest, a validator's.
-      return { sub: values.device, role, operator_id: values.operator, scope: values.scope ?? (values.audience === 'api' ? 'balance:read' : 'taps:write denylist:read tariff:read') }
+      return {
+        sub: values.device,
+        role,
+        operator_id: values.operator,
+        scope: values.scope ?? (values.audience === 'api' ? 'balance:read' : 'taps:write denylist:read tariff:read'),
+      }
   }
 }
 

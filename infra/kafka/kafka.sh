@@ -208,7 +208,8 @@ create_topic() { # name partitions; retried until DEADLINE
   while :; do
     # Each try may run until the deadline: on a busy machine the tool's JVM
     # alone can take over 30 s, and killing it only starts another as slow.
-    if out="$(timeout $((DEADLINE - $(date +%s) > 5 ? DEADLINE - $(date +%s) : 5)) java "${TOOL_JVM_OPTS[@]}" -cp "$LIB_DIR/*" org.apache.kafka.tools.TopicCommand \
+    if out="$(timeout $((DEADLINE - $(date +%s) > 5 ? DEADLINE - $(date +%s) : 5)) \
+      java "${TOOL_JVM_OPTS[@]}" -cp "$LIB_DIR/*" org.apache.kafka.tools.TopicCommand \
       --bootstrap-server "$BOOTSTRAP" --create --if-not-exists \
       --topic "$1" --partitions "$2" --replication-factor 1 2>&1)"; then
       return 0

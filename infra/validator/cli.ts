@@ -82,11 +82,24 @@ try {
   }
   let denied = 0
   const start = Date.now()
-  const taps = Array.from({ length: tapCount }, (_, i) => ({ cardToken: cards[i % cards.length] as string, routeId: values.route, stopId: values.stop, at: new Date(start - (tapCount - i) * 1000) }))
+  const taps = Array.from({ length: tapCount }, (_, i) => ({
+    cardToken: cards[i % cards.length] as string,
+    routeId: values.route,
+    stopId: values.stop,
+    at: new Date(start - (tapCount - i) * 1000),
+  }))
   for (const tap of taps) if (validator.isDenied(tap.cardToken)) denied += 1
   const recorded = validator.record(taps).length
   const result = await validator.drain({ deadlineMs: positive('deadline-seconds', values['deadline-seconds'], 1) * 1000 })
-  const summary = { device: deviceId, recorded, deniedAtGate: denied, leftOverFromBefore: leftOver, ...result, stillPending: store.pendingCount, seconds: (Date.now() - start) / 1000 }
+  const summary = {
+    device: deviceId,
+    recorded,
+    deniedAtGate: denied,
+    leftOverFromBefore: leftOver,
+    ...result,
+    stillPending: store.pendingCount,
+    seconds: (Date.now() - start) / 1000,
+  }
   console.log(JSON.stringify(summary))
   process.exitCode = store.pendingCount === 0 ? 0 : 1
 } catch (err) {

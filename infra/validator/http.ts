@@ -24,7 +24,10 @@ export class HttpClient {
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 })
   private readonly httpsAgent: https.Agent
 
-  constructor(tls: TlsClientOptions = {}, private readonly timeoutMs = 15_000) {
+  constructor(
+    tls: TlsClientOptions = {},
+    private readonly timeoutMs = 15_000,
+  ) {
     this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 16, ...tls })
   }
 
@@ -38,7 +41,10 @@ export class HttpClient {
         {
           method: options.method ?? 'GET',
           agent: secure ? this.httpsAgent : this.httpAgent,
-          headers: { ...(options.body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(options.body)) }), ...options.headers },
+          headers: {
+            ...(options.body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(options.body)) }),
+            ...options.headers,
+          },
           timeout: this.timeoutMs,
         },
         (res) => {

@@ -42,7 +42,7 @@ function appendDurably(file: string, lines: readonly unknown[]): void {
   if (lines.length === 0) return
   const fd = openSync(file, 'a')
   try {
-    writeSync(fd, lines.map((l) => JSON.stringify(l)).join('\n') + '\n')
+    writeSync(fd, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`)
     fsyncSync(fd)
   } finally {
     closeSync(fd)
@@ -74,7 +74,9 @@ export class TapStore {
     this.rejectedFile = path.join(directory, 'rejected.jsonl')
     const done = new Set(readLines(this.doneFile).map((d) => String(d)))
     for (const tap of readLines(this.tapsFile) as TapInput[]) if (!done.has(tap.tapId)) this.pendingTaps.set(tap.tapId, tap)
-    this.stateValue = existsSync(this.stateFile) ? (JSON.parse(readFileSync(this.stateFile, 'utf8')) as StoreState) : { deviceSeq: 0, denyListVersion: null, denied: [] }
+    this.stateValue = existsSync(this.stateFile)
+      ? (JSON.parse(readFileSync(this.stateFile, 'utf8')) as StoreState)
+      : { deviceSeq: 0, denyListVersion: null, denied: [] }
   }
 
   get state(): Readonly<StoreState> {
@@ -127,4 +129,3 @@ export class TapStore {
     writeDurably(this.doneFile, '')
   }
 }
-

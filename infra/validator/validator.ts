@@ -12,9 +12,9 @@
  *    refused at the gate and no tap is recorded.
  */
 import { signDeviceAssertion } from '@fare/auth'
-import { newTapId, type DenyListResponse, type DeviceTokenResponse, type TapBatchResponse, type TapInput, type TapKind } from '@fare/contracts'
+import { type DenyListResponse, type DeviceTokenResponse, newTapId, type TapBatchResponse, type TapInput, type TapKind } from '@fare/contracts'
 import { HttpClient, type TlsClientOptions } from './http.ts'
-import { TapStore, type RejectedTap } from './store.ts'
+import type { RejectedTap, TapStore } from './store.ts'
 
 export interface ValidatorOptions {
   deviceId: string
@@ -38,7 +38,10 @@ export interface ValidatorOptions {
 
 export class RetryableError extends Error {
   override name = 'RetryableError'
-  constructor(message: string, readonly retryAfterMs?: number) {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
     super(message)
   }
 }
@@ -86,16 +89,18 @@ export class Validator {
     const allowed = taps.filter((t) => !this.denied.has(t.cardToken))
     if (allowed.length === 0) return []
     const firstSeq = this.store.nextDeviceSeqs(allowed.length)
-    const made = allowed.map((t, i): TapInput => ({
-      tapId: newTapId(),
-      cardToken: t.cardToken,
-      kind: t.kind ?? 'entry',
-      tappedAt: (t.at ?? new Date()).toISOString(),
-      routeId: t.routeId ?? DEFAULT_ROUTE,
-      ...(t.stopId ? { stopId: t.stopId } : {}),
-      ...(t.vehicleId ? { vehicleId: t.vehicleId } : {}),
-      deviceSeq: firstSeq + i,
-    }))
+    const made = allowed.map(
+      (t, i): TapInput => ({
+        tapId: newTapId(),
+        cardToken: t.cardToken,
+        kind: t.kind ?? 'entry',
+        tappedAt: (t.at ?? new Date()).toISOString(),
+        routeId: t.routeId ?? DEFAULT_ROUTE,
+        ...(t.stopId ? { stopId: t.stopId } : {}),
+        ...(t.vehicleId ? { vehicleId: t.vehicleId } : {}),
+        deviceSeq: firstSeq + i,
+      }),
+    )
     this.store.add(made)
     return made
   }
@@ -112,9 +117,12 @@ export class Validator {
   async accessToken(): Promise<string> {
     if (this.token && Date.now() < this.token.renewAtMs) return this.token.value
     const assertion = signDeviceAssertion({ privateKeyPem: this.options.privateKeyPem, deviceId: this.options.deviceId })
-    let res
+    let res: Awaited<ReturnType<typeof this.http.request>>
     try {
-      res = await this.http.request(`${this.options.apiUrl}/v1/auth/device-token`, { method: 'POST', body: JSON.stringify({ deviceId: this.options.deviceId, assertion }) })
+      res = await this.http.request(`${this.options.apiUrl}/v1/auth/device-token`, {
+        method: 'POST',
+        body: JSON.stringify({ deviceId: this.options.deviceId, assertion }),
+      })
     } catch (err) {
       throw new RetryableError(`token endpoint unreachable: ${(err as Error).message}`)
     }
@@ -132,9 +140,13 @@ export class Validator {
     const batch = this.store.pending(this.batchSize)
     if (batch.length === 0) return { accepted: 0, rejected: 0 }
     const token = await this.accessToken()
-    let res
+    let res: Awaited<ReturnType<typeof this.http.request>>
     try {
-      res = await this.http.request(`${this.options.ingestUrl}/v1/taps`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ taps: batch }) })
+      res = await this.http.request(`${this.options.ingestUrl}/v1/taps`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: JSON.stringify({ taps: batch }),
+      })
     } catch (err) {
       throw new RetryableError(`ingest unreachable: ${(err as Error).message}`)
     }
@@ -160,14 +172,16 @@ export class Validator {
         this.token = undefined
         throw new RetryableError('access token refused; fetching a new one', 0)
       case 413:
-      case 400:
+      case 400: {
         // The batch as a whole was refused: split it until the culprit is alone, then set it aside.
         if (batch.length > 1) {
           this.batchSize = Math.max(1, Math.floor(batch.length / 2))
           throw new RetryableError(`batch refused (${res.status}); retrying in halves`, 0)
         }
-        this.store.settle([batch[0]!.tapId], [{ tap: batch[0]!, code: `HTTP_${res.status}`, message: res.body.slice(0, 200) }])
+        const first = batch[0] as (typeof batch)[number]
+        this.store.settle([first.tapId], [{ tap: first, code: `HTTP_${res.status}`, message: res.body.slice(0, 200) }])
         return { accepted: 0, rejected: 1 }
+      }
       default:
         throw new RetryableError(`ingest answered ${res.status}`, retryAfterMs(res.headers['retry-after']))
     }
@@ -184,7 +198,8 @@ export class Validator {
         result.accepted += accepted
         result.rejected += rejected
         attempt = 0
-        if (accepted + rejected > 0 && this.batchSize < (this.options.batchSize ?? 50)) this.batchSize = Math.min(this.options.batchSize ?? 50, this.batchSize * 2)
+        if (accepted + rejected > 0 && this.batchSize < (this.options.batchSize ?? 50))
+          this.batchSize = Math.min(this.options.batchSize ?? 50, this.batchSize * 2)
       } catch (err) {
         if (!(err instanceof RetryableError)) throw err
         result.failures += 1
@@ -210,7 +225,9 @@ export class Validator {
     const token = await this.accessToken()
     const version = this.store.state.denyListVersion
     const url = `${this.options.ingestUrl}/v1/deny-list${version === null ? '' : `?since=${version}`}`
-    const res = await this.http.request(url, { headers: { authorization: `Bearer ${token}`, ...(version === null ? {} : { 'if-none-match': `"v${version}"` }) } })
+    const res = await this.http.request(url, {
+      headers: { authorization: `Bearer ${token}`, ...(version === null ? {} : { 'if-none-match': `"v${version}"` }) },
+    })
     if (res.status === 304) return false
     if (res.status === 401) this.token = undefined
     if (res.status !== 200) throw new RetryableError(`deny list answered ${res.status}`, retryAfterMs(res.headers['retry-after']))

@@ -5,13 +5,14 @@
  * blocked and listed, all or nothing). Every change has its audit row, and
  * ledger:check holds afterwards.
  */
-import t from 'tap'
-import { sql } from 'kysely'
-import { parseAmount } from '@fare/money'
-import { moneyFromDb } from '@fare/db'
+
 import { AUDIENCE } from '@fare/auth'
 import { refreshDenyList, topUp } from '@fare/bookkeeping'
+import { moneyFromDb } from '@fare/db'
 import { checkInvariants } from '@fare/ledger'
+import { parseAmount } from '@fare/money'
+import { sql } from 'kysely'
+import t from 'tap'
 import { code, startAdminApi } from './support.ts'
 
 const api = await startAdminApi()
@@ -19,10 +20,12 @@ t.teardown(() => api.close())
 const { db } = api.database
 
 const issue = (body: Record<string, unknown>) => api.call('POST', '/v1/cards', body)
-const countOf = async (table: 'accounts' | 'transfers' | 'admin_actions' | 'deny_list_changes') => Number((await sql<{ n: string }>`select count(*)::text as n from ${sql.table(table)}`.execute(db)).rows[0]?.n)
+const countOf = async (table: 'accounts' | 'transfers' | 'admin_actions' | 'deny_list_changes') =>
+  Number((await sql<{ n: string }>`select count(*)::text as n from ${sql.table(table)}`.execute(db)).rows[0]?.n)
 const lastChange = async (card: string) =>
   db.selectFrom('deny_list_changes').select(['action', 'reason']).where('card_token', '=', card).orderBy('version', 'desc').executeTakeFirst()
-const accountOf = async (card: string) => (await db.selectFrom('cards').select('account_id').where('card_token', '=', card).executeTakeFirstOrThrow()).account_id
+const accountOf = async (card: string) =>
+  (await db.selectFrom('cards').select('account_id').where('card_token', '=', card).executeTakeFirstOrThrow()).account_id
 
 t.test('issue a card; the same token again is 409 CARD_EXISTS and changes nothing', async (t) => {
   const res = await issue({ cardToken: 'ct_issue_000001', riderId: 'rider-olena', riderCategoryId: 'pupil', validFrom: '2026-09-01', validTo: '2027-06-30' })
@@ -47,7 +50,11 @@ t.test('issue a card; the same token again is 409 CARD_EXISTS and changes nothin
   t.equal(again.statusCode, 409)
   t.equal(code(again), 'CARD_EXISTS')
   t.equal(await countOf('accounts'), accounts, 'no account was left behind by the refused card')
-  t.equal((await db.selectFrom('cards').select('rider_category_id').where('card_token', '=', 'ct_issue_000001').executeTakeFirstOrThrow()).rider_category_id, 'pupil', 'the issued card is unchanged')
+  t.equal(
+    (await db.selectFrom('cards').select('rider_category_id').where('card_token', '=', 'ct_issue_000001').executeTakeFirstOrThrow()).rider_category_id,
+    'pupil',
+    'the issued card is unchanged',
+  )
 })
 
 t.test('bad input is 400 with a stable code, before anything is written', async (t) => {
@@ -61,7 +68,11 @@ t.test('bad input is 400 with a stable code, before anything is written', async 
     ['an unknown field', { cardToken: 'ct_bad_000001', riderCategoryId: 'adult', balance: '100.00' }, 'REQUEST_INVALID'],
     ['a date not YYYY-MM-DD', { cardToken: 'ct_bad_000001', riderCategoryId: 'pupil', validFrom: '1.9.2026' }, 'REQUEST_INVALID'],
     ['a day that does not exist', { cardToken: 'ct_bad_000001', riderCategoryId: 'pupil', validFrom: '2026-02-30' }, 'CATEGORY_DATES_INVALID'],
-    ['valid to before valid from', { cardToken: 'ct_bad_000001', riderCategoryId: 'pupil', validFrom: '2027-01-01', validTo: '2026-01-01' }, 'CATEGORY_DATES_INVALID'],
+    [
+      'valid to before valid from',
+      { cardToken: 'ct_bad_000001', riderCategoryId: 'pupil', validFrom: '2027-01-01', validTo: '2026-01-01' },
+      'CATEGORY_DATES_INVALID',
+    ],
     ['a lower-case currency', { cardToken: 'ct_bad_000001', riderCategoryId: 'adult', currency: 'uah' }, 'REQUEST_INVALID'],
   ]
   for (const [name, body, expected] of cases) {
@@ -77,7 +88,7 @@ t.test('bad input is 400 with a stable code, before anything is written', async 
   const control = await api.call('POST', '/v1/cards/ct_issue_000001/block', { reason: 'lost\u0007' })
   t.equal(code(control), 'REQUEST_INVALID', 'a control character in a reason')
   t.equal(await countOf('admin_actions'), actions, 'nothing recorded')
-  t.equal((await db.selectFrom('cards').select('card_token').where('card_token', '=', 'ct_bad_000001').executeTakeFirst()), undefined)
+  t.equal(await db.selectFrom('cards').select('card_token').where('card_token', '=', 'ct_bad_000001').executeTakeFirst(), undefined)
 })
 
 t.test('only admins: 401 without a token, 403 for other roles', async (t) => {
@@ -100,10 +111,17 @@ t.test('only admins: 401 without a token, 403 for other roles', async (t) => {
 })
 
 t.test('change the category', async (t) => {
-  const res = await api.call('PUT', '/v1/cards/ct_issue_000001/category', { riderCategoryId: 'pensioner', validFrom: '2026-12-01', validTo: null, reason: 'pension certificate' })
+  const res = await api.call('PUT', '/v1/cards/ct_issue_000001/category', {
+    riderCategoryId: 'pensioner',
+    validFrom: '2026-12-01',
+    validTo: null,
+    reason: 'pension certificate',
+  })
   t.equal(res.statusCode, 200)
   t.match(res.json(), { riderCategoryId: 'pensioner', categoryValidFrom: '2026-12-01', categoryValidTo: null })
-  t.match(await db.selectFrom('admin_actions').selectAll().where('action', '=', 'card.category').execute(), [{ target: 'ct_issue_000001', reason: 'pension certificate' }])
+  t.match(await db.selectFrom('admin_actions').selectAll().where('action', '=', 'card.category').execute(), [
+    { target: 'ct_issue_000001', reason: 'pension certificate' },
+  ])
   const unknown = await api.call('PUT', '/v1/cards/ct_unknown_0001/category', { riderCategoryId: 'adult' })
   t.equal(unknown.statusCode, 404)
   t.equal(code(unknown), 'CARD_NOT_FOUND')
@@ -126,7 +144,9 @@ t.test('block and unblock: the deny list follows, with the reason; balance rules
 
   // What the ledger and a top-up do for a card whose balance covers a ride: neither may unlist a blocked card.
   await topUp(db, { accountId: account, amount: parseAmount('5.00'), idempotencyKey: 'block-more' })
-  await db.transaction().execute((trx) => refreshDenyList(trx, [{ cardToken: 'ct_block_000001', maxRideAmount: parseAmount('8.00'), creditAllowance: parseAmount('8.00') }]))
+  await db
+    .transaction()
+    .execute((trx) => refreshDenyList(trx, [{ cardToken: 'ct_block_000001', maxRideAmount: parseAmount('8.00'), creditAllowance: parseAmount('8.00') }]))
   t.equal((await lastChange('ct_block_000001'))?.action, 'add', 'still listed while blocked')
 
   const unblocked = await api.call('POST', '/v1/cards/ct_block_000001/unblock', { reason: 'found by the rider' })
@@ -143,7 +163,12 @@ t.test('block and unblock: the deny list follows, with the reason; balance rules
 t.test('a card unblocked with a debt stays listed until a top-up covers it', async (t) => {
   await issue({ cardToken: 'ct_debt_0000001', riderCategoryId: 'adult' })
   const account = await accountOf('ct_debt_0000001')
-  const debit = await api.call('POST', `/v1/accounts/${account}/adjustments`, { amount: '8.00', currency: 'UAH', direction: 'debit', reason: 'ride taken on credit' }, { 'idempotency-key': 'debt-1' })
+  const debit = await api.call(
+    'POST',
+    `/v1/accounts/${account}/adjustments`,
+    { amount: '8.00', currency: 'UAH', direction: 'debit', reason: 'ride taken on credit' },
+    { 'idempotency-key': 'debt-1' },
+  )
   t.equal(debit.statusCode, 201)
   await api.call('POST', '/v1/cards/ct_debt_0000001/block', { reason: 'lost' })
   const unblocked = await api.call('POST', '/v1/cards/ct_debt_0000001/unblock', { reason: 'found' })
@@ -163,8 +188,23 @@ t.test('replace a lost card: exact balance moved as one transfer, old card block
   const res = await api.call('POST', '/v1/cards/ct_lost_0000001/replace', { newCardToken: 'ct_new_00000001', reason: 'lost on bus 12' })
   t.equal(res.statusCode, 200)
   const body = res.json()
-  t.match(body.old, { cardToken: 'ct_lost_0000001', status: 'blocked', denied: true, replacedBy: 'ct_new_00000001', balance: { amount: '0.00', currency: 'UAH' } })
-  t.match(body.replacement, { cardToken: 'ct_new_00000001', status: 'active', denied: false, riderId: 'rider-taras', riderCategoryId: 'pupil', categoryValidFrom: '2026-09-01', categoryValidTo: '2027-06-30', balance: { amount: '37.36', currency: 'UAH' } })
+  t.match(body.old, {
+    cardToken: 'ct_lost_0000001',
+    status: 'blocked',
+    denied: true,
+    replacedBy: 'ct_new_00000001',
+    balance: { amount: '0.00', currency: 'UAH' },
+  })
+  t.match(body.replacement, {
+    cardToken: 'ct_new_00000001',
+    status: 'active',
+    denied: false,
+    riderId: 'rider-taras',
+    riderCategoryId: 'pupil',
+    categoryValidFrom: '2026-09-01',
+    categoryValidTo: '2027-06-30',
+    balance: { amount: '37.36', currency: 'UAH' },
+  })
   t.equal(await countOf('transfers'), transfers + 1, 'one transfer')
   const move = await db.selectFrom('transfers').selectAll().where('id', '=', body.transferId).executeTakeFirstOrThrow()
   t.match(move, { kind: 'balance_move', reason: 'card_replaced', debit_account_id: oldAccount, credit_account_id: body.replacement.accountId })
@@ -188,17 +228,35 @@ t.test('a replacement that cannot finish changes nothing; a debt moves and stays
   await issue({ cardToken: 'ct_owed_0000001', riderCategoryId: 'adult' })
   await issue({ cardToken: 'ct_taken_000001', riderCategoryId: 'adult' })
   const account = await accountOf('ct_owed_0000001')
-  await api.call('POST', `/v1/accounts/${account}/adjustments`, { amount: '12.40', currency: 'UAH', direction: 'debit', reason: 'rides on credit' }, { 'idempotency-key': 'owed-1' })
-  await db.transaction().execute((trx) => refreshDenyList(trx, [{ cardToken: 'ct_owed_0000001', maxRideAmount: parseAmount('8.00'), creditAllowance: parseAmount('8.00') }]))
+  await api.call(
+    'POST',
+    `/v1/accounts/${account}/adjustments`,
+    { amount: '12.40', currency: 'UAH', direction: 'debit', reason: 'rides on credit' },
+    { 'idempotency-key': 'owed-1' },
+  )
+  await db
+    .transaction()
+    .execute((trx) => refreshDenyList(trx, [{ cardToken: 'ct_owed_0000001', maxRideAmount: parseAmount('8.00'), creditAllowance: parseAmount('8.00') }]))
   const before = { transfers: await countOf('transfers'), actions: await countOf('admin_actions'), changes: await countOf('deny_list_changes') }
 
   const taken = await api.call('POST', '/v1/cards/ct_owed_0000001/replace', { newCardToken: 'ct_taken_000001', reason: 'lost' })
   t.equal(taken.statusCode, 409)
   t.equal(code(taken), 'CARD_EXISTS')
-  t.same({ transfers: await countOf('transfers'), actions: await countOf('admin_actions'), changes: await countOf('deny_list_changes') }, before, 'nothing written')
-  t.match(await db.selectFrom('cards').select(['status', 'replaced_by']).where('card_token', '=', 'ct_owed_0000001').executeTakeFirst(), { status: 'active', replaced_by: null })
+  t.same(
+    { transfers: await countOf('transfers'), actions: await countOf('admin_actions'), changes: await countOf('deny_list_changes') },
+    before,
+    'nothing written',
+  )
+  t.match(await db.selectFrom('cards').select(['status', 'replaced_by']).where('card_token', '=', 'ct_owed_0000001').executeTakeFirst(), {
+    status: 'active',
+    replaced_by: null,
+  })
   t.equal(code(await api.call('POST', '/v1/cards/ct_unknown_0001/replace', { newCardToken: 'ct_new_00000009', reason: 'x' })), 'CARD_NOT_FOUND')
-  t.equal(code(await api.call('POST', '/v1/cards/ct_owed_0000001/replace', { newCardToken: 'ct_owed_0000001', reason: 'x' })), 'CARD_EXISTS', 'a card cannot replace itself')
+  t.equal(
+    code(await api.call('POST', '/v1/cards/ct_owed_0000001/replace', { newCardToken: 'ct_owed_0000001', reason: 'x' })),
+    'CARD_EXISTS',
+    'a card cannot replace itself',
+  )
 
   const res = await api.call('POST', '/v1/cards/ct_owed_0000001/replace', { newCardToken: 'ct_owed_0000002', reason: 'lost' })
   t.equal(res.statusCode, 200)

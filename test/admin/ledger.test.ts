@@ -6,10 +6,11 @@
  * late, are rated with the category the card had then. ledger:check, which
  * rates the same way, holds after both.
  */
-import t from 'tap'
-import { parseAmount } from '@fare/money'
+
 import { changeCategory, replaceCard } from '@fare/bookkeeping'
 import { checkInvariants } from '@fare/ledger'
+import { parseAmount } from '@fare/money'
+import t from 'tap'
 import { createLedgerBench, fundCard, tapEvent } from '../ledger/harness.ts'
 
 const bench = await createLedgerBench('admin-ledger', { partitions: 3 })
@@ -40,11 +41,15 @@ t.test('the day cap reached across a lost card and its replacement', async (t) =
     .where('taps.card_token', 'like', 'ct_caps_%')
     .orderBy('taps.tapped_at')
     .execute()
-  t.same(fares.map((f) => [f.card_token, f.kind, f.amount]), [
-    ['ct_caps_old_0001', 'fare', '18.00'],
-    ['ct_caps_old_0001', 'fare', '18.00'],
-    ['ct_caps_new_0001', 'fare', '18.00'],
-  ], "the old card's taps are never charged again")
+  t.same(
+    fares.map((f) => [f.card_token, f.kind, f.amount]),
+    [
+      ['ct_caps_old_0001', 'fare', '18.00'],
+      ['ct_caps_old_0001', 'fare', '18.00'],
+      ['ct_caps_new_0001', 'fare', '18.00'],
+    ],
+    "the old card's taps are never charged again",
+  )
   t.same(await checkInvariants(db, { source: bench.source }), [])
 })
 
@@ -69,7 +74,13 @@ t.test('a category change prices rides after it; rides before it, even uploaded 
   await bench.produce([tapEvent({ card: 'ct_category_0001', time: hoursFromNow(-2), receivedAt: hoursFromNow(0.5) })])
   await bench.waitSettled()
   t.ok((await bench.balance('ct_category_0001')).equals(D('55.00')), 'the late ride is an adult 18.00, and nothing before the change is re-priced')
-  const adjustments = await db.selectFrom('transfers').innerJoin('taps', 'taps.tap_id', 'transfers.tap_id').select('transfers.id').where('taps.card_token', '=', 'ct_category_0001').where('transfers.kind', '=', 'fare_adjustment').execute()
+  const adjustments = await db
+    .selectFrom('transfers')
+    .innerJoin('taps', 'taps.tap_id', 'transfers.tap_id')
+    .select('transfers.id')
+    .where('taps.card_token', '=', 'ct_category_0001')
+    .where('transfers.kind', '=', 'fare_adjustment')
+    .execute()
   t.same(adjustments, [], 'no adjustment')
   t.same(await checkInvariants(db, { source: bench.source }), [])
 })

@@ -6,13 +6,14 @@
  * another body is a conflict, no key is 400, and concurrent calls with one
  * key post exactly one transfer (counted in Postgres).
  */
-import t from 'tap'
-import { sql } from 'kysely'
-import { parseAmount } from '@fare/money'
-import { moneyFromDb } from '@fare/db'
+
 import { AUDIENCE } from '@fare/auth'
 import { openCard, refreshDenyList, systemAccountId } from '@fare/bookkeeping'
+import { moneyFromDb } from '@fare/db'
 import { checkInvariants } from '@fare/ledger'
+import { parseAmount } from '@fare/money'
+import { sql } from 'kysely'
+import t from 'tap'
 import { code, startAdminApi } from './support.ts'
 
 const api = await startAdminApi({ idempotencyWaitMs: 500 })
@@ -21,8 +22,15 @@ const { db } = api.database
 
 const open = (card: string) => db.transaction().execute((trx) => openCard(trx, { cardToken: card, currency: 'UAH' }))
 const transfersTo = async (account: string) =>
-  Number((await sql<{ n: string }>`select count(*)::text as n from transfers where credit_account_id = ${account}::bigint or debit_account_id = ${account}::bigint`.execute(db)).rows[0]?.n)
-const balanceOf = async (account: string) => moneyFromDb((await db.selectFrom('accounts').select('balance').where('id', '=', account).executeTakeFirstOrThrow()).balance)
+  Number(
+    (
+      await sql<{
+        n: string
+      }>`select count(*)::text as n from transfers where credit_account_id = ${account}::bigint or debit_account_id = ${account}::bigint`.execute(db)
+    ).rows[0]?.n,
+  )
+const balanceOf = async (account: string) =>
+  moneyFromDb((await db.selectFrom('accounts').select('balance').where('id', '=', account).executeTakeFirstOrThrow()).balance)
 const topUp = (account: string, body: unknown, key?: string, token?: string) =>
   api.call('POST', `/v1/accounts/${account}/top-ups`, body, key === undefined ? {} : { 'idempotency-key': key }, token)
 
@@ -31,11 +39,20 @@ t.test('a top-up: 201, one transfer, the balance, the audit row', async (t) => {
   const res = await topUp(account, { amount: '50.25', currency: 'UAH' }, 'tu-1')
   t.equal(res.statusCode, 201)
   const body = res.json()
-  t.match(body, { accountId: account, cardToken: 'ct_money_000001', kind: 'top_up', amount: { amount: '50.25', currency: 'UAH' }, balance: { amount: '50.25', currency: 'UAH' }, restored: false })
+  t.match(body, {
+    accountId: account,
+    cardToken: 'ct_money_000001',
+    kind: 'top_up',
+    amount: { amount: '50.25', currency: 'UAH' },
+    balance: { amount: '50.25', currency: 'UAH' },
+    restored: false,
+  })
   t.equal(res.headers['idempotent-replayed'], undefined)
   t.equal(await transfersTo(account), 1)
   t.ok((await balanceOf(account)).equals(parseAmount('50.25')))
-  t.match(await db.selectFrom('admin_actions').selectAll().where('transfer_id', '=', body.transferId).execute(), [{ actor_subject: 'admin-1', actor_role: 'admin', action: 'account.top_up', target: account, reason: null }])
+  t.match(await db.selectFrom('admin_actions').selectAll().where('transfer_id', '=', body.transferId).execute(), [
+    { actor_subject: 'admin-1', actor_role: 'admin', action: 'account.top_up', target: account, reason: null },
+  ])
 })
 
 t.test('Idempotency-Key: replay, conflict, missing, per caller, across api processes', async (t) => {
@@ -49,7 +66,12 @@ t.test('Idempotency-Key: replay, conflict, missing, per caller, across api proce
   t.equal(await transfersTo(account), 1, '... without a second transfer')
 
   const restarted = await api.another()
-  const elsewhere = await restarted.inject({ method: 'POST', url: `/v1/accounts/${account}/top-ups`, headers: { authorization: `Bearer ${api.issuer.adminToken()}`, 'content-type': 'application/json', 'idempotency-key': 'key-A' }, payload: { amount: '10.00', currency: 'UAH' } })
+  const elsewhere = await restarted.inject({
+    method: 'POST',
+    url: `/v1/accounts/${account}/top-ups`,
+    headers: { authorization: `Bearer ${api.issuer.adminToken()}`, 'content-type': 'application/json', 'idempotency-key': 'key-A' },
+    payload: { amount: '10.00', currency: 'UAH' },
+  })
   t.same(elsewhere.json(), first.json(), 'another api process (or one restarted) answers the same')
 
   for (const [name, url, body] of [
@@ -67,7 +89,8 @@ t.test('Idempotency-Key: replay, conflict, missing, per caller, across api proce
   const missing = await topUp(account, { amount: '10.00', currency: 'UAH' })
   t.equal(missing.statusCode, 400)
   t.equal(code(missing), 'IDEMPOTENCY_KEY_REQUIRED')
-  for (const bad of ['has space', 'x'.repeat(129), 'ключ']) t.equal(code(await topUp(account, { amount: '1.00', currency: 'UAH' }, bad)), 'REQUEST_INVALID', `key ${bad.slice(0, 10)}`)
+  for (const bad of ['has space', 'x'.repeat(129), 'ключ'])
+    t.equal(code(await topUp(account, { amount: '1.00', currency: 'UAH' }, bad)), 'REQUEST_INVALID', `key ${bad.slice(0, 10)}`)
 
   const otherAdmin = api.issuer.sign({ sub: 'admin-2', role: 'admin' }, AUDIENCE.api)
   const theirs = await topUp(account, { amount: '10.00', currency: 'UAH' }, 'key-A', otherAdmin)
@@ -130,12 +153,16 @@ t.test('amounts are exact positive decimals of the account currency; refusals wr
     ['not JSON', '{"amount": ', 400, 'REQUEST_INVALID'],
   ]
   for (const [name, body, status, expected] of cases) {
-    const res = await topUp(account, body, `bad-${name.replaceAll(" ", "-")}`)
+    const res = await topUp(account, body, `bad-${name.replaceAll(' ', '-')}`)
     t.equal(res.statusCode, status, name)
     t.equal(code(res), expected, name)
   }
   t.equal(await transfersTo(account), 0, 'no transfer')
-  t.equal(Number((await sql<{ n: string }>`select count(*)::text as n from idempotency_records where key like 'bad-%'`.execute(db)).rows[0]?.n), 0, 'no key was used up')
+  t.equal(
+    Number((await sql<{ n: string }>`select count(*)::text as n from idempotency_records where key like 'bad-%'`.execute(db)).rows[0]?.n),
+    0,
+    'no key was used up',
+  )
   t.equal((await topUp(account, { amount: '5.00', currency: 'UAH' }, 'bad-zero')).statusCode, 201, 'a refused key can be used for the corrected request')
 
   const oversized = await topUp(account, { amount: '5.00', currency: 'UAH', pad: 'x'.repeat(70_000) }, 'big')
@@ -147,7 +174,8 @@ t.test('amounts are exact positive decimals of the account currency; refusals wr
   t.equal(code(unknown), 'ACCOUNT_NOT_FOUND')
   const clearing = await systemAccountId(db, 'top_up_clearing', 'UAH')
   t.equal(code(await topUp(clearing, { amount: '5.00', currency: 'UAH' }, 'system-1')), 'ACCOUNT_NOT_FOUND', 'a system account is not a rider account')
-  for (const id of ['abc', '0', '-1', '1'.repeat(20)]) t.equal(code(await topUp(id, { amount: '5.00', currency: 'UAH' }, `id-${id}`)), 'REQUEST_INVALID', `account id ${id}`)
+  for (const id of ['abc', '0', '-1', '1'.repeat(20)])
+    t.equal(code(await topUp(id, { amount: '5.00', currency: 'UAH' }, `id-${id}`)), 'REQUEST_INVALID', `account id ${id}`)
 })
 
 t.test('only admins: 401 without a token, 403 for riders, operators and devices', async (t) => {
@@ -171,10 +199,17 @@ t.test('only admins: 401 without a token, 403 for riders, operators and devices'
 
 t.test('a top-up that clears a negative balance takes the card off the deny list', async (t) => {
   const account = await open('ct_money_000008')
-  const debit = await api.call('POST', `/v1/accounts/${account}/adjustments`, { amount: '8.00', currency: 'UAH', direction: 'debit', reason: 'ride on credit' }, { 'idempotency-key': 'neg-1' })
+  const debit = await api.call(
+    'POST',
+    `/v1/accounts/${account}/adjustments`,
+    { amount: '8.00', currency: 'UAH', direction: 'debit', reason: 'ride on credit' },
+    { 'idempotency-key': 'neg-1' },
+  )
   t.equal(debit.statusCode, 201)
   // What the ledger does after the charge that took the card below zero.
-  await db.transaction().execute((trx) => refreshDenyList(trx, [{ cardToken: 'ct_money_000008', maxRideAmount: parseAmount('8.00'), creditAllowance: parseAmount('8.00') }]))
+  await db
+    .transaction()
+    .execute((trx) => refreshDenyList(trx, [{ cardToken: 'ct_money_000008', maxRideAmount: parseAmount('8.00'), creditAllowance: parseAmount('8.00') }]))
   const listed = () => db.selectFrom('deny_list').select('card_token').where('card_token', '=', 'ct_money_000008').executeTakeFirst()
   t.ok(await listed(), 'denied at -8.00')
 
@@ -193,22 +228,63 @@ t.test('a top-up that clears a negative balance takes the card off the deny list
 t.test('refunds and adjustments: new transfers with the reason on record', async (t) => {
   const account = await open('ct_money_000009')
   await topUp(account, { amount: '10.00', currency: 'UAH' }, 'ra-1')
-  const refund = await api.call('POST', `/v1/accounts/${account}/refunds`, { amount: '4.50', currency: 'UAH', reason: 'card returned, paid in cash' }, { 'idempotency-key': 'ra-2' })
+  const refund = await api.call(
+    'POST',
+    `/v1/accounts/${account}/refunds`,
+    { amount: '4.50', currency: 'UAH', reason: 'card returned, paid in cash' },
+    { 'idempotency-key': 'ra-2' },
+  )
   t.equal(refund.statusCode, 201)
   t.match(refund.json(), { kind: 'refund', amount: { amount: '4.50' }, balance: { amount: '5.50' } })
-  const replay = await api.call('POST', `/v1/accounts/${account}/refunds`, { amount: '4.50', currency: 'UAH', reason: 'card returned, paid in cash' }, { 'idempotency-key': 'ra-2' })
+  const replay = await api.call(
+    'POST',
+    `/v1/accounts/${account}/refunds`,
+    { amount: '4.50', currency: 'UAH', reason: 'card returned, paid in cash' },
+    { 'idempotency-key': 'ra-2' },
+  )
   t.same(replay.json(), refund.json(), 'a refund replays like a top-up')
   const tooMuch = await api.call('POST', `/v1/accounts/${account}/refunds`, { amount: '5.51', currency: 'UAH', reason: 'x' }, { 'idempotency-key': 'ra-3' })
   t.equal(tooMuch.statusCode, 409)
   t.equal(code(tooMuch), 'INSUFFICIENT_BALANCE')
-  t.equal(code(await api.call('POST', `/v1/accounts/${account}/refunds`, { amount: '1.00', currency: 'UAH' }, { 'idempotency-key': 'ra-4' })), 'REQUEST_INVALID', 'a refund needs a reason')
+  t.equal(
+    code(await api.call('POST', `/v1/accounts/${account}/refunds`, { amount: '1.00', currency: 'UAH' }, { 'idempotency-key': 'ra-4' })),
+    'REQUEST_INVALID',
+    'a refund needs a reason',
+  )
 
-  const credit = await api.call('POST', `/v1/accounts/${account}/adjustments`, { amount: '0.01', currency: 'UAH', direction: 'credit', reason: 'rounding complaint (ticket 7)' }, { 'idempotency-key': 'ra-5' })
+  const credit = await api.call(
+    'POST',
+    `/v1/accounts/${account}/adjustments`,
+    { amount: '0.01', currency: 'UAH', direction: 'credit', reason: 'rounding complaint (ticket 7)' },
+    { 'idempotency-key': 'ra-5' },
+  )
   t.match(credit.json(), { kind: 'manual_adjustment', balance: { amount: '5.51' } })
-  t.equal(code(await api.call('POST', `/v1/accounts/${account}/adjustments`, { amount: '1.00', currency: 'UAH', direction: 'sideways', reason: 'x' }, { 'idempotency-key': 'ra-6' })), 'REQUEST_INVALID')
+  t.equal(
+    code(
+      await api.call(
+        'POST',
+        `/v1/accounts/${account}/adjustments`,
+        { amount: '1.00', currency: 'UAH', direction: 'sideways', reason: 'x' },
+        { 'idempotency-key': 'ra-6' },
+      ),
+    ),
+    'REQUEST_INVALID',
+  )
 
-  const kinds = await db.selectFrom('transfers').select(['id', 'kind', 'amount']).where((eb) => eb.or([eb('credit_account_id', '=', account), eb('debit_account_id', '=', account)])).orderBy('created_at').execute()
-  t.same(kinds.map((k) => [k.kind, k.amount]), [['top_up', '10.00'], ['refund', '4.50'], ['manual_adjustment', '0.01']])
+  const kinds = await db
+    .selectFrom('transfers')
+    .select(['id', 'kind', 'amount'])
+    .where((eb) => eb.or([eb('credit_account_id', '=', account), eb('debit_account_id', '=', account)]))
+    .orderBy('created_at')
+    .execute()
+  t.same(
+    kinds.map((k) => [k.kind, k.amount]),
+    [
+      ['top_up', '10.00'],
+      ['refund', '4.50'],
+      ['manual_adjustment', '0.01'],
+    ],
+  )
   t.match(await db.selectFrom('admin_actions').select(['action', 'reason', 'transfer_id']).where('target', '=', account).orderBy('id').execute(), [
     { action: 'account.top_up', reason: null, transfer_id: kinds[0]?.id },
     { action: 'account.refund', reason: 'card returned, paid in cash', transfer_id: kinds[1]?.id },

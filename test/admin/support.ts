@@ -1,8 +1,9 @@
 /** An api app on a database of its own, an issuer, and admin requests to it (inject: no port). */
-import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
+
+import { type ApiOptions, buildApp } from '@fare/api'
 import { createTestDatabase, type TestDatabase } from '@fare/db/testing'
 import { createLogger, createMetricsRegistry } from '@fare/platform'
-import { buildApp, type ApiOptions } from '@fare/api'
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import { createTestIssuer, type TestIssuer } from '../support/keys.ts'
 
 export interface AdminApi {
@@ -22,7 +23,13 @@ export async function startAdminApi(options: ApiOptions = {}): Promise<AdminApi>
   const apps: FastifyInstance[] = []
   const build = async () => {
     const app = await buildApp(
-      { logger: createLogger({ level: 'silent', name: 'api-test' }), db: database.db, registry: createMetricsRegistry('api'), jwtPublicKeyPem: issuer.publicKeyPem, jwtPrivateKeyPem: issuer.privateKeyPem },
+      {
+        logger: createLogger({ level: 'silent', name: 'api-test' }),
+        db: database.db,
+        registry: createMetricsRegistry('api'),
+        jwtPublicKeyPem: issuer.publicKeyPem,
+        jwtPrivateKeyPem: issuer.privateKeyPem,
+      },
       { rateLimitPerMinute: 1_000_000, ...options },
     )
     apps.push(app)
@@ -39,7 +46,11 @@ export async function startAdminApi(options: ApiOptions = {}): Promise<AdminApi>
       const request: InjectOptions = {
         method,
         url,
-        headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        headers: {
+          ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
         ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
       }
       return app.inject(request)

@@ -6,10 +6,11 @@
  * Raw records go straight onto a test topic of the real broker; the ledger
  * settles them into a test database of the real Postgres.
  */
-import t from 'tap'
-import { parseAmount } from '@fare/money'
+
 import { newTapId, TAP_EVENT_SCHEMA } from '@fare/contracts'
 import { checkInvariants } from '@fare/ledger'
+import { parseAmount } from '@fare/money'
+import t from 'tap'
 import { createLedgerBench, demoTariff, engineTotal, fundCard, tapEvent } from '../ledger/harness.ts'
 
 const bench = await createLedgerBench('contract-decode')
@@ -20,7 +21,21 @@ await bench.startInProcess()
 /** A record as raw JSON text, the fields as given (no canonical form applied). */
 function raw(card: string, fields: { tapId: string; tappedAt: string; receivedAt?: string; stopId?: string }): { key: string; raw: string } {
   const { tapId, tappedAt, receivedAt = tappedAt.toUpperCase(), stopId = 'S1' } = fields
-  return { key: card, raw: JSON.stringify({ schema: TAP_EVENT_SCHEMA, tapId, cardToken: card, kind: 'entry', tappedAt, routeId: 'bus-10', stopId, deviceId: 'dev-bus-10', operatorId: 'lutsk-bus', receivedAt }) }
+  return {
+    key: card,
+    raw: JSON.stringify({
+      schema: TAP_EVENT_SCHEMA,
+      tapId,
+      cardToken: card,
+      kind: 'entry',
+      tappedAt,
+      routeId: 'bus-10',
+      stopId,
+      deviceId: 'dev-bus-10',
+      operatorId: 'lutsk-bus',
+      receivedAt,
+    }),
+  }
 }
 
 async function recorded(card: string): Promise<{ tap_id: string; tapped_at_text: string }[]> {
@@ -53,11 +68,15 @@ t.test('pre-contract records: canonicalised when they can be, SCHEMA when they c
   ])
   await bench.waitSettled()
 
-  t.same(await recorded(card), [
-    { tap_id: upperId.toLowerCase(), tapped_at_text: '2026-03-10T08:00:00.123+02:00' },
-    { tap_id: zId, tapped_at_text: '2026-03-11T10:00:00.500Z' },
-    { tap_id: after.tapId, tapped_at_text: '2026-03-13T08:00:00.000+02:00' },
-  ], 'recorded once each, in canonical form')
+  t.same(
+    await recorded(card),
+    [
+      { tap_id: upperId.toLowerCase(), tapped_at_text: '2026-03-10T08:00:00.123+02:00' },
+      { tap_id: zId, tapped_at_text: '2026-03-11T10:00:00.500Z' },
+      { tap_id: after.tapId, tapped_at_text: '2026-03-13T08:00:00.000+02:00' },
+    ],
+    'recorded once each, in canonical form',
+  )
   const expected = engineTotal(demoTariff(), [
     tapEvent({ card, tapId: upperId.toLowerCase(), time: '2026-03-10T08:00:00.123+02:00' }),
     tapEvent({ card, tapId: zId, time: '2026-03-11T10:00:00.500Z' }),
@@ -66,8 +85,15 @@ t.test('pre-contract records: canonicalised when they can be, SCHEMA when they c
   t.ok((await bench.balance(card)).equals(parseAmount('200.00').minus(expected)), `charged ${expected.toFixed(2)} once`)
 
   const rejected = await db.selectFrom('rejected_taps').select(['code', 'detail', 'tap_id']).where('topic', '=', bench.topics.taps).orderBy('offset').execute()
-  t.same(rejected.map((r) => r.code), ['SCHEMA', 'SCHEMA', 'SCHEMA', 'SCHEMA'], 'the +16:00 offset, the v4 and nil ids and the NUL byte are dead letters')
-  t.match(rejected.map((r) => r.detail), [/tappedAt/, /tapId/, /tapId/, /receivedAt/])
+  t.same(
+    rejected.map((r) => r.code),
+    ['SCHEMA', 'SCHEMA', 'SCHEMA', 'SCHEMA'],
+    'the +16:00 offset, the v4 and nil ids and the NUL byte are dead letters',
+  )
+  t.match(
+    rejected.map((r) => r.detail),
+    [/tappedAt/, /tapId/, /tapId/, /receivedAt/],
+  )
   const admin = bench.topics.kafka.admin()
   await admin.connect()
   t.teardown(() => admin.disconnect())
@@ -90,7 +116,11 @@ t.test('an accepted tap re-sent with its id in upper case is a duplicate, charge
   const later = tapEvent({ card, time: '2026-03-16T12:00:00.000+02:00' })
   await bench.produce([upper, variant, later])
   await bench.waitSettled()
-  t.same((await recorded(card)).map((r) => r.tap_id), [first.tapId, later.tapId], 'the re-sent tap is not recorded again')
+  t.same(
+    (await recorded(card)).map((r) => r.tap_id),
+    [first.tapId, later.tapId],
+    'the re-sent tap is not recorded again',
+  )
   t.same(await rejectedCodes(card), [], 'nor rejected')
   const expected = engineTotal(demoTariff(), [first, later])
   t.ok((await bench.balance(card)).equals(parseAmount('100.00').minus(expected)), `charged ${expected.toFixed(2)}: the first tap once, the later one`)
@@ -105,8 +135,14 @@ t.test('two case variants of one id with different content: the first is kept, t
     raw(card, { tapId: id, tappedAt: '2026-03-17T09:00:00.000+02:00', stopId: 'S2' }),
   ])
   await bench.waitSettled()
-  t.same((await recorded(card)).map((r) => r.tap_id), [id])
-  t.same((await rejectedCodes(card)).map((r) => r.code), ['TAP_CONFLICT'])
+  t.same(
+    (await recorded(card)).map((r) => r.tap_id),
+    [id],
+  )
+  t.same(
+    (await rejectedCodes(card)).map((r) => r.code),
+    ['TAP_CONFLICT'],
+  )
   const stop = await db.selectFrom('taps').select('stop_id').where('tap_id', '=', id).executeTakeFirstOrThrow()
   t.equal(stop.stop_id, 'S1', 'the first is kept')
 })
@@ -124,7 +160,11 @@ t.test('a tap event names its version: one this ledger has no reader for is UNKN
   ])
   await bench.waitSettled()
 
-  t.same((await recorded(card)).map((r) => r.tap_id), [after.tapId], 'the v1 tap after them is settled')
+  t.same(
+    (await recorded(card)).map((r) => r.tap_id),
+    [after.tapId],
+    'the v1 tap after them is settled',
+  )
   const rejected = await db
     .selectFrom('rejected_taps')
     .select(['code', 'detail'])
@@ -132,6 +172,10 @@ t.test('a tap event names its version: one this ledger has no reader for is UNKN
     .where('value', 'like', `%${card}%`)
     .orderBy('offset')
     .execute()
-  t.same(rejected.map((r) => r.code), ['UNKNOWN_VERSION', 'SCHEMA'], 'a version it does not read, and a record with no version')
+  t.same(
+    rejected.map((r) => r.code),
+    ['UNKNOWN_VERSION', 'SCHEMA'],
+    'a version it does not read, and a record with no version',
+  )
   t.match(rejected[0]?.detail, /"tap\.v2".*tap\.v1/, 'the detail names the version and what this ledger reads')
 })

@@ -4,9 +4,10 @@
  * and each example is valid against the schema the document gives beside it.
  * A new route without an example, or an example its schema refuses, fails here.
  */
-import t from 'tap'
-import { Ajv } from 'ajv'
+
 import { parseTapInput } from '@fare/contracts'
+import { Ajv } from 'ajv'
+import t from 'tap'
 import { startEdgeStack } from '../validator/support.ts'
 
 interface MediaType {
@@ -38,7 +39,10 @@ const ajv = new Ajv({ strict: false, allErrors: true })
 const stack = await startEdgeStack('openapi-examples')
 t.teardown(() => stack.close())
 
-for (const [service, app] of [['api', stack.api], ['ingest', stack.ingest]] as const) {
+for (const [service, app] of [
+  ['api', stack.api],
+  ['ingest', stack.ingest],
+] as const) {
   const res = await app.inject({ method: 'GET', url: '/docs/json' })
   t.equal(res.statusCode, 200, `${service} serves its OpenAPI document`)
   const document = res.json() as OpenApiDocument

@@ -4,16 +4,17 @@
  * Each process is killed by the test's teardown if the test fails, and every
  * wait is for a condition with a deadline a loaded machine meets.
  */
-import t from 'tap'
+
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { createTestDatabase } from '@fare/db/testing'
-import { createTestIssuer } from '../support/keys.ts'
-import { listeningUrl, startService, START_TIMEOUT_MS } from '../support/process.ts'
-import { waitFor } from '../support/stack.ts'
 import { newTapId } from '@fare/contracts'
+import { createTestDatabase } from '@fare/db/testing'
+import t from 'tap'
 import { createTestTopics } from '../support/kafka.ts'
+import { createTestIssuer } from '../support/keys.ts'
+import { listeningUrl, START_TIMEOUT_MS, startService } from '../support/process.ts'
+import { waitFor } from '../support/stack.ts'
 
 const keyDir = mkdtempSync(path.join(tmpdir(), 'fare-keys-'))
 const issuer = createTestIssuer()
@@ -40,7 +41,10 @@ t.test('api: SIGTERM closes and exits 0', async (t) => {
   api.child.kill('SIGTERM')
   const { code } = await api.exited
   t.equal(code, 0, 'clean exit')
-  t.ok(api.logs.some((l) => l.msg === 'stopped'), 'logged that it stopped')
+  t.ok(
+    api.logs.some((l) => l.msg === 'stopped'),
+    'logged that it stopped',
+  )
 })
 
 t.test('ingest (one process): SIGTERM closes the producer and exits 0', async (t) => {
@@ -65,12 +69,17 @@ t.test('ingest with INGEST_WORKERS=2: both workers serve one port, SIGTERM stops
   t.equal((await fetch(`${url}/healthz`)).status, 200)
 
   // Taps through both workers (separate connections), then /metrics from either counts them all.
-  const taps = (n: number) => Array.from({ length: n }, () => ({ tapId: newTapId(), cardToken: 'ct_cluster_metrics', kind: 'entry', tappedAt: new Date().toISOString(), routeId: '10' }))
+  const taps = (n: number) =>
+    Array.from({ length: n }, () => ({ tapId: newTapId(), cardToken: 'ct_cluster_metrics', kind: 'entry', tappedAt: new Date().toISOString(), routeId: '10' }))
   const token = issuer.deviceToken('validator-cluster-1', 'lutsk-bus')
   let accepted = 0
   for (let i = 0; i < 12; i++) {
     // A new connection each time: the primary hands connections to the workers in turn.
-    const response = await fetch(`${url}/v1/taps`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, connection: 'close' }, body: JSON.stringify({ taps: taps(3) }) })
+    const response = await fetch(`${url}/v1/taps`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, connection: 'close' },
+      body: JSON.stringify({ taps: taps(3) }),
+    })
     t.equal(response.status, 200)
     accepted += 3
     const metrics = await (await fetch(`${url}/metrics`, { headers: { connection: 'close' } })).text()
@@ -81,5 +90,8 @@ t.test('ingest with INGEST_WORKERS=2: both workers serve one port, SIGTERM stops
   ingest.child.kill('SIGTERM')
   const { code } = await ingest.exited
   t.equal(code, 0, 'clean exit')
-  t.ok(ingest.logs.some((l) => l.msg === 'stopped' && !pids.has(l.pid)), 'the primary stopped after its workers')
+  t.ok(
+    ingest.logs.some((l) => l.msg === 'stopped' && !pids.has(l.pid)),
+    'the primary stopped after its workers',
+  )
 })

@@ -4,12 +4,13 @@
  * batches sent twice), the ledger settles them, and every balance read back
  * through the api is exactly what the taps cost, each tap charged once.
  */
-import t from 'tap'
-import { Decimal, parseAmount, ZERO } from '@fare/money'
-import { moneyFromDb } from '@fare/db'
-import { newTapId } from '@fare/contracts'
+
 import { ensureOperator, openCard, topUp } from '@fare/bookkeeping'
+import { newTapId } from '@fare/contracts'
+import { moneyFromDb } from '@fare/db'
 import { loadFeed, rate } from '@fare/fares'
+import { type Decimal, parseAmount, ZERO } from '@fare/money'
+import t from 'tap'
 import { DEMO_TARIFF_FOLDER, startTestStack, waitFor } from '../support/stack.ts'
 
 const OPENING = parseAmount('1000.00')
@@ -47,8 +48,15 @@ t.test('taps posted over HTTP end in exact balances through the api', async (t) 
     })
     t.equal(res.status, 200)
     const body = (await res.json()) as { results: { tapId: string; status: string }[] }
-    t.same(body.results.map((r) => r.status), batch.map(() => 'accepted'), 'every tap accepted, in request order')
-    t.same(body.results.map((r) => r.tapId), batch.map((b) => (b as { tapId: string }).tapId))
+    t.same(
+      body.results.map((r) => r.status),
+      batch.map(() => 'accepted'),
+      'every tap accepted, in request order',
+    )
+    t.same(
+      body.results.map((r) => r.tapId),
+      batch.map((b) => (b as { tapId: string }).tapId),
+    )
   }
 
   for (let i = 0; i < taps.length; i += 25) {
@@ -63,13 +71,20 @@ t.test('taps posted over HTTP end in exact balances through the api', async (t) 
   const expectedByTap = new Map<string, Decimal>()
   for (const card of cards) {
     const mine = taps.filter((x) => x.cardToken === card)
-    const rating = rate(tariff, { riderCategoryId: 'adult' }, mine.map((x) => ({ tapId: x.tapId, kind: x.kind as 'entry' | 'exit', routeId: x.routeId, stopId: x.stopId, deviceId: 'validator-1', time: x.tappedAt })))
+    const rating = rate(
+      tariff,
+      { riderCategoryId: 'adult' },
+      mine.map((x) => ({ tapId: x.tapId, kind: x.kind as 'entry' | 'exit', routeId: x.routeId, stopId: x.stopId, deviceId: 'validator-1', time: x.tappedAt })),
+    )
     expected.set(card, OPENING.minus(rating.total))
     for (const charge of rating.charges) expectedByTap.set(charge.tapId, charge.amount)
   }
 
   await waitFor('all taps recorded', async () => {
-    const row = await db.selectFrom('taps').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()
+    const row = await db
+      .selectFrom('taps')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow()
     return row.n === String(taps.length)
   })
   // Give redelivered or late duplicates a moment to (not) change anything, then assert.
@@ -88,7 +103,8 @@ t.test('taps posted over HTTP end in exact balances through the api', async (t) 
   const chargedTaps = [...expectedByTap].filter(([, amount]) => !amount.isZero())
   t.ok(chargedTaps.length > 0 && chargedTaps.length < taps.length, 'some taps cost money, exits and capped rides do not')
   t.equal(fares.length, chargedTaps.length, 'one fare transfer per tap the engine charges')
-  for (const f of fares) t.ok(moneyFromDb(f.amount).equals(expectedByTap.get(f.tap_id ?? '') ?? parseAmount('-1')), `tap ${f.tap_id} charged what the engine says`)
+  for (const f of fares)
+    t.ok(moneyFromDb(f.amount).equals(expectedByTap.get(f.tap_id ?? '') ?? parseAmount('-1')), `tap ${f.tap_id} charged what the engine says`)
 
   const sums = await db
     .selectFrom('accounts')
@@ -97,7 +113,12 @@ t.test('taps posted over HTTP end in exact balances through the api', async (t) 
     .select((eb) => eb.fn.coalesce(eb.fn.sum<string>('c.amount'), eb.val('0')).as('credits'))
     .groupBy(['accounts.id', 'accounts.balance'])
     .execute()
-  const debits = await db.selectFrom('transfers').select(['debit_account_id']).select((eb) => eb.fn.sum<string>('amount').as('debits')).groupBy('debit_account_id').execute()
+  const debits = await db
+    .selectFrom('transfers')
+    .select(['debit_account_id'])
+    .select((eb) => eb.fn.sum<string>('amount').as('debits'))
+    .groupBy('debit_account_id')
+    .execute()
   const debitBy = new Map(debits.map((d) => [d.debit_account_id, moneyFromDb(d.debits)]))
   let total = ZERO
   for (const account of sums) {

@@ -3,10 +3,11 @@
  * local stack accepts: signed with the dev issuer key, for the api unless told,
  * with the claims of the role asked for. Wrong arguments exit 2, print no token.
  */
-import t from 'tap'
+
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { AUDIENCE, verifyAccessToken } from '@fare/auth'
+import t from 'tap'
 import { devKeys } from '../../infra/dev-auth.ts'
 import { REPO_ROOT } from '../support/process.ts'
 
@@ -31,7 +32,11 @@ t.test('one token per role, verified as the api verifies it', async (t) => {
   const cases = [
     { args: ['--role', 'rider', '--rider', 'rider-7'], claims: { role: 'rider', sub: 'rider-7' }, audience: AUDIENCE.api },
     { args: ['--role', 'operator', '--operator', 'lutsk-bus'], claims: { role: 'operator', operator_id: 'lutsk-bus' }, audience: AUDIENCE.api },
-    { args: ['--role', 'device', '--device', 'kiosk-1', '--operator', 'lutsk-bus'], claims: { role: 'device', sub: 'kiosk-1', scope: 'balance:read' }, audience: AUDIENCE.api },
+    {
+      args: ['--role', 'device', '--device', 'kiosk-1', '--operator', 'lutsk-bus'],
+      claims: { role: 'device', sub: 'kiosk-1', scope: 'balance:read' },
+      audience: AUDIENCE.api,
+    },
     {
       args: ['--role', 'device', '--device', 'validator-1', '--operator', 'lutsk-bus', '--audience', 'ingest'],
       claims: { role: 'device', scope: 'taps:write denylist:read tariff:read' },
@@ -47,7 +52,12 @@ t.test('one token per role, verified as the api verifies it', async (t) => {
 })
 
 t.test('wrong arguments: exit 2, a reason on stderr, no token', async (t) => {
-  for (const args of [['--role', 'root'], ['--role', 'rider'], ['--role', 'admin', '--scope', 'balance:read'], ['--role', 'device', '--device', 'k-1', '--operator', 'op', '--scope', 'everything']]) {
+  for (const args of [
+    ['--role', 'root'],
+    ['--role', 'rider'],
+    ['--role', 'admin', '--scope', 'balance:read'],
+    ['--role', 'device', '--device', 'k-1', '--operator', 'op', '--scope', 'everything'],
+  ]) {
     const out = await token(...args)
     t.equal(out.code, 2, args.join(' ') || '(no arguments)')
     t.equal(out.stdout, '')

@@ -3,11 +3,12 @@
  * another group's stored offsets (a second environment sharing the database,
  * an old topic) must not vouch for records this ledger never settled.
  */
-import t from 'tap'
+
 import { spawnSync } from 'node:child_process'
 import { checkInvariants } from '@fare/ledger'
-import { createLedgerBench, fundCard, tapEvent } from './harness.ts'
+import t from 'tap'
 import { ledgerCheckEntry } from '../support/entries.ts'
+import { createLedgerBench, fundCard, tapEvent } from './harness.ts'
 
 t.test('the offset check filters by consumer group and topic', async (t) => {
   const bench = await createLedgerBench('ledger-check-offsets', { partitions: 1 })
@@ -21,8 +22,16 @@ t.test('the offset check filters by consumer group and topic', async (t) => {
     (await checkInvariants(db, { rerate: false, ...(source ? { source } : {}) })).map((v) => v.invariant)
 
   t.same(await offsetInvariants(bench.source), [], "against the ledger's own group and topic: clean")
-  t.same(await offsetInvariants({ consumerGroup: 'someone-else', topic: bench.topics.taps }), ['recorded taps lie below the stored offsets'], "another group's offsets do not count")
-  t.same(await offsetInvariants({ consumerGroup: bench.topics.group, topic: 'another-topic' }), ['recorded taps lie below the stored offsets'], "nor another topic's")
+  t.same(
+    await offsetInvariants({ consumerGroup: 'someone-else', topic: bench.topics.taps }),
+    ['recorded taps lie below the stored offsets'],
+    "another group's offsets do not count",
+  )
+  t.same(
+    await offsetInvariants({ consumerGroup: bench.topics.group, topic: 'another-topic' }),
+    ['recorded taps lie below the stored offsets'],
+    "nor another topic's",
+  )
   t.same(await offsetInvariants(), ['recorded taps lie below the stored offsets'], 'the default is the service default (group ledger, topic taps)')
 
   const cli = (...args: string[]) =>

@@ -6,9 +6,10 @@
  * balance is exactly what the pure engine charges for the set of taps:
  * nothing lost, nothing doubled, whatever moment the process died.
  */
-import t from 'tap'
-import { parseAmount } from '@fare/money'
+
 import type { ChildProcess } from 'node:child_process'
+import { parseAmount } from '@fare/money'
+import t from 'tap'
 import { assertSettledExactly, createLedgerBench, fundFleet, randomFleet, seeded, shuffle } from './harness.ts'
 
 const seed = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000)
@@ -25,7 +26,8 @@ t.test(`SIGKILL the ledger mid-run, restart, repeat (seed ${seed})`, async (t) =
   const waves = 5
   const size = Math.ceil(records.length / waves)
 
-  const exited = (child: ChildProcess): Promise<void> => new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())))
+  const exited = (child: ChildProcess): Promise<void> =>
+    new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())))
   let ledger = bench.spawnLedger()
   let kills = 0
   for (let w = 0; w < waves; w++) {

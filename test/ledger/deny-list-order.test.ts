@@ -6,10 +6,11 @@
  * refreshDenyList, a top-up's restore) hold an advisory lock to commit, so the
  * second writer waits for the first.
  */
-import t from 'tap'
-import { parseAmount } from '@fare/money'
-import { createTestDatabase } from '@fare/db/testing'
+
 import { openCard, refreshDenyList, topUp } from '@fare/bookkeeping'
+import { createTestDatabase } from '@fare/db/testing'
+import { parseAmount } from '@fare/money'
+import t from 'tap'
 
 t.test('a second deny-list writer waits until the first commits; versions commit in order', async (t) => {
   const database = await createTestDatabase()
@@ -32,9 +33,14 @@ t.test('a second deny-list writer waits until the first commits; versions commit
   })
   await aHasVersion
   let bDone = false
-  const b = db.transaction().execute(async (trx) => {
-    await refreshDenyList(trx, [check('order-b')])
-  }).then(() => void (bDone = true))
+  const b = db
+    .transaction()
+    .execute(async (trx) => {
+      await refreshDenyList(trx, [check('order-b')])
+    })
+    .then(() => {
+      bDone = true
+    })
 
   // Without the lock B would insert and commit in milliseconds; with it, it waits for A however long.
   await new Promise((r) => setTimeout(r, 500))
@@ -44,7 +50,11 @@ t.test('a second deny-list writer waits until the first commits; versions commit
   releaseA()
   await Promise.all([a, b])
   const rows = await db.selectFrom('deny_list_changes').select(['card_token', 'version']).orderBy('version').execute()
-  t.same(rows.map((r) => r.card_token), ['order-a', 'order-b'], 'A has the lower version, B the higher')
+  t.same(
+    rows.map((r) => r.card_token),
+    ['order-a', 'order-b'],
+    'A has the lower version, B the higher',
+  )
 
   // A top-up that restores a card takes the same lock: it waits behind an open ledger writer too.
   let releaseC!: () => void
@@ -58,16 +68,22 @@ t.test('a second deny-list writer waits until the first commits; versions commit
   })
   await cHasVersion
   let topUpDone = false
-  const up = topUp(db, { accountId: accountA, amount: parseAmount('50.00'), idempotencyKey: 'order-a-up' }).then(() => void (topUpDone = true))
+  const up = topUp(db, { accountId: accountA, amount: parseAmount('50.00'), idempotencyKey: 'order-a-up' }).then(() => {
+    topUpDone = true
+  })
   await new Promise((r) => setTimeout(r, 500))
   t.notOk(topUpDone, 'the top-up restore waited for the open writer')
   releaseC()
   await Promise.all([c, up])
   const all = await db.selectFrom('deny_list_changes').select(['card_token', 'action']).orderBy('version').execute()
-  t.same(all, [
-    { card_token: 'order-a', action: 'add' },
-    { card_token: 'order-b', action: 'add' },
-    { card_token: 'order-c', action: 'add' },
-    { card_token: 'order-a', action: 'remove' },
-  ], 'versions in commit order')
+  t.same(
+    all,
+    [
+      { card_token: 'order-a', action: 'add' },
+      { card_token: 'order-b', action: 'add' },
+      { card_token: 'order-c', action: 'add' },
+      { card_token: 'order-a', action: 'remove' },
+    ],
+    'versions in commit order',
+  )
 })

@@ -5,21 +5,21 @@
  * wait until every partition's offset stored in Postgres reached the topic's
  * high watermark.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createTestDatabase, type TestDatabase } from '@fare/db/testing'
-import { Decimal, parseAmount } from '@fare/money'
-import { moneyFromDb } from '@fare/db'
-import { newTapId, TAP_EVENT_SCHEMA, type TapEvent } from '@fare/contracts'
-import { loadFeedFromFiles, rate, type Tariff } from '@fare/fares'
 import { openCard, topUp } from '@fare/bookkeeping'
-import { KeyPartitioner, type Producer } from '@fare/platform'
+import { newTapId, TAP_EVENT_SCHEMA, type TapEvent } from '@fare/contracts'
+import { moneyFromDb } from '@fare/db'
+import { createTestDatabase, type TestDatabase } from '@fare/db/testing'
+import { loadFeedFromFiles, rate, type Tariff } from '@fare/fares'
 import { checkInvariants, createLedgerConsumer, type LedgerConsumer } from '@fare/ledger'
+import { type Decimal, parseAmount } from '@fare/money'
+import { KeyPartitioner, type Producer } from '@fare/platform'
 import { createTariffBook, readFeedFolder, saveTariffVersion } from '@fare/tariffs'
-import { createTestTopics, TEST_BROKERS, type TestTopics } from '../support/kafka.ts'
-import { serviceEntry } from '../support/entries.ts'
 import type { Test } from 'tap'
+import { serviceEntry } from '../support/entries.ts'
+import { createTestTopics, TEST_BROKERS, type TestTopics } from '../support/kafka.ts'
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const DEMO_FILES = readFeedFolder(path.join(REPO_ROOT, 'infra/demo-tariff'))
@@ -110,7 +110,12 @@ export async function createLedgerBench(name: string, options: { partitions?: nu
       }
     },
     async balance(cardToken) {
-      const row = await database.db.selectFrom('cards').innerJoin('accounts', 'accounts.id', 'cards.account_id').select('accounts.balance').where('card_token', '=', cardToken).executeTakeFirst()
+      const row = await database.db
+        .selectFrom('cards')
+        .innerJoin('accounts', 'accounts.id', 'cards.account_id')
+        .select('accounts.balance')
+        .where('card_token', '=', cardToken)
+        .executeTakeFirst()
       return moneyFromDb(row?.balance ?? '0')
     },
     async close() {
@@ -168,7 +173,18 @@ export async function fundCard(db: TestDatabase['db'], card: string, amount: str
 /** What the pure engine charges a card for a set of taps (the ledger's reference). */
 export function engineTotal(tariff: Tariff, events: readonly TapEvent[], riderCategoryId = 'adult'): Decimal {
   const unique = new Map(events.map((e) => [e.tapId, e]))
-  return rate(tariff, { riderCategoryId }, [...unique.values()].map((e) => ({ tapId: e.tapId, kind: e.kind, routeId: e.routeId, ...(e.stopId ? { stopId: e.stopId } : {}), deviceId: e.deviceId, time: e.tappedAt }))).total
+  return rate(
+    tariff,
+    { riderCategoryId },
+    [...unique.values()].map((e) => ({
+      tapId: e.tapId,
+      kind: e.kind,
+      routeId: e.routeId,
+      ...(e.stopId ? { stopId: e.stopId } : {}),
+      deviceId: e.deviceId,
+      time: e.tappedAt,
+    })),
+  ).total
 }
 
 export const demoTariff = (): Tariff => loadFeedFromFiles(DEMO_FILES)
@@ -217,7 +233,12 @@ export async function fundFleet(db: TestDatabase['db'], fleet: Fleet, amount: st
 }
 
 export async function balancesOf(db: TestDatabase['db'], tokens: readonly string[]): Promise<Map<string, Decimal>> {
-  const rows = await db.selectFrom('cards').innerJoin('accounts', 'accounts.id', 'cards.account_id').select(['card_token', 'accounts.balance']).where('card_token', 'in', tokens).execute()
+  const rows = await db
+    .selectFrom('cards')
+    .innerJoin('accounts', 'accounts.id', 'cards.account_id')
+    .select(['card_token', 'accounts.balance'])
+    .where('card_token', 'in', tokens)
+    .execute()
   return new Map(rows.map((r) => [r.card_token, moneyFromDb(r.balance)]))
 }
 
@@ -231,9 +252,19 @@ export { seeded, shuffle } from '../support/random.ts'
 export async function assertSettledExactly(t: Test, bench: LedgerBench, fleet: Fleet, opening: Decimal): Promise<void> {
   t.same(await checkInvariants(bench.database.db, { source: bench.source }), [], 'ledger:check passes')
   const expected = expectedBalances(demoTariff(), fleet, opening)
-  const actual = await balancesOf(bench.database.db, fleet.cards.map((c) => c.token))
+  const actual = await balancesOf(
+    bench.database.db,
+    fleet.cards.map((c) => c.token),
+  )
   const wrong = [...expected].filter(([token, want]) => actual.get(token)?.equals(want) !== true)
-  t.same(wrong.map(([token, want]) => `${token}: want ${want.toFixed(2)} got ${actual.get(token)?.toFixed(2)}`), [], 'every balance equals the engine over the set')
-  const recorded = await bench.database.db.selectFrom('taps').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()
+  t.same(
+    wrong.map(([token, want]) => `${token}: want ${want.toFixed(2)} got ${actual.get(token)?.toFixed(2)}`),
+    [],
+    'every balance equals the engine over the set',
+  )
+  const recorded = await bench.database.db
+    .selectFrom('taps')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow()
   t.equal(recorded.n, String(fleet.taps.length), 'every tap recorded once')
 }

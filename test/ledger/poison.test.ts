@@ -8,13 +8,25 @@
  * ledger's Postgres connections killed under it) is retried, never
  * dead-lettered.
  */
-import t from 'tap'
-import { sql } from 'kysely'
-import { parseAmount } from '@fare/money'
-import type { TapEvent } from '@fare/contracts'
+
 import type { ChildProcess } from 'node:child_process'
+import type { TapEvent } from '@fare/contracts'
 import { checkInvariants } from '@fare/ledger'
-import { assertSettledExactly, createLedgerBench, demoTariff, engineTotal, fundCard, fundFleet, randomFleet, seeded, tapEvent, type LedgerBench } from './harness.ts'
+import { parseAmount } from '@fare/money'
+import { sql } from 'kysely'
+import t from 'tap'
+import {
+  assertSettledExactly,
+  createLedgerBench,
+  demoTariff,
+  engineTotal,
+  fundCard,
+  fundFleet,
+  type LedgerBench,
+  randomFleet,
+  seeded,
+  tapEvent,
+} from './harness.ts'
 
 const D = parseAmount
 
@@ -74,19 +86,33 @@ t.test('records that make a batch fail are dead-lettered with a code; the partit
   const recorded = await db.selectFrom('taps').select('tap_id').where('card_token', '=', 'c-poison').execute()
   const ids = new Set(recorded.map((r) => r.tap_id))
   const charged = [...good, lowerCaseTime, twin] // the twin counts once, whichever copy was taken
-  t.ok(charged.every((e) => ids.has(e.tapId)), 'every good tap after the poison records was recorded')
+  t.ok(
+    charged.every((e) => ids.has(e.tapId)),
+    'every good tap after the poison records was recorded',
+  )
   t.notOk(ids.has(refused.tapId), 'the refused record was not recorded')
   const canonicalLowerCase = { ...lowerCaseTime, tappedAt: at('07:10') }
   const expected = D('500.00').minus(engineTotal(demoTariff(), [...good, canonicalLowerCase, twin]))
   t.ok((await bench.balance('c-poison')).equals(expected), `the ${charged.length} good rides charged once each`)
 
-  const rejected = await db.selectFrom('rejected_taps').select(['offset', 'code', 'detail', 'tap_id', 'value']).where('topic', '=', bench.topics.taps).orderBy('offset').execute()
+  const rejected = await db
+    .selectFrom('rejected_taps')
+    .select(['offset', 'code', 'detail', 'tap_id', 'value'])
+    .where('topic', '=', bench.topics.taps)
+    .orderBy('offset')
+    .execute()
   const rejectionOf = (tapId: string) => rejected.find((r) => r.tap_id === tapId || (r.value ?? '').includes(tapId))
   t.equal(rejectionOf(refused.tapId)?.code, 'SETTLE_FAILED', 'a record Postgres refuses is dead-lettered as SETTLE_FAILED')
   t.match(rejectionOf(refused.tapId)?.detail, /poison_test_device/, 'with the error text')
   t.equal(rejectionOf(farOffset.tapId)?.code, 'SCHEMA', 'an offset beyond 14:00 is dead-lettered as SCHEMA')
-  t.ok(rejected.every((r) => r.code.length > 0 && r.detail.length > 0), 'every rejected row has a code and a detail')
-  t.notOk(rejected.some((r) => charged.some((g) => g.tapId === r.tap_id)), 'no good tap was dead-lettered')
+  t.ok(
+    rejected.every((r) => r.code.length > 0 && r.detail.length > 0),
+    'every rejected row has a code and a detail',
+  )
+  t.notOk(
+    rejected.some((r) => charged.some((g) => g.tapId === r.tap_id)),
+    'no good tap was dead-lettered',
+  )
 
   const dlq = await readDlq(bench, rejected.length)
   t.same(dlq.map((m) => m.headers['x-source-offset']).sort(), rejected.map((r) => r.offset).sort(), 'each dead-lettered record is on the DLQ')
@@ -105,7 +131,8 @@ t.test('Postgres connections killed under the ledger: every tap charged once, no
   const opening = D('1000.00')
   await fundFleet(db, fleet, opening.toFixed(2))
 
-  const exited = (child: ChildProcess): Promise<void> => new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())))
+  const exited = (child: ChildProcess): Promise<void> =>
+    new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())))
   // Quiet: every killed connection is logged, as it should be, but not wanted in the test's output.
   const ledger = bench.spawnLedger({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'fatal' })
   t.teardown(() => void ledger.kill('SIGKILL'))
@@ -142,4 +169,3 @@ t.test('Postgres connections killed under the ledger: every tap charged once, no
   t.same(rejected, [], 'nothing dead-lettered')
   await assertSettledExactly(t, bench, fleet, opening)
 })
-

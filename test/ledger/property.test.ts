@@ -7,10 +7,11 @@
  * docs/fares.md section 5's promise, held end to end by the ledger's re-rating and
  * difference posting, and it is what makes late and resent taps safe.
  */
-import t from 'tap'
-import fc from 'fast-check'
-import { parseAmount } from '@fare/money'
+
 import { checkInvariants } from '@fare/ledger'
+import { parseAmount } from '@fare/money'
+import fc from 'fast-check'
+import t from 'tap'
 import { balancesOf, createLedgerBench, demoTariff, expectedBalances, fundFleet, randomFleet, seeded, shuffle } from './harness.ts'
 
 const OPENING = parseAmount('500.00')
@@ -36,7 +37,10 @@ t.test('random order and duplicates end in the engine balances', async (t) => {
       }
       await bench.waitSettled()
       const expected = expectedBalances(tariff, fleet, OPENING)
-      const actual = await balancesOf(bench.database.db, fleet.cards.map((c) => c.token))
+      const actual = await balancesOf(
+        bench.database.db,
+        fleet.cards.map((c) => c.token),
+      )
       for (const [token, want] of expected) {
         if (actual.get(token)?.equals(want) !== true) throw new Error(`seed ${seed}: ${token} want ${want.toFixed(2)} got ${actual.get(token)?.toFixed(2)}`)
       }

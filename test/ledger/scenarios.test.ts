@@ -5,12 +5,13 @@
  * settles them, then balances, transfers (kinds, reasons, explanations),
  * rejected taps, the deny list and the invariants are exactly as expected.
  */
-import t from 'tap'
-import { Decimal, parseAmount } from '@fare/money'
-import { loadFeedFromFiles, rate, splitJourneyRevenue } from '@fare/fares'
+
 import { isDenied, topUp } from '@fare/bookkeeping'
+import { loadFeedFromFiles, rate, splitJourneyRevenue } from '@fare/fares'
 import { checkInvariants } from '@fare/ledger'
+import { type Decimal, parseAmount } from '@fare/money'
 import { saveTariffVersion } from '@fare/tariffs'
+import t from 'tap'
 import { createLedgerBench, engineTotal, fundCard, tapEvent } from './harness.ts'
 import { withDearerBus, withRail } from './tariffs.ts'
 
@@ -25,16 +26,33 @@ const JUNE = '2026-06-01T00:00:00+03:00'
 await saveTariffVersion(db, { name: 'dearer buses', effectiveFrom: JUNE, files: withDearerBus(RAIL) })
 await bench.startInProcess()
 
-async function transfersOf(card: string): Promise<{ kind: string; reason: string | null; amount: Decimal; tapId: string | null; riderPays: boolean; explanation: unknown }[]> {
+async function transfersOf(
+  card: string,
+): Promise<{ kind: string; reason: string | null; amount: Decimal; tapId: string | null; riderPays: boolean; explanation: unknown }[]> {
   const rows = await db
     .selectFrom('transfers')
     .innerJoin('taps', 'taps.tap_id', 'transfers.tap_id')
     .innerJoin('cards', 'cards.card_token', 'taps.card_token')
-    .select(['transfers.kind', 'transfers.reason', 'transfers.amount', 'transfers.tap_id', 'transfers.debit_account_id', 'cards.account_id', 'transfers.explanation'])
+    .select([
+      'transfers.kind',
+      'transfers.reason',
+      'transfers.amount',
+      'transfers.tap_id',
+      'transfers.debit_account_id',
+      'cards.account_id',
+      'transfers.explanation',
+    ])
     .where('taps.card_token', '=', card)
     .orderBy('transfers.created_at')
     .execute()
-  return rows.map((r) => ({ kind: r.kind, reason: r.reason, amount: D(r.amount), tapId: r.tap_id, riderPays: r.debit_account_id === r.account_id, explanation: r.explanation }))
+  return rows.map((r) => ({
+    kind: r.kind,
+    reason: r.reason,
+    amount: D(r.amount),
+    tapId: r.tap_id,
+    riderPays: r.debit_account_id === r.account_id,
+    explanation: r.explanation,
+  }))
 }
 
 t.test('a tap-on-only city day: four bus rides, the day cap stops the fourth', async (t) => {
@@ -44,7 +62,15 @@ t.test('a tap-on-only city day: four bus rides, the day cap stops the fourth', a
   await bench.waitSettled()
   t.ok((await bench.balance('c-day')).equals(D('46.00')), '100 - 3 x 18 (day cap 54)')
   const transfers = await transfersOf('c-day')
-  t.same(transfers.map((x) => [x.kind, x.amount.toFixed(2)]), [['fare', '18.00'], ['fare', '18.00'], ['fare', '18.00']], 'three fares, the capped ride posts nothing')
+  t.same(
+    transfers.map((x) => [x.kind, x.amount.toFixed(2)]),
+    [
+      ['fare', '18.00'],
+      ['fare', '18.00'],
+      ['fare', '18.00'],
+    ],
+    'three fares, the capped ride posts nothing',
+  )
   t.match(transfers[0]?.explanation, { sentence: String, charge: { kind: 'fare' } }, 'explanation stored with the transfer')
 })
 
@@ -54,7 +80,14 @@ t.test('tap-on/off: the exit arrives later and completes the leg', async (t) => 
   await bench.produce([entry])
   await bench.waitSettled()
   t.ok((await bench.balance('c-rail')).equals(D('80.00')), 'incomplete leg charged the highest fare')
-  const exit = tapEvent({ card: 'c-rail', kind: 'exit', time: '2026-03-04T08:25:00+02:00', route: 'rail-1', stop: 'R3', receivedAt: '2026-03-04T09:30:00+02:00' })
+  const exit = tapEvent({
+    card: 'c-rail',
+    kind: 'exit',
+    time: '2026-03-04T08:25:00+02:00',
+    route: 'rail-1',
+    stop: 'R3',
+    receivedAt: '2026-03-04T09:30:00+02:00',
+  })
   await bench.produce([exit])
   await bench.waitSettled()
   t.ok((await bench.balance('c-rail')).equals(D('90.00')), 'A->A costs 10.00')
@@ -99,7 +132,11 @@ t.test('duplicates, re-sent batches and bad records', async (t) => {
   await bench.produce([tapEvent({ card: 'c-dup', time: '2026-03-07T11:00:00+02:00' })]) // the partition keeps going
   await bench.waitSettled()
   t.ok((await bench.balance('c-dup')).equals(D('46.00')), 'three rides charged once each')
-  const rejected = await db.selectFrom('rejected_taps').select(['code', 'tap_id']).where((eb) => eb.or([eb('card_token', '=', 'c-dup'), eb('card_token', 'is', null)])).execute()
+  const rejected = await db
+    .selectFrom('rejected_taps')
+    .select(['code', 'tap_id'])
+    .where((eb) => eb.or([eb('card_token', '=', 'c-dup'), eb('card_token', 'is', null)]))
+    .execute()
   t.same(rejected.map((r) => r.code).sort(), ['SCHEMA', 'SCHEMA', 'TAP_CONFLICT', 'TIME_OUT_OF_RANGE', 'UNKNOWN_ROUTE', 'UNKNOWN_STOP'])
   t.equal(rejected.find((r) => r.code === 'TAP_CONFLICT')?.tap_id, conflict.tapId)
   const admin = bench.topics.kafka.admin()
@@ -124,9 +161,17 @@ t.test('concession riders: reduced and free fares, the city compensates the oper
   t.ok((await bench.balance('c-pupil')).equals(D('32.00')), 'pupil pays 9.00 a ride')
   t.ok((await bench.balance('c-pension')).equals(D('1.00')), 'pensioner rides free')
   const pupil = (await transfersOf('c-pupil')).filter((x) => x.kind === 'concession')
-  t.same(pupil.map((x) => x.amount.toFixed(2)), ['9.00', '9.00'], 'city owes 18.00 - 9.00 per pupil ride')
+  t.same(
+    pupil.map((x) => x.amount.toFixed(2)),
+    ['9.00', '9.00'],
+    'city owes 18.00 - 9.00 per pupil ride',
+  )
   const pension = (await transfersOf('c-pension')).filter((x) => x.kind === 'concession')
-  t.same(pension.map((x) => x.amount.toFixed(2)), ['18.00'], 'and the full fare for a free ride')
+  t.same(
+    pension.map((x) => x.amount.toFixed(2)),
+    ['18.00'],
+    'and the full fare for a free ride',
+  )
   const concession = await db.selectFrom('accounts').select('balance').where('kind', '=', 'concession').executeTakeFirstOrThrow()
   t.ok(D(concession.balance).equals(D('-36.00')), 'the concession account owes 36.00')
 })
@@ -148,11 +193,20 @@ t.test('a multi-operator transfer: bus then trolleybus, revenue split pro rata t
   await bench.produce([bus, trolley])
   await bench.waitSettled()
   const tariff = loadFeedFromFiles(RAIL)
-  const rating = rate(tariff, { riderCategoryId: 'adult' }, [bus, trolley].map((e) => ({ tapId: e.tapId, kind: e.kind, routeId: e.routeId, stopId: e.stopId as string, deviceId: e.deviceId, time: e.tappedAt })))
+  const rating = rate(
+    tariff,
+    { riderCategoryId: 'adult' },
+    [bus, trolley].map((e) => ({ tapId: e.tapId, kind: e.kind, routeId: e.routeId, stopId: e.stopId as string, deviceId: e.deviceId, time: e.tappedAt })),
+  )
   t.ok(rating.total.equals(D('23.00')), 'engine: 18.00 + transfer 5.00')
   t.ok((await bench.balance('c-split')).equals(D('77.00')))
   const shares = splitJourneyRevenue(rating, bus.tapId)
-  const moved = await db.selectFrom('transfers').select(['amount', 'debit_account_id', 'credit_account_id']).where('journey_id', '=', bus.tapId).where('reason', '=', 'revenue_split').execute()
+  const moved = await db
+    .selectFrom('transfers')
+    .select(['amount', 'debit_account_id', 'credit_account_id'])
+    .where('journey_id', '=', bus.tapId)
+    .where('reason', '=', 'revenue_split')
+    .execute()
   t.equal(moved.length, 1, 'one transfer between the operators')
   const busShare = shares.get('lutsk-bus') as Decimal
   t.ok(D(moved[0]?.amount ?? '0').equals(D('18.00').minus(busShare)), `bus keeps ${busShare.toFixed(2)} of 23.00`)
@@ -173,7 +227,10 @@ t.test('deny list: one ride on credit, then denied; a top-up restores the card',
   await topUp(db, { accountId: account, amount: D('10.00'), idempotencyKey: 'deny-2' })
   t.notOk(await isDenied(db, 'c-deny'), 'restored at 4.00')
   const changes = await db.selectFrom('deny_list_changes').select(['action', 'reason']).where('card_token', '=', 'c-deny').orderBy('version').execute()
-  t.same(changes, [{ action: 'add', reason: 'balance' }, { action: 'remove', reason: 'top_up' }])
+  t.same(changes, [
+    { action: 'add', reason: 'balance' },
+    { action: 'remove', reason: 'top_up' },
+  ])
 })
 
 t.test('the invariants hold, and the engine agrees with every posted charge', async (t) => {

@@ -5,14 +5,15 @@
  * the partition and offset, shows in /metrics, and is logged; once it moves,
  * all is well again.
  */
-import t from 'tap'
-import { createServer } from 'node:net'
+
 import { spawn } from 'node:child_process'
+import { createServer } from 'node:net'
 import { sql } from 'kysely'
-import { createLedgerBench, fundCard, REPO_ROOT, tapEvent, withAppRole } from './harness.ts'
+import t from 'tap'
+import { serviceEntry } from '../support/entries.ts'
 import { TEST_BROKERS } from '../support/kafka.ts'
 import { waitFor } from '../support/stack.ts'
-import { serviceEntry } from '../support/entries.ts'
+import { createLedgerBench, fundCard, REPO_ROOT, tapEvent, withAppRole } from './harness.ts'
 
 async function freePort(): Promise<number> {
   const server = createServer()
@@ -48,7 +49,9 @@ t.test('a partition that stops moving fails /readyz, shows in /metrics and is lo
   })
   t.teardown(() => void ledger.kill('SIGKILL'))
   let logs = ''
-  ledger.stdout.on('data', (chunk: Buffer) => void (logs += chunk.toString('utf8')))
+  ledger.stdout.on('data', (chunk: Buffer) => {
+    logs += chunk.toString('utf8')
+  })
   const get = async (route: string): Promise<{ status: number; text: string }> => {
     const res = await fetch(`http://127.0.0.1:${port}${route}`).catch(() => undefined)
     return res ? { status: res.status, text: await res.text() } : { status: 0, text: '' }
@@ -67,8 +70,26 @@ t.test('a partition that stops moving fails /readyz, shows in /metrics and is lo
     try {
       await bench.produce([tapEvent({ card: 'c-stall', time: '2026-03-03T09:00:00Z' })])
       let readyz = { status: 0, text: '' }
-      await waitFor('/readyz to fail', async () => (readyz = await get('/readyz')).status === 503, 60_000)
-      t.match(JSON.parse(readyz.text), { status: 'not_ready', checks: { settlement: new RegExp(`partition ${row.partition} stalled at offset ${row.next_offset} for \\d+ s \\(lag 1\\)`), postgres: 'ok', kafka: 'ok' } }, '/readyz names the partition and offset')
+      await waitFor(
+        '/readyz to fail',
+        async () => {
+          readyz = await get('/readyz')
+          return readyz.status === 503
+        },
+        60_000,
+      )
+      t.match(
+        JSON.parse(readyz.text),
+        {
+          status: 'not_ready',
+          checks: {
+            settlement: new RegExp(`partition ${row.partition} stalled at offset ${row.next_offset} for \\d+ s \\(lag 1\\)`),
+            postgres: 'ok',
+            kafka: 'ok',
+          },
+        },
+        '/readyz names the partition and offset',
+      )
       t.match((await get('/metrics')).text, new RegExp(`ledger_partition_stalled\\{partition="${row.partition}",service="ledger"\\} 1`), '/metrics counts it')
       await waitFor('the stall logged', async () => logs.includes('partition stalled'), 10_000)
       const line = logs.split('\n').find((l) => l.includes('partition stalled')) ?? '{}'

@@ -20,7 +20,8 @@ export function withRail(): Record<string, string> {
     'rail-ba,rail,B,A,rail-long',
     '',
   ].join('\n')
-  f['fare_products.txt'] = `${(f['fare_products.txt'] ?? '').trimEnd()}\nrail-short,Rail within a zone,adult,10.00,UAH\nrail-long,Rail across zones,adult,20.00,UAH\n`
+  f['fare_products.txt'] =
+    `${(f['fare_products.txt'] ?? '').trimEnd()}\nrail-short,Rail within a zone,adult,10.00,UAH\nrail-long,Rail across zones,adult,20.00,UAH\n`
   return f
 }
 

@@ -3,9 +3,10 @@
  * dies (SIGKILL, no goodbye) the other takes its partitions over from the
  * offsets stored in Postgres: nothing lost, nothing doubled.
  */
-import t from 'tap'
-import { parseAmount } from '@fare/money'
+
 import type { ChildProcess } from 'node:child_process'
+import { parseAmount } from '@fare/money'
+import t from 'tap'
 import { assertSettledExactly, createLedgerBench, fundFleet, randomFleet, seeded, shuffle } from './harness.ts'
 
 const seed = Number(process.env.TWO_LEDGERS_SEED ?? Date.now() % 1_000_000)
@@ -19,7 +20,8 @@ t.test(`two ledgers share a group; one is killed, the other takes over (seed ${s
   await fundFleet(bench.database.db, fleet, OPENING.toFixed(2))
   const records = shuffle(next, [...fleet.taps, ...fleet.taps.filter(() => next() < 0.1)])
   const half = Math.floor(records.length / 2)
-  const exited = (child: ChildProcess): Promise<void> => new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())))
+  const exited = (child: ChildProcess): Promise<void> =>
+    new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())))
 
   const a = bench.spawnLedger()
   const b = bench.spawnLedger()

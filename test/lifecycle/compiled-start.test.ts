@@ -7,14 +7,15 @@
  * and api on it, waits until each answers /readyz 200, and runs the compiled
  * ledger:check on the result.
  */
-import t from 'tap'
+
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { sql } from 'kysely'
 import { createDb, withDatabase } from '@fare/db'
 import { TEST_SERVER_URL } from '@fare/db/testing'
+import { sql } from 'kysely'
+import t from 'tap'
 import { createTestTopics } from '../support/kafka.ts'
 import { createTestIssuer } from '../support/keys.ts'
 import { killGroup, REPO_ROOT, START_TIMEOUT_MS } from '../support/process.ts'
@@ -38,7 +39,12 @@ t.teardown(async () => {
 
 /** Runs a compiled command line to its end. */
 function runCompiled(file: string, env: Record<string, string>) {
-  return spawnSync(process.execPath, ['--enable-source-maps', path.join(outdir, file)], { cwd: REPO_ROOT, env: { ...process.env, ...env }, encoding: 'utf8', timeout: START_TIMEOUT_MS })
+  return spawnSync(process.execPath, ['--enable-source-maps', path.join(outdir, file)], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: START_TIMEOUT_MS,
+  })
 }
 
 /** Starts a compiled service in a process group of its own (killed whole at teardown); resolves its URL once it listens. */
@@ -58,17 +64,26 @@ function startCompiled(file: string, env: Record<string, string>): Promise<strin
     const read = (chunk: Buffer) => {
       output += chunk.toString()
       const url = /listening at (http\S+?)"/.exec(output)?.[1]
-      if (url) (clearTimeout(timer), resolve(url))
+      if (url) {
+        clearTimeout(timer)
+        resolve(url)
+      }
     }
     child.stdout.on('data', read)
     child.stderr.on('data', read)
-    child.on('exit', (code, signal) => (clearTimeout(timer), reject(new Error(`${file} exited (${signal ?? code}): ${output}`))))
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer)
+      reject(new Error(`${file} exited (${signal ?? code}): ${output}`))
+    })
   })
 }
 
 t.test('pnpm build output: migrate, start each service, ready, ledger:check', async (t) => {
   const began = Date.now()
-  const build = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'infra/build.ts'), '--outdir', outdir], { cwd: REPO_ROOT, encoding: 'utf8' })
+  const build = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'infra/build.ts'), '--outdir', outdir], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  })
   t.equal(build.status, 0, `built in ${Date.now() - began} ms ${build.stderr}`)
 
   const databaseUrl = withDatabase(TEST_SERVER_URL, database)
@@ -100,7 +115,11 @@ t.test('pnpm build output: migrate, start each service, ready, ledger:check', as
   ])
   for (const [i, name] of ['ingest', 'ledger', 'api'].entries()) {
     const url = urls[i] as string
-    await waitFor(`${name} ready`, async () => (await fetch(`${url}/readyz`, { headers: { connection: 'close' } }).catch(() => undefined))?.status === 200, START_TIMEOUT_MS)
+    await waitFor(
+      `${name} ready`,
+      async () => (await fetch(`${url}/readyz`, { headers: { connection: 'close' } }).catch(() => undefined))?.status === 200,
+      START_TIMEOUT_MS,
+    )
     t.pass(`${name}, compiled, answers /readyz 200 (${Date.now() - began} ms after the build started)`)
   }
 

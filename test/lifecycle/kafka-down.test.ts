@@ -8,18 +8,19 @@
  *  - SIGTERM while the broker is down (never seen, or gone since) stops every
  *    service within the documented shutdown bound.
  */
-import t from 'tap'
+
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { newTapId } from '@fare/contracts'
 import { openCard } from '@fare/bookkeeping'
+import { newTapId } from '@fare/contracts'
 import { createTestDatabase } from '@fare/db/testing'
 import { SHUTDOWN_TIMEOUT_MS } from '@fare/platform'
 import { readFeedFolder, saveTariffVersion } from '@fare/tariffs'
+import t from 'tap'
 import { createTestIssuer } from '../support/keys.ts'
 import { createOwnBroker } from '../support/own-broker.ts'
-import { listeningUrl, startService, START_TIMEOUT_MS, type ServiceProcess } from '../support/process.ts'
+import { listeningUrl, type ServiceProcess, START_TIMEOUT_MS, startService } from '../support/process.ts'
 import { DEMO_TARIFF_FOLDER, TEST_TARIFF_EFFECTIVE_FROM, waitFor } from '../support/stack.ts'
 
 // Whole stacks and a broker of its own, started and stopped: minutes on a busy machine.
@@ -49,13 +50,20 @@ function postTap(url: string, tapId: string): Promise<Response> {
   const tap = { tapId, cardToken: CARD, kind: 'entry', tappedAt: new Date().toISOString(), routeId: 'bus-10' }
   return fetch(`${url}/v1/taps`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${issuer.deviceToken('validator-kafka-down', 'lutsk-bus')}` /* fresh: the test is slow on a busy machine */, connection: 'close' },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${issuer.deviceToken('validator-kafka-down', 'lutsk-bus')}` /* fresh: the test is slow on a busy machine */,
+      connection: 'close',
+    },
     body: JSON.stringify({ taps: [tap] }),
   })
 }
 
 async function readyStatus(url: string): Promise<number> {
-  return fetch(`${url}/readyz`, { headers: { connection: 'close' } }).then((r) => r.status, () => 0)
+  return fetch(`${url}/readyz`, { headers: { connection: 'close' } }).then(
+    (r) => r.status,
+    () => 0,
+  )
 }
 
 /** SIGTERMs `service` and resolves with how long it took to exit. */
@@ -125,7 +133,10 @@ t.test('started while Kafka is down: serve, not ready, 503; ready and settling o
   t.pass('a replacement worker started and listens while Kafka is down')
 
   // Stopped before the broker ever answered.
-  for (const [name, service] of [['ingest', ingestNeverConnected], ['ledger', ledgerNeverConnected]] as const) {
+  for (const [name, service] of [
+    ['ingest', ingestNeverConnected],
+    ['ledger', ledgerNeverConnected],
+  ] as const) {
     const { ms, code } = await stopTimed(service)
     t.ok(ms <= SHUTDOWN_TIMEOUT_MS + EXIT_SLACK_MS, `${name} never connected: SIGTERM exits in ${ms} ms (bound ${SHUTDOWN_TIMEOUT_MS} ms)`)
     t.equal(code, 0, `${name} never connected: clean exit`)

@@ -7,12 +7,12 @@
  * themselves (their IPC channel to it closes). The stack runs on a broker of
  * this file's own, which start.ts starts (and, after it was killed, restarts).
  */
-import t from 'tap'
-import { createServer } from 'node:net'
+
 import path from 'node:path'
+import { newTapId } from '@fare/contracts'
 import { createTestDatabase } from '@fare/db/testing'
 import { SHUTDOWN_TIMEOUT_MS } from '@fare/platform'
-import { newTapId } from '@fare/contracts'
+import t from 'tap'
 import { devDeviceToken } from '../../infra/dev-auth.ts'
 import { createOwnBroker } from '../support/own-broker.ts'
 import { commandLine, descendants, freePort, isAlive, REPO_ROOT, START_TIMEOUT_MS, startNodeScript, type Teardown } from '../support/process.ts'
@@ -55,7 +55,10 @@ t.test('Kafka gone, then SIGTERM to start.ts alone: every service stops before s
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${devDeviceToken('validator-npm-start', 'lutsk-bus')}` },
     body: JSON.stringify({ taps: [{ tapId: newTapId(), cardToken: 'ct_npm_start', kind: 'entry', tappedAt: new Date().toISOString(), routeId: '10' }] }),
-  }).then((r) => r.status, (err: Error) => err.message)
+  }).then(
+    (r) => r.status,
+    (err: Error) => err.message,
+  )
   await new Promise((r) => setTimeout(r, 500))
   const started = Date.now()
   process.kill(stack.pid, 'SIGTERM') // the process only, as a supervisor signals it

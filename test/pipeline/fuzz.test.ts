@@ -13,12 +13,13 @@
  * no tap answered only `rejected` is recorded; no 5xx; and the ledger's
  * invariant checker (what `pnpm ledger:check` runs) finds nothing.
  */
-import t from 'tap'
-import fc from 'fast-check'
-import { sql } from 'kysely'
-import { parseAmount } from '@fare/money'
+
 import { ensureOperator, openCard, topUp } from '@fare/bookkeeping'
 import { checkInvariants } from '@fare/ledger'
+import { parseAmount } from '@fare/money'
+import fc from 'fast-check'
+import { sql } from 'kysely'
+import t from 'tap'
 import { startTestStack, waitFor } from '../support/stack.ts'
 
 const SEED = Number(process.env.PIPELINE_FUZZ_SEED ?? 20261202)
@@ -81,11 +82,14 @@ const junk = fc.oneof(fc.string({ maxLength: 80 }), fc.integer(), fc.double(), f
 const badTime = fc.oneof(
   fc.integer({ min: 0, max: DAY_MS }).map((ago) => new Date(NOW - ago).toISOString().replace('T', 't').replace('Z', 'z')),
   fc.integer({ min: 10, max: 14 }).map((digits) => `${new Date(NOW - 60_000).toISOString().slice(0, 19)}.${'1'.repeat(digits)}Z`),
-  fc.integer({ min: 14 * 60 + 1, max: 23 * 60 + 59 }).chain((m) => fc.constantFrom(m, -m)).map((m) => atOffset(NOW - 3_600_000, m)),
+  fc
+    .integer({ min: 14 * 60 + 1, max: 23 * 60 + 59 })
+    .chain((m) => fc.constantFrom(m, -m))
+    .map((m) => atOffset(NOW - 3_600_000, m)),
   fc.constantFrom(
     new Date(NOW + DAY_MS).toISOString(),
     new Date(NOW - 40 * DAY_MS).toISOString(),
-    new Date(NOW - 60_000).toISOString().slice(0, 19) + 'Z',
+    `${new Date(NOW - 60_000).toISOString().slice(0, 19)}Z`,
     new Date(NOW - 60_000).toISOString().slice(0, 19),
     '2026-02-30T10:00:00Z',
     '2026-12-02 04:55:48Z',
@@ -128,7 +132,10 @@ type Body = { taps: Slot[] } | { raw: string }
 const body: fc.Arbitrary<Body> = fc.oneof(
   { weight: 12, arbitrary: fc.array(slot, { minLength: 1, maxLength: 4 }).map((taps) => ({ taps })) },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => ({ raw: JSON.stringify(v) })) },
-  { weight: 1, arbitrary: fc.constantFrom('{"taps":null}', '{"taps":[]}', '{"taps":"x"}', '{"taps":[null]}', 'not json', '', '{"taps":[{}]}').map((raw) => ({ raw })) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('{"taps":null}', '{"taps":[]}', '{"taps":"x"}', '{"taps":[null]}', 'not json', '', '{"taps":[{}]}').map((raw) => ({ raw })),
+  },
 )
 
 t.test(`${BODIES} generated bodies through ingest, Kafka and the ledger (seed ${SEED})`, async (t) => {
@@ -148,7 +155,10 @@ t.test(`${BODIES} generated bodies through ingest, Kafka and the ledger (seed ${
   const payloads = fc.sample(body, { numRuns: BODIES, seed: SEED }).map((b) => {
     if ('raw' in b) return b.raw
     const taps = b.taps.map((s): unknown => {
-      if ('valid' in s) return sent.push(s.valid), s.valid
+      if ('valid' in s) {
+        sent.push(s.valid)
+        return s.valid
+      }
       if ('mutated' in s) {
         const tap: Tap = { ...s.mutated }
         for (const [field, value] of s.edits) {
@@ -191,7 +201,10 @@ t.test(`${BODIES} generated bodies through ingest, Kafka and the ledger (seed ${
   await Promise.all(Array.from({ length: CONCURRENCY }, worker))
   t.comment(`posted in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   const byStatus = JSON.stringify(Object.fromEntries(statuses))
-  t.notOk([...statuses.keys()].some((s) => s >= 500), `no 5xx (answers by status: ${byStatus})`)
+  t.notOk(
+    [...statuses.keys()].some((s) => s >= 500),
+    `no 5xx (answers by status: ${byStatus})`,
+  )
   t.notOk(statuses.has(429), 'no request rate-limited (the fuzz spreads over devices)')
   t.ok(accepted.size > 1000, `${accepted.size} tap ids accepted, ${rejected.size} rejected`)
 
@@ -204,7 +217,12 @@ t.test(`${BODIES} generated bodies through ingest, Kafka and the ledger (seed ${
     'every partition drained (lag 0)',
     async () => {
       const ends = await admin.fetchTopicOffsets(stack.topics.taps)
-      const stored = await db.selectFrom('kafka_offsets').select(['partition', 'next_offset']).where('consumer_group', '=', stack.topics.group).where('topic', '=', stack.topics.taps).execute()
+      const stored = await db
+        .selectFrom('kafka_offsets')
+        .select(['partition', 'next_offset'])
+        .where('consumer_group', '=', stack.topics.group)
+        .where('topic', '=', stack.topics.taps)
+        .execute()
       const at = new Map(stored.map((r) => [r.partition, r.next_offset]))
       lag = ends.map((o) => [o.partition, o.high, at.get(o.partition)])
       return ends.every((o) => o.high === '0' || at.get(o.partition) === o.high)
@@ -217,7 +235,10 @@ t.test(`${BODIES} generated bodies through ingest, Kafka and the ledger (seed ${
   t.comment(`drained ${((Date.now() - started) / 1000).toFixed(1)} s after the first post`)
   const recordedRows = await sql<{ tap_id: string }>`select tap_id::text as tap_id from taps`.execute(db)
   const recorded = new Set(recordedRows.rows.map((r) => r.tap_id.toLowerCase()))
-  const deadRows = await sql<{ tap_id: string; code: string }>`select lower(tap_id) as tap_id, code from rejected_taps where tap_id is not null and code <> ''`.execute(db)
+  const deadRows = await sql<{
+    tap_id: string
+    code: string
+  }>`select lower(tap_id) as tap_id, code from rejected_taps where tap_id is not null and code <> ''`.execute(db)
   const dead = new Map(deadRows.rows.map((r) => [r.tap_id, r.code]))
   const lost = [...accepted].filter((id) => !recorded.has(id) && !dead.has(id))
   t.same(lost.slice(0, 10), [], `every accepted tap is recorded or dead-lettered with a code (${lost.length} neither)`)
@@ -230,6 +251,10 @@ t.test(`${BODIES} generated bodies through ingest, Kafka and the ledger (seed ${
   const twice = await sql<{ tap_id: string }>`select tap_id::text as tap_id from transfers where kind = 'fare' group by tap_id having count(*) > 1`.execute(db)
   t.same(twice.rows, [], 'no tap charged twice')
   const checking = Date.now()
-  t.same(await checkInvariants(db, { source: { consumerGroup: stack.topics.group, topic: stack.topics.taps } }), [], 'the invariant checker (pnpm ledger:check) finds nothing: every tap charged what the engine says')
+  t.same(
+    await checkInvariants(db, { source: { consumerGroup: stack.topics.group, topic: stack.topics.taps } }),
+    [],
+    'the invariant checker (pnpm ledger:check) finds nothing: every tap charged what the engine says',
+  )
   t.comment(`invariants checked in ${((Date.now() - checking) / 1000).toFixed(1)} s`)
 })

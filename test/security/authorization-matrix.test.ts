@@ -13,9 +13,10 @@
  * route is not for, or the same 404 as an unknown card on card reads, so a
  * card token cannot be probed.
  */
-import t from 'tap'
+
 import { openCard } from '@fare/bookkeeping'
 import { readFeedFolder, saveDraft, saveTariffVersion } from '@fare/tariffs'
+import t from 'tap'
 import { DEMO_TARIFF_FOLDER } from '../support/stack.ts'
 import { AUDIENCE, OPERATOR, startEdgeStack } from '../validator/support.ts'
 import { concreteUrl, listRoutes, type RouteEntry } from './routes.ts'
@@ -36,7 +37,15 @@ const cardRead: Row = { access: { admin: 'all', operator: 'none', rider: 'own', 
 const validatorOnly: Row = { access: { admin: 'none', operator: 'none', rider: 'none', kiosk: 'none', validator: 'all' }, refusal: 403 }
 
 /** Routes that need no token, on purpose. */
-const PUBLIC = new Set(['api GET /healthz', 'api GET /readyz', 'api GET /metrics', 'api POST /v1/auth/device-token', 'ingest GET /healthz', 'ingest GET /readyz', 'ingest GET /metrics'])
+const PUBLIC = new Set([
+  'api GET /healthz',
+  'api GET /readyz',
+  'api GET /metrics',
+  'api POST /v1/auth/device-token',
+  'ingest GET /healthz',
+  'ingest GET /readyz',
+  'ingest GET /metrics',
+])
 
 const ACCESS: Record<string, Row> = {
   'api GET /v1/cards/:cardToken/balance': { ...cardRead, access: { ...cardRead.access, kiosk: 'all' } },

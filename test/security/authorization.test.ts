@@ -6,10 +6,11 @@
  * TOKEN_INVALID wherever a token is read, like forged ones (another audience,
  * alg none); valid tokens of the wrong role or scope are never served.
  */
-import t from 'tap'
-import { openCard } from '@fare/bookkeeping'
+
 import type { AccessClaims } from '@fare/auth'
+import { openCard } from '@fare/bookkeeping'
 import { readFeedFolder, saveDraft, saveTariffVersion } from '@fare/tariffs'
+import t from 'tap'
 import { DEMO_TARIFF_FOLDER } from '../support/stack.ts'
 import { AUDIENCE, OPERATOR, startEdgeStack } from '../validator/support.ts'
 import { concreteUrl, listRoutes, type RouteEntry } from './routes.ts'
@@ -65,11 +66,28 @@ function unauthorisedTokens(audience: string, wrongDeviceScope: string): Record<
 }
 
 const isPublic = (route: RouteEntry) =>
-  route.path === '/docs' || route.path.startsWith('/docs/') || ['/healthz', '/readyz', '/metrics'].includes(route.path) || (route.method === 'POST' && route.path === '/v1/auth/device-token')
+  route.path === '/docs' ||
+  route.path.startsWith('/docs/') ||
+  ['/healthz', '/readyz', '/metrics'].includes(route.path) ||
+  (route.method === 'POST' && route.path === '/v1/auth/device-token')
 
 const services = [
-  { name: 'api', app: stack.api, audience: AUDIENCE.api, other: AUDIENCE.ingest, wrongScope: 'taps:write denylist:read tariff:read', legit: issuer.adminToken() },
-  { name: 'ingest', app: stack.ingest, audience: AUDIENCE.ingest, other: AUDIENCE.api, wrongScope: 'balance:read', legit: issuer.deviceToken('val-walk-1', OPERATOR, ALL_SCOPES) },
+  {
+    name: 'api',
+    app: stack.api,
+    audience: AUDIENCE.api,
+    other: AUDIENCE.ingest,
+    wrongScope: 'taps:write denylist:read tariff:read',
+    legit: issuer.adminToken(),
+  },
+  {
+    name: 'ingest',
+    app: stack.ingest,
+    audience: AUDIENCE.ingest,
+    other: AUDIENCE.api,
+    wrongScope: 'balance:read',
+    legit: issuer.deviceToken('val-walk-1', OPERATOR, ALL_SCOPES),
+  },
 ]
 
 for (const service of services) {

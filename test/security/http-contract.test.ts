@@ -8,9 +8,9 @@
  * on the balance route.
  */
 import { connect } from 'node:net'
-import t from 'tap'
 import { openCard } from '@fare/bookkeeping'
 import { createHttpServer } from '@fare/platform'
+import t from 'tap'
 import { OPERATOR, startEdgeStack } from '../validator/support.ts'
 
 const stack = await startEdgeStack('contract', { ingest: { rateLimitPerMinute: 1_000_000 } })
@@ -24,7 +24,10 @@ const apps = [
 const code = (res: { json(): unknown }) => (res.json() as { error?: { code?: string } }).error?.code
 
 interface OpenApi {
-  paths: Record<string, Record<string, { parameters?: { in: string; name: string; schema: unknown }[]; requestBody?: { content: Record<string, { schema: unknown }> } }>>
+  paths: Record<
+    string,
+    Record<string, { parameters?: { in: string; name: string; schema: unknown }[]; requestBody?: { content: Record<string, { schema: unknown }> } }>
+  >
 }
 
 /** Every string schema under `schema`, with where it is. */
@@ -35,7 +38,7 @@ function strings(schema: unknown, where: string, found: { where: string; schema:
   for (const [key, value] of Object.entries(s)) {
     if (key === 'properties' && typeof value === 'object' && value) for (const [name, sub] of Object.entries(value)) strings(sub, `${where}.${name}`, found)
     else if (['items', 'anyOf', 'oneOf', 'allOf', 'additionalProperties'].includes(key)) strings(value, `${where}[${key}]`, found)
-    else if (Array.isArray(value)) value.forEach((v, i) => strings(v, `${where}[${i}]`, found))
+    else if (Array.isArray(value)) for (const [i, v] of value.entries()) strings(v, `${where}[${i}]`, found)
   }
   return found
 }
@@ -46,13 +49,19 @@ t.test('every string a route takes (path, query, body) is bounded and patterned'
     let checked = 0
     for (const [path, methods] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(methods)) {
-        const inputs = [...(op.parameters ?? []).filter((p) => p.in !== 'header').map((p) => ({ where: `${p.in} ${p.name}`, schema: p.schema })), ...Object.values(op.requestBody?.content ?? {}).map((c) => ({ where: 'body', schema: c.schema }))]
+        const inputs = [
+          ...(op.parameters ?? []).filter((p) => p.in !== 'header').map((p) => ({ where: `${p.in} ${p.name}`, schema: p.schema })),
+          ...Object.values(op.requestBody?.content ?? {}).map((c) => ({ where: 'body', schema: c.schema })),
+        ]
         for (const input of inputs) {
           for (const found of strings(input.schema, input.where)) {
             checked++
             const s = found.schema
             t.ok(typeof s.maxLength === 'number' || Array.isArray(s.enum) || 'const' in s, `${name} ${method.toUpperCase()} ${path} ${found.where}: bounded`)
-            t.ok(typeof s.pattern === 'string' || typeof s.format === 'string' || Array.isArray(s.enum) || 'const' in s, `${name} ${method.toUpperCase()} ${path} ${found.where}: patterned`)
+            t.ok(
+              typeof s.pattern === 'string' || typeof s.format === 'string' || Array.isArray(s.enum) || 'const' in s,
+              `${name} ${method.toUpperCase()} ${path} ${found.where}: patterned`,
+            )
           }
         }
       }
@@ -65,7 +74,12 @@ t.test('NUL bytes are 400 REQUEST_INVALID, never 500', async (t) => {
   const balance = await stack.api.inject({ method: 'GET', url: '/v1/cards/ct_%00nul_card_01/balance', headers: { authorization: `Bearer ${admin}` } })
   t.equal(balance.statusCode, 400)
   t.equal(code(balance), 'REQUEST_INVALID')
-  const register = await stack.api.inject({ method: 'POST', url: '/v1/devices', headers: { authorization: `Bearer ${admin}` }, payload: { id: 'val-nul-1', operatorId: `${OPERATOR}\u0000`, publicKeyPem: '-----BEGIN PUBLIC KEY-----\nAA==\n-----END PUBLIC KEY-----\n' } })
+  const register = await stack.api.inject({
+    method: 'POST',
+    url: '/v1/devices',
+    headers: { authorization: `Bearer ${admin}` },
+    payload: { id: 'val-nul-1', operatorId: `${OPERATOR}\u0000`, publicKeyPem: '-----BEGIN PUBLIC KEY-----\nAA==\n-----END PUBLIC KEY-----\n' },
+  })
   t.equal(register.statusCode, 400)
   t.equal(code(register), 'REQUEST_INVALID')
   const assertion = await stack.api.inject({ method: 'POST', url: '/v1/auth/device-token', payload: { deviceId: 'val-nul-1', assertion: 'a.b\u0000.c' } })
@@ -88,7 +102,12 @@ t.test('JSON routes answer 415 to any other content type, or none', async (t) =>
       ['no content type, a body', {}, JSON.stringify(route.body)],
       ['no content type, no body', {}, undefined],
     ] as const) {
-      const res = await route.app.inject({ method: 'POST', url: route.url, headers: { authorization: `Bearer ${route.token}`, ...headers }, ...(payload === undefined ? {} : { payload }) })
+      const res = await route.app.inject({
+        method: 'POST',
+        url: route.url,
+        headers: { authorization: `Bearer ${route.token}`, ...headers },
+        ...(payload === undefined ? {} : { payload }),
+      })
       t.equal(res.statusCode, 415, `${route.url}: ${label}`)
       t.equal(code(res), 'UNSUPPORTED_MEDIA_TYPE', `${route.url}: ${label}`)
     }
@@ -98,10 +117,20 @@ t.test('JSON routes answer 415 to any other content type, or none', async (t) =>
 })
 
 t.test('a body is never coerced to the schema: null is not [null], 123 is not "123"', async (t) => {
-  const taps = await stack.ingest.inject({ method: 'POST', url: '/v1/taps', headers: { authorization: `Bearer ${device}`, 'content-type': 'application/json' }, payload: '{"taps": null}' })
+  const taps = await stack.ingest.inject({
+    method: 'POST',
+    url: '/v1/taps',
+    headers: { authorization: `Bearer ${device}`, 'content-type': 'application/json' },
+    payload: '{"taps": null}',
+  })
   t.equal(taps.statusCode, 400)
   t.equal(code(taps), 'REQUEST_INVALID')
-  const one = await stack.ingest.inject({ method: 'POST', url: '/v1/taps', headers: { authorization: `Bearer ${device}`, 'content-type': 'application/json' }, payload: '{"taps": {"tapId": "x"}}' })
+  const one = await stack.ingest.inject({
+    method: 'POST',
+    url: '/v1/taps',
+    headers: { authorization: `Bearer ${device}`, 'content-type': 'application/json' },
+    payload: '{"taps": {"tapId": "x"}}',
+  })
   t.equal(one.statusCode, 400, 'an object is not an array of one')
   const numeric = await stack.api.inject({ method: 'POST', url: '/v1/auth/device-token', payload: { deviceId: 12345678, assertion: 'a.b.c' } })
   t.equal(numeric.statusCode, 400)
@@ -111,10 +140,19 @@ t.test('a body is never coerced to the schema: null is not [null], 123 is not "1
 t.test('querystrings and params are still coerced (numbers in a URL are strings on the wire)', async (t) => {
   const app = createHttpServer({ logger: stack.topics.logger })
   t.teardown(() => app.close())
-  app.get('/n/:id', { schema: { params: { type: 'object', properties: { id: { type: 'integer' } } }, querystring: { type: 'object', required: ['limit'], properties: { limit: { type: 'integer', minimum: 1 }, flag: { type: 'boolean' } } } } }, async (request) => ({
-    params: request.params,
-    query: request.query,
-  }))
+  app.get(
+    '/n/:id',
+    {
+      schema: {
+        params: { type: 'object', properties: { id: { type: 'integer' } } },
+        querystring: { type: 'object', required: ['limit'], properties: { limit: { type: 'integer', minimum: 1 }, flag: { type: 'boolean' } } },
+      },
+    },
+    async (request) => ({
+      params: request.params,
+      query: request.query,
+    }),
+  )
   const res = await app.inject({ method: 'GET', url: '/n/7?limit=20&flag=true' })
   t.equal(res.statusCode, 200)
   t.same(res.json(), { params: { id: 7 }, query: { limit: 20, flag: true } })
@@ -163,7 +201,12 @@ for (const { name, app, token, withParam } of apps) {
     const auth = `Authorization: Bearer ${token}\r\n`
     const cases: [string, string, number, string][] = [
       ['a bad URL', `GET ${withParam('%E0%A4%A')} HTTP/1.1\r\nHost: x\r\n${auth}Connection: close\r\n\r\n`, 400, 'REQUEST_INVALID'],
-      ['a parameter longer than any route takes', `GET ${withParam('1'.repeat(3000))} HTTP/1.1\r\nHost: x\r\n${auth}Connection: close\r\n\r\n`, 414, 'URI_TOO_LONG'],
+      [
+        'a parameter longer than any route takes',
+        `GET ${withParam('1'.repeat(3000))} HTTP/1.1\r\nHost: x\r\n${auth}Connection: close\r\n\r\n`,
+        414,
+        'URI_TOO_LONG',
+      ],
       ['headers too large', `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`, 431, 'HEADERS_TOO_LARGE'],
       ['bytes that are not HTTP', 'HELLO THERE\r\n\r\n', 400, 'REQUEST_INVALID'],
       ['a broken header line', 'GET /healthz HTTP/1.1\r\nHost x\r\n\r\n', 400, 'REQUEST_INVALID'],

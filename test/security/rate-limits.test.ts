@@ -31,10 +31,16 @@ t.test('api: anonymous calls are limited per client address', async (t) => {
 })
 
 t.test('api: authenticated calls are limited per token subject, bad tokens per address', async (t) => {
-  const get = (token: string, remoteAddress = '10.0.1.1') => () =>
-    stack.api.inject({ method: 'GET', url: '/v1/devices/val-none', remoteAddress, headers: { authorization: `Bearer ${token}` } })
+  const get =
+    (token: string, remoteAddress = '10.0.1.1') =>
+    () =>
+      stack.api.inject({ method: 'GET', url: '/v1/devices/val-none', remoteAddress, headers: { authorization: `Bearer ${token}` } })
   await expectLimitedAfter(t, 'one admin', get(stack.issuer.adminToken()))
-  t.equal((await get(stack.issuer.sign({ sub: 'admin-2', role: 'admin' }, AUDIENCE.api))()).statusCode, 404, 'another admin behind the same address is not limited')
+  t.equal(
+    (await get(stack.issuer.sign({ sub: 'admin-2', role: 'admin' }, AUDIENCE.api))()).statusCode,
+    404,
+    'another admin behind the same address is not limited',
+  )
   await expectLimitedAfter(t, 'bad tokens from one address', get('not.a.jwt', '10.0.1.2'))
   t.equal((await get('not.a.jwt', '10.0.1.3')()).statusCode, 401, 'bad tokens from another address are not limited')
 })
@@ -43,7 +49,12 @@ t.test('ingest: a flood of bad tokens is limited by address; devices keep their 
   const taps = (token: string, remoteAddress: string) => () =>
     stack.ingest.inject({ method: 'GET', url: '/v1/deny-list', remoteAddress, headers: { authorization: `Bearer ${token}` } })
   await expectLimitedAfter(t, 'bad tokens', taps('not.a.jwt', '10.0.2.1'))
-  const expired = stack.issuer.sign({ sub: 'val-rl-1', role: 'device', operator_id: OPERATOR, scope: 'denylist:read' }, AUDIENCE.ingest, 60, Math.floor(Date.now() / 1000) - 3600)
+  const expired = stack.issuer.sign(
+    { sub: 'val-rl-1', role: 'device', operator_id: OPERATOR, scope: 'denylist:read' },
+    AUDIENCE.ingest,
+    60,
+    Math.floor(Date.now() / 1000) - 3600,
+  )
   t.equal((await taps(expired, '10.0.2.1')()).statusCode, 429, 'an expired token from that address is counted with them')
   const good = stack.issuer.deviceToken('val-rl-1', OPERATOR, 'denylist:read')
   t.equal((await taps(good, '10.0.2.1')()).statusCode, 200, 'a valid device behind the same address is served')

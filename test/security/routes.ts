@@ -21,7 +21,11 @@ export function listRoutes(app: FastifyInstance): RouteEntry[] {
     const path = (prefixes[depth - 1] ?? '') + (match[2] ?? '')
     prefixes[depth] = path
     prefixes.length = depth + 1
-    for (const method of (match[3] ?? '').split(',').map((m) => m.trim()).filter(Boolean)) routes.push({ method, path })
+    for (const method of (match[3] ?? '')
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean))
+      routes.push({ method, path })
   }
   if (routes.length === 0) throw new Error('no routes parsed from printRoutes')
   return routes

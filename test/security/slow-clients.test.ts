@@ -5,11 +5,11 @@
  * with small timeouts; the defaults are in docs/operations.md.
  */
 import { connect, type Socket } from 'node:net'
-import t, { type Test } from 'tap'
-import type { FastifyInstance } from 'fastify'
-import { EnvReader } from '@fare/platform'
 import { readApiConfig } from '@fare/api'
 import { readIngestConfig } from '@fare/ingest'
+import { EnvReader } from '@fare/platform'
+import type { FastifyInstance } from 'fastify'
+import t, { type Test } from 'tap'
 import { OPERATOR, startEdgeStack } from '../validator/support.ts'
 
 const TIMEOUTS = { headersTimeoutMs: 1000, requestTimeoutMs: 2000, keepAliveTimeoutMs: 1000, connectionTimeoutMs: 5000 }
@@ -20,7 +20,9 @@ const stack = await startEdgeStack('slow', { ingest: { httpTimeouts: TIMEOUTS },
 t.teardown(() => stack.close())
 
 const sockets = new Set<Socket>()
-t.teardown(() => sockets.forEach((s) => s.destroy()))
+t.teardown(() => {
+  for (const s of sockets) s.destroy()
+})
 
 async function listen(app: FastifyInstance): Promise<number> {
   await app.listen({ host: '127.0.0.1', port: 0 })
@@ -59,7 +61,17 @@ async function allClosed(t: Test, label: string, clients: Promise<Outcome>[]): P
   let timer: NodeJS.Timeout | undefined
   const deadline = new Promise<'open'>((resolve) => (timer = setTimeout(() => resolve('open'), CLOSED_WITHIN_MS)))
   let closed = 0
-  const outcome = await Promise.race([Promise.all(clients.map((c) => c.then((o) => (closed++, o)))), deadline])
+  const outcome = await Promise.race([
+    Promise.all(
+      clients.map((c) =>
+        c.then((o) => {
+          closed++
+          return o
+        }),
+      ),
+    ),
+    deadline,
+  ])
   clearTimeout(timer)
   if (outcome === 'open') {
     t.fail(`${label}: ${clients.length - closed} of ${clients.length} connections still open after ${CLOSED_WITHIN_MS} ms`)
@@ -72,7 +84,11 @@ async function allClosed(t: Test, label: string, clients: Promise<Outcome>[]): P
 function expectTimeoutAnswers(t: Test, label: string, outcomes: Outcome[]): void {
   const answered = outcomes.filter((o) => o.answer.startsWith('HTTP/1.1 408') && o.answer.includes('"code":"REQUEST_TIMEOUT"'))
   const others = [...new Set(outcomes.filter((o) => !answered.includes(o)).map((o) => o.answer.split('\r\n')[0] || '(nothing)'))]
-  t.equal(answered.length, outcomes.length, `${label}: each answered 408 REQUEST_TIMEOUT in the error shape${others.length ? `; others: ${JSON.stringify(others)}` : ''}`)
+  t.equal(
+    answered.length,
+    outcomes.length,
+    `${label}: each answered 408 REQUEST_TIMEOUT in the error shape${others.length ? `; others: ${JSON.stringify(others)}` : ''}`,
+  )
 }
 
 const slowBody = (path: string, extraHeaders = '') =>
@@ -80,19 +96,39 @@ const slowBody = (path: string, extraHeaders = '') =>
 
 t.test('api: 100 anonymous slow-body connections to the device-token endpoint are closed', async (t) => {
   const port = await listen(stack.api)
-  const outcomes = await allClosed(t, 'slow bodies', Array.from({ length: 100 }, () => slowClient(port, slowBody('/v1/auth/device-token'), 'a')))
+  const outcomes = await allClosed(
+    t,
+    'slow bodies',
+    Array.from({ length: 100 }, () => slowClient(port, slowBody('/v1/auth/device-token'), 'a')),
+  )
   expectTimeoutAnswers(t, 'slow bodies', outcomes)
-  const headers = await allClosed(t, 'slow headers', Array.from({ length: 20 }, () => slowClient(port, 'POST /v1/auth/device-token HTTP/1.1\r\nHost: x\r\n', 'X')))
+  const headers = await allClosed(
+    t,
+    'slow headers',
+    Array.from({ length: 20 }, () => slowClient(port, 'POST /v1/auth/device-token HTTP/1.1\r\nHost: x\r\n', 'X')),
+  )
   expectTimeoutAnswers(t, 'slow headers', headers)
-  await allClosed(t, 'silent connections', Array.from({ length: 20 }, () => slowClient(port, '', undefined)))
+  await allClosed(
+    t,
+    'silent connections',
+    Array.from({ length: 20 }, () => slowClient(port, '', undefined)),
+  )
 })
 
 t.test('ingest: slow bodies and headers on the tap route are closed', async (t) => {
   const port = await listen(stack.ingest)
   const token = stack.issuer.deviceToken('val-slow-1', OPERATOR)
-  const outcomes = await allClosed(t, 'slow bodies', Array.from({ length: 50 }, () => slowClient(port, slowBody('/v1/taps', `Authorization: Bearer ${token}\r\n`), 'a')))
+  const outcomes = await allClosed(
+    t,
+    'slow bodies',
+    Array.from({ length: 50 }, () => slowClient(port, slowBody('/v1/taps', `Authorization: Bearer ${token}\r\n`), 'a')),
+  )
   expectTimeoutAnswers(t, 'slow bodies', outcomes)
-  const headers = await allClosed(t, 'slow headers', Array.from({ length: 20 }, () => slowClient(port, 'POST /v1/taps HTTP/1.1\r\nHost: x\r\n', 'X')))
+  const headers = await allClosed(
+    t,
+    'slow headers',
+    Array.from({ length: 20 }, () => slowClient(port, 'POST /v1/taps HTTP/1.1\r\nHost: x\r\n', 'X')),
+  )
   expectTimeoutAnswers(t, 'slow headers', headers)
 })
 
@@ -103,8 +139,19 @@ t.test('the timeouts and limits are settings with safe defaults', async (t) => {
     t.same(config.httpTimeouts, { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 72_000, connectionTimeoutMs: 60_000 })
     t.equal(config.rateLimitPerMinute, 600)
   }
-  t.match(readApiConfig(new EnvReader({ API_REQUEST_TIMEOUT_MS: '5000', API_HEADERS_TIMEOUT_MS: '2000', API_RATE_LIMIT_PER_MINUTE: '60' })), { httpTimeouts: { requestTimeoutMs: 5000, headersTimeoutMs: 2000 }, rateLimitPerMinute: 60 })
-  t.throws(() => readApiConfig(new EnvReader({ API_HEADERS_TIMEOUT_MS: '40000' })), { name: 'ConfigError' }, 'headers may not take longer than the whole request')
-  t.throws(() => readIngestConfig(new EnvReader({ INGEST_CONNECTION_TIMEOUT_MS: '5000' })), { name: 'ConfigError' }, 'a connection is not cut off while Kafka may still answer')
+  t.match(readApiConfig(new EnvReader({ API_REQUEST_TIMEOUT_MS: '5000', API_HEADERS_TIMEOUT_MS: '2000', API_RATE_LIMIT_PER_MINUTE: '60' })), {
+    httpTimeouts: { requestTimeoutMs: 5000, headersTimeoutMs: 2000 },
+    rateLimitPerMinute: 60,
+  })
+  t.throws(
+    () => readApiConfig(new EnvReader({ API_HEADERS_TIMEOUT_MS: '40000' })),
+    { name: 'ConfigError' },
+    'headers may not take longer than the whole request',
+  )
+  t.throws(
+    () => readIngestConfig(new EnvReader({ INGEST_CONNECTION_TIMEOUT_MS: '5000' })),
+    { name: 'ConfigError' },
+    'a connection is not cut off while Kafka may still answer',
+  )
   t.throws(() => readIngestConfig(new EnvReader({ INGEST_REQUEST_TIMEOUT_MS: '0' })), { name: 'ConfigError' }, 'a timeout of 0 (forever) is refused')
 })

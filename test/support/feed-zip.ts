@@ -22,7 +22,8 @@ export function renameEntries(archive: Buffer, from: string, to: string): Buffer
 /** Makes every entry of the central directory declare `size` uncompressed bytes: an archive that lies. */
 export function declareUncompressedSize(archive: Buffer, size: number): Buffer {
   const out = Buffer.from(archive)
-  for (let at = out.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])); at >= 0; at = out.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), at + 1)) out.writeUInt32LE(size, at + 24)
+  for (let at = out.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])); at >= 0; at = out.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), at + 1))
+    out.writeUInt32LE(size, at + 24)
   return out
 }
 
@@ -30,7 +31,8 @@ export function multipartBody(files: Readonly<Record<string, string>>, fields: R
   const boundary = '----fare-feed-boundary'
   const parts: string[] = []
   for (const [name, value] of Object.entries(fields)) parts.push(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)
-  for (const [name, text] of Object.entries(files)) parts.push(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: text/plain\r\n\r\n${text}\r\n`)
+  for (const [name, text] of Object.entries(files))
+    parts.push(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: text/plain\r\n\r\n${text}\r\n`)
   parts.push(`--${boundary}--\r\n`)
   return { body: Buffer.from(parts.join('')), contentType: `multipart/form-data; boundary=${boundary}` }
 }

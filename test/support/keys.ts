@@ -1,6 +1,6 @@
 /** A fresh issuer key pair per test file, and tokens signed with it. */
 import { generateKeyPairSync } from 'node:crypto'
-import { AUDIENCE, signAccessToken, type AccessClaims } from '@fare/auth'
+import { type AccessClaims, AUDIENCE, signAccessToken } from '@fare/auth'
 
 export interface TestIssuer {
   publicKeyPem: string

@@ -30,9 +30,15 @@ export interface OwnBroker {
 export function createOwnBroker(t: Teardown, name: string): OwnBroker {
   const port = 30_000 + 2 * Math.floor(Math.random() * 4000)
   const dataDir = mkdtempSync(path.join(tmpdir(), `fare-${name}-broker-`))
-  const brokerEnv = { KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(port + 1), KAFKA_DATA_DIR: dataDir, KAFKA_HEAP: '256m', KAFKA_TAPS_PARTITIONS: '3',
+  const brokerEnv = {
+    KAFKA_PORT: String(port),
+    KAFKA_CONTROLLER_PORT: String(port + 1),
+    KAFKA_DATA_DIR: dataDir,
+    KAFKA_HEAP: '256m',
+    KAFKA_TAPS_PARTITIONS: '3',
     // A busy machine starts a JVM slowly; the test waits for the broker, not for a clock.
-    KAFKA_START_TIMEOUT: '300' }
+    KAFKA_START_TIMEOUT: '300',
+  }
   const env = { ...process.env, ...brokerEnv }
   const kafkaSh = (command: 'start' | 'stop') =>
     new Promise<void>((resolve, reject) => {

@@ -9,10 +9,10 @@
  * the test runner itself dies. Waits are on conditions with generous
  * deadlines: a busy machine is slow, never wrong.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { REPO_ROOT, serviceEntry, type ServiceName } from './entries.ts'
+import { REPO_ROOT, type ServiceName, serviceEntry } from './entries.ts'
 
 export { REPO_ROOT }
 
@@ -69,7 +69,11 @@ export function startNodeScript(t: Teardown, script: string, env: Record<string,
         line = { msg: text }
       }
       logs.push(line)
-      for (const w of [...waiters]) if (w.match(line)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(line))
+      for (const w of [...waiters]) {
+        if (!w.match(line)) continue
+        waiters.splice(waiters.indexOf(w), 1)
+        w.resolve(line)
+      }
     }
   })
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()))
@@ -86,8 +90,17 @@ export function startNodeScript(t: Teardown, script: string, env: Record<string,
       if (found) return Promise.resolve(found)
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no matching log line within ${timeoutMs} ms; stderr: ${stderr.join('')}`)), timeoutMs)
-        waiters.push({ match, resolve: (l) => (clearTimeout(timer), resolve(l)) })
-        void exited.then(() => (clearTimeout(timer), reject(new Error(`process exited; stderr: ${stderr.join('')}`))))
+        waiters.push({
+          match,
+          resolve: (l) => {
+            clearTimeout(timer)
+            resolve(l)
+          },
+        })
+        void exited.then(() => {
+          clearTimeout(timer)
+          reject(new Error(`process exited; stderr: ${stderr.join('')}`))
+        })
       })
     },
   }

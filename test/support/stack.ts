@@ -3,15 +3,16 @@
  * database of the file's own, listening on loopback ports chosen by the OS,
  * so tests speak real HTTP to them.
  */
-import type { FastifyInstance } from 'fastify'
-import { createTestDatabase, type TestDatabase } from '@fare/db/testing'
-import { createMetricsRegistry } from '@fare/platform'
-import { buildApp as buildIngest, createKafkaTapSink, type TapSink } from '@fare/ingest'
+
 import { buildApp as buildApi } from '@fare/api'
+import { createTestDatabase, type TestDatabase } from '@fare/db/testing'
+import { buildApp as buildIngest, createKafkaTapSink, type TapSink } from '@fare/ingest'
 import { createLedgerConsumer, type LedgerConsumer } from '@fare/ledger'
+import { createMetricsRegistry } from '@fare/platform'
 import { createTariffBook, readFeedFolder, saveTariffVersion } from '@fare/tariffs'
-import { createTestIssuer, type TestIssuer } from './keys.ts'
+import type { FastifyInstance } from 'fastify'
 import { createTestTopics, type TestTopics } from './kafka.ts'
+import { createTestIssuer, type TestIssuer } from './keys.ts'
 
 export interface TestStack {
   database: TestDatabase
@@ -32,7 +33,11 @@ export const DEMO_TARIFF_FOLDER = new URL('../../infra/demo-tariff/', import.met
 
 export async function startTestStack(name: string, options: { tariffFiles?: Record<string, string> } = {}): Promise<TestStack> {
   const database = await createTestDatabase()
-  await saveTariffVersion(database.db, { name: 'test tariff', effectiveFrom: TEST_TARIFF_EFFECTIVE_FROM, files: options.tariffFiles ?? readFeedFolder(DEMO_TARIFF_FOLDER) })
+  await saveTariffVersion(database.db, {
+    name: 'test tariff',
+    effectiveFrom: TEST_TARIFF_EFFECTIVE_FROM,
+    files: options.tariffFiles ?? readFeedFolder(DEMO_TARIFF_FOLDER),
+  })
   const topics = await createTestTopics(name)
   const issuer = createTestIssuer()
   const sink = await createKafkaTapSink(topics.kafka, { topic: topics.taps, timeoutMs: 5000 })
@@ -40,7 +45,13 @@ export async function startTestStack(name: string, options: { tariffFiles?: Reco
     { logger: topics.logger, sink, db: database.db, registry: createMetricsRegistry('ingest'), jwtPublicKeyPem: issuer.publicKeyPem },
     { bodyLimitBytes: 512 * 1024 },
   )
-  const api = await buildApi({ logger: topics.logger, db: database.db, registry: createMetricsRegistry('api'), jwtPublicKeyPem: issuer.publicKeyPem, jwtPrivateKeyPem: issuer.privateKeyPem })
+  const api = await buildApi({
+    logger: topics.logger,
+    db: database.db,
+    registry: createMetricsRegistry('api'),
+    jwtPublicKeyPem: issuer.publicKeyPem,
+    jwtPrivateKeyPem: issuer.privateKeyPem,
+  })
   const ledger = createLedgerConsumer({
     kafka: topics.kafka,
     db: database.db,

@@ -8,15 +8,15 @@ import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import t from 'tap'
-import { Decimal } from '@fare/money'
 import { buildApp } from '@fare/api'
-import { createLogger, createMetricsRegistry } from '@fare/platform'
 import type { TapEvent } from '@fare/contracts'
+import { Decimal } from '@fare/money'
+import { createLogger, createMetricsRegistry } from '@fare/platform'
+import t from 'tap'
 import { createLedgerBench, DEMO_FILES, fundCard, tapEvent } from '../ledger/harness.ts'
-import { createTestIssuer } from '../support/keys.ts'
 import { faresCliEntry, REPO_ROOT } from '../support/entries.ts'
 import { zipFeed } from '../support/feed-zip.ts'
+import { createTestIssuer } from '../support/keys.ts'
 
 const DRAFT_FILES = {
   ...DEMO_FILES,
@@ -35,7 +35,10 @@ interface CliCharge {
 /** `fares rate --feed DIR` as the command line runs it, one card's taps on standard input. */
 function faresRate(feedDir: string, request: unknown): Promise<{ total: string; charges: CliCharge[] }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', faresCliEntry(), 'rate', '--feed', feedDir], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', faresCliEntry(), 'rate', '--feed', feedDir], {
+      cwd: REPO_ROOT,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    })
     let out = ''
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
     child.on('error', reject)
@@ -49,7 +52,10 @@ t.teardown(() => bench.close())
 const { db } = bench.database
 const feedDirs = mkdtempSync(path.join(tmpdir(), 'fare-sim-'))
 t.teardown(() => rmSync(feedDirs, { recursive: true, force: true }))
-for (const [name, files] of [['in-force', DEMO_FILES], ['draft', DRAFT_FILES]] as const) {
+for (const [name, files] of [
+  ['in-force', DEMO_FILES],
+  ['draft', DRAFT_FILES],
+] as const) {
   // The command line reads a feed folder, as an admin would rate with it.
   const dir = path.join(feedDirs, name)
   mkdirSync(dir)
@@ -61,8 +67,16 @@ const cards: { card: string; category: string; taps: TapEvent[] }[] = []
 const day = (d: number, hhmm: string) => `2026-11-0${d}T${hhmm}:00+02:00`
 const bus = (card: string, time: string) => tapEvent({ card, time, route: 'bus-10', operator: 'lutsk-bus' })
 const trolley = (card: string, time: string) => tapEvent({ card, time, route: 'trolley-1', device: 'dev-trolley-1', operator: 'lutsk-trolley' })
-cards.push({ card: 'ct_sim_capped_01', category: 'adult', taps: [2, 3].flatMap((d) => ['07:00', '09:00', '12:00', '15:00', '18:00'].map((h) => bus('ct_sim_capped_01', day(d, h)))) })
-cards.push({ card: 'ct_sim_transfer1', category: 'adult', taps: [bus('ct_sim_transfer1', day(2, '08:00')), trolley('ct_sim_transfer1', day(2, '08:40')), trolley('ct_sim_transfer1', day(4, '17:00'))] })
+cards.push({
+  card: 'ct_sim_capped_01',
+  category: 'adult',
+  taps: [2, 3].flatMap((d) => ['07:00', '09:00', '12:00', '15:00', '18:00'].map((h) => bus('ct_sim_capped_01', day(d, h)))),
+})
+cards.push({
+  card: 'ct_sim_transfer1',
+  category: 'adult',
+  taps: [bus('ct_sim_transfer1', day(2, '08:00')), trolley('ct_sim_transfer1', day(2, '08:40')), trolley('ct_sim_transfer1', day(4, '17:00'))],
+})
 cards.push({ card: 'ct_sim_trolley01', category: 'adult', taps: [trolley('ct_sim_trolley01', day(3, '10:00')), trolley('ct_sim_trolley01', day(3, '16:00'))] })
 cards.push({ card: 'ct_sim_pupil_001', category: 'pupil', taps: [bus('ct_sim_pupil_001', day(2, '07:30')), bus('ct_sim_pupil_001', day(4, '13:30'))] })
 cards.push({ card: 'ct_sim_bus_00001', category: 'adult', taps: [bus('ct_sim_bus_00001', day(4, '09:15'))] })
@@ -74,15 +88,37 @@ t.test('simulation totals equal the fares command line on the same taps', async 
   await bench.startInProcess()
   await bench.produce([...cards.flatMap((c) => c.taps), ...outside])
   await bench.waitSettled()
-  t.equal(Number((await db.selectFrom('taps').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n), cards.reduce((n, c) => n + c.taps.length, 0) + outside.length, 'every tap settled')
+  t.equal(
+    Number(
+      (
+        await db
+          .selectFrom('taps')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    ),
+    cards.reduce((n, c) => n + c.taps.length, 0) + outside.length,
+    'every tap settled',
+  )
 
   const issuer = createTestIssuer()
-  const app = await buildApp({ logger: createLogger({ level: 'silent', name: 'api-test' }), db, registry: createMetricsRegistry('api'), jwtPublicKeyPem: issuer.publicKeyPem })
+  const app = await buildApp({
+    logger: createLogger({ level: 'silent', name: 'api-test' }),
+    db,
+    registry: createMetricsRegistry('api'),
+    jwtPublicKeyPem: issuer.publicKeyPem,
+  })
   t.teardown(() => app.close())
   const admin = { authorization: `Bearer ${issuer.adminToken()}` }
-  const upload = await app.inject({ method: 'POST', url: '/v1/tariffs/drafts?name=dearer%20bus', headers: { ...admin, 'content-type': 'application/zip' }, payload: await zipFeed(DRAFT_FILES) })
+  const upload = await app.inject({
+    method: 'POST',
+    url: '/v1/tariffs/drafts?name=dearer%20bus',
+    headers: { ...admin, 'content-type': 'application/zip' },
+    payload: await zipFeed(DRAFT_FILES),
+  })
   t.equal(upload.statusCode, 201, upload.body)
-  const simulate = (body: Record<string, string>) => app.inject({ method: 'POST', url: `/v1/tariffs/drafts/${upload.json().id}/simulations`, headers: admin, payload: body })
+  const simulate = (body: Record<string, string>) =>
+    app.inject({ method: 'POST', url: `/v1/tariffs/drafts/${upload.json().id}/simulations`, headers: admin, payload: body })
   const res = await simulate({ from: '2026-11-02T00:00:00+02:00', to: '2026-11-05T00:00:00+02:00' })
   t.equal(res.statusCode, 200, res.body)
   const report = res.json()
@@ -93,7 +129,10 @@ t.test('simulation totals equal the fares command line on the same taps', async 
   const capped = { 'in-force': new Set<string>(), draft: new Set<string>() }
   const changes: Decimal[] = []
   for (const c of cards) {
-    const request = { riderCategoryId: c.category, taps: c.taps.map((e) => ({ tapId: e.tapId, kind: e.kind, routeId: e.routeId, stopId: e.stopId, deviceId: e.deviceId, time: e.tappedAt })) }
+    const request = {
+      riderCategoryId: c.category,
+      taps: c.taps.map((e) => ({ tapId: e.tapId, kind: e.kind, routeId: e.routeId, stopId: e.stopId, deviceId: e.deviceId, time: e.tappedAt })),
+    }
     const cardTotals: Decimal[] = []
     for (const side of ['in-force', 'draft'] as const) {
       const rating = await faresRate(path.join(feedDirs, side), request)
@@ -114,7 +153,12 @@ t.test('simulation totals equal the fares command line on the same taps', async 
     ['lutsk-bus', 'lutsk-trolley'].map((operatorId) => {
       const inForce = revenue['in-force'].get(operatorId) ?? new Decimal(0)
       const draft = revenue.draft.get(operatorId) ?? new Decimal(0)
-      return { operatorId, inForce: { amount: inForce.toFixed(2), currency: 'UAH' }, draft: { amount: draft.toFixed(2), currency: 'UAH' }, difference: { amount: draft.minus(inForce).toFixed(2), currency: 'UAH' } }
+      return {
+        operatorId,
+        inForce: { amount: inForce.toFixed(2), currency: 'UAH' },
+        draft: { amount: draft.toFixed(2), currency: 'UAH' },
+        difference: { amount: draft.minus(inForce).toFixed(2), currency: 'UAH' },
+      }
     }),
     'revenue per operator',
   )
@@ -126,7 +170,11 @@ t.test('simulation totals equal the fares command line on the same taps', async 
   const rises = changes.filter((c) => c.greaterThan(0)).sort((a, b) => a.comparedTo(b))
   t.equal(report.monthlySpend.rises.distribution?.max.amount, rises[rises.length - 1]?.toFixed(2), 'the largest rise')
   t.equal(report.cards, cards.length)
-  t.equal(report.inForce.tapsRated, cards.reduce((n, c) => n + c.taps.length, 0), 'only the range is rated')
+  t.equal(
+    report.inForce.tapsRated,
+    cards.reduce((n, c) => n + c.taps.length, 0),
+    'only the range is rated',
+  )
 
   for (const [body, why] of [
     [{ from: '2026-11-05T00:00:00+02:00', to: '2026-11-02T00:00:00+02:00' }, 'to before from'],
@@ -137,9 +185,17 @@ t.test('simulation totals equal the fares command line on the same taps', async 
     t.equal(refused.json().error.code, 'SIMULATION_RANGE_INVALID', why)
   }
   t.equal((await simulate({ from: '2026-11-01', to: '2026-11-02T00:00:00+02:00' })).json().error.code, 'REQUEST_INVALID', 'no time and offset')
-  const limited = await buildApp({ logger: createLogger({ level: 'silent', name: 'api-test' }), db, registry: createMetricsRegistry('api'), jwtPublicKeyPem: issuer.publicKeyPem }, { simulationLimits: { maxTaps: 5 } })
+  const limited = await buildApp(
+    { logger: createLogger({ level: 'silent', name: 'api-test' }), db, registry: createMetricsRegistry('api'), jwtPublicKeyPem: issuer.publicKeyPem },
+    { simulationLimits: { maxTaps: 5 } },
+  )
   t.teardown(() => limited.close())
-  const tooMany = await limited.inject({ method: 'POST', url: `/v1/tariffs/drafts/${upload.json().id}/simulations`, headers: admin, payload: { from: '2026-11-02T00:00:00+02:00', to: '2026-11-05T00:00:00+02:00' } })
+  const tooMany = await limited.inject({
+    method: 'POST',
+    url: `/v1/tariffs/drafts/${upload.json().id}/simulations`,
+    headers: admin,
+    payload: { from: '2026-11-02T00:00:00+02:00', to: '2026-11-05T00:00:00+02:00' },
+  })
   t.equal(tooMany.statusCode, 422)
   t.equal(tooMany.json().error.code, 'SIMULATION_TOO_LARGE')
 })

@@ -9,15 +9,16 @@
  * (A tap answered 503 may still reach Kafka later, if the broker took the write
  * after the deadline: that is a duplicate the ledger ignores, never a loss.)
  */
-import t from 'tap'
+
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { buildApp as buildApi } from '@fare/api'
 import { generateDeviceKeyPair } from '@fare/auth'
 import { createTestDatabase } from '@fare/db/testing'
-import { createKafka, createLogger, createMetricsRegistry } from '@fare/platform'
 import { buildApp as buildIngest, createKafkaTapSink } from '@fare/ingest'
-import { buildApp as buildApi } from '@fare/api'
+import { createKafka, createLogger, createMetricsRegistry } from '@fare/platform'
+import t from 'tap'
 import { TapStore } from '../../infra/validator/store.ts'
 import { Validator } from '../../infra/validator/validator.ts'
 import { createTestIssuer } from '../support/keys.ts'
@@ -39,7 +40,13 @@ t.test('broker stopped mid-run: nothing accepted is lost, everything is delivere
     { logger, sink, db: database.db, registry: createMetricsRegistry('ingest'), jwtPublicKeyPem: issuer.publicKeyPem },
     { bodyLimitBytes: 512 * 1024, rateLimitPerMinute: 100_000 },
   )
-  const api = await buildApi({ logger, db: database.db, registry: createMetricsRegistry('api'), jwtPublicKeyPem: issuer.publicKeyPem, jwtPrivateKeyPem: issuer.privateKeyPem })
+  const api = await buildApi({
+    logger,
+    db: database.db,
+    registry: createMetricsRegistry('api'),
+    jwtPublicKeyPem: issuer.publicKeyPem,
+    jwtPrivateKeyPem: issuer.privateKeyPem,
+  })
   const ingestUrl = await ingest.listen({ host: '127.0.0.1', port: 0 })
   const apiUrl = await api.listen({ host: '127.0.0.1', port: 0 })
   t.teardown(async () => {
@@ -49,7 +56,12 @@ t.test('broker stopped mid-run: nothing accepted is lost, everything is delivere
   })
 
   const keys = generateDeviceKeyPair('EdDSA')
-  const registered = await api.inject({ method: 'POST', url: '/v1/devices', headers: { authorization: `Bearer ${issuer.adminToken()}` }, payload: { id: 'val-outage', operatorId: 'op-outage', publicKeyPem: keys.publicKeyPem } })
+  const registered = await api.inject({
+    method: 'POST',
+    url: '/v1/devices',
+    headers: { authorization: `Bearer ${issuer.adminToken()}` },
+    payload: { id: 'val-outage', operatorId: 'op-outage', publicKeyPem: keys.publicKeyPem },
+  })
   t.equal(registered.statusCode, 201)
 
   const storeDir = mkdtempSync(path.join(tmpdir(), 'fare-outage-store-'))
@@ -68,7 +80,9 @@ t.test('broker stopped mid-run: nothing accepted is lost, everything is delivere
       backoffBaseMs: 100,
       backoffCapMs: 800,
       maxRetryAfterMs: 800,
-      onAccepted: (ids) => ids.forEach((id) => accepted.add(id)),
+      onAccepted: (ids) => {
+        for (const id of ids) accepted.add(id)
+      },
     })
   let validator = makeValidator()
   const cards = Array.from({ length: 20 }, (_, i) => `ct_outage_${String(i).padStart(4, '0')}`)
@@ -101,11 +115,15 @@ t.test('broker stopped mid-run: nothing accepted is lost, everything is delivere
   const direct = await fetch(`${ingestUrl}/v1/taps`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${await validator.accessToken()}` },
-    body: JSON.stringify({ taps: [{ tapId: '0192f1c2-0000-7000-8000-000000000001', cardToken: 'ct_outage_direct', kind: 'entry', tappedAt: new Date().toISOString(), routeId: '10' }] }),
+    body: JSON.stringify({
+      taps: [
+        { tapId: '0192f1c2-0000-7000-8000-000000000001', cardToken: 'ct_outage_direct', kind: 'entry', tappedAt: new Date().toISOString(), routeId: '10' },
+      ],
+    }),
   })
   t.equal(direct.status, 503, 'a tap upload is a 503 while the broker is down')
   t.ok(Number(direct.headers.get('retry-after')) > 0, 'with Retry-After')
-  t.equal((await direct.json() as { error: { code: string } }).error.code, 'BROKER_UNAVAILABLE')
+  t.equal(((await direct.json()) as { error: { code: string } }).error.code, 'BROKER_UNAVAILABLE')
 
   // The validator reboots while offline: its pending taps come back from the store.
   running = false
@@ -137,7 +155,11 @@ t.test('broker stopped mid-run: nothing accepted is lost, everything is delivere
   t.equal(accepted.size, recorded.size, 'every recorded tap was eventually accepted')
   validator.close()
 
-  const onTopic = new Set((await readTopic(kafka, 'taps', (v) => [...recorded].every((id) => v.some((e) => e.tapId === id)) || v.length >= recorded.size * 3, 30_000)).map((e) => e.tapId))
+  const onTopic = new Set(
+    (await readTopic(kafka, 'taps', (v) => [...recorded].every((id) => v.some((e) => e.tapId === id)) || v.length >= recorded.size * 3, 30_000)).map(
+      (e) => e.tapId,
+    ),
+  )
   const lost = [...accepted].filter((id) => !onTopic.has(id))
   t.same(lost, [], 'no tap answered accepted is missing from Kafka')
 })

@@ -3,8 +3,9 @@
  * card's changes to its last action, the full list without `since`, and
  * ETag / 304 so a validator polling often downloads only what changed.
  */
-import t from 'tap'
+
 import { feedDigest, readFeedFolder, saveTariffVersion } from '@fare/tariffs'
+import t from 'tap'
 import { DEMO_TARIFF_FOLDER } from '../support/stack.ts'
 import { startEdgeStack } from './support.ts'
 
@@ -13,13 +14,19 @@ t.teardown(() => stack.close())
 const { db } = stack.database
 const keys = await stack.registerDevice('val-dist-1')
 const token = await stack.deviceToken('val-dist-1', keys.privateKeyPem)
-const get = (url: string, headers: Record<string, string> = {}) => stack.ingest.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}`, ...headers } })
+const get = (url: string, headers: Record<string, string> = {}) =>
+  stack.ingest.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}`, ...headers } })
 
 /** What the ledger does: a change row, and the current list kept in step. */
 async function change(cardToken: string, action: 'add' | 'remove'): Promise<string> {
   return db.transaction().execute(async (trx) => {
     const row = await trx.insertInto('deny_list_changes').values({ card_token: cardToken, action }).returning('version').executeTakeFirstOrThrow()
-    if (action === 'add') await trx.insertInto('deny_list').values({ card_token: cardToken, version: row.version }).onConflict((oc) => oc.column('card_token').doUpdateSet({ version: row.version })).execute()
+    if (action === 'add')
+      await trx
+        .insertInto('deny_list')
+        .values({ card_token: cardToken, version: row.version })
+        .onConflict((oc) => oc.column('card_token').doUpdateSet({ version: row.version }))
+        .execute()
     else await trx.deleteFrom('deny_list').where('card_token', '=', cardToken).execute()
     return row.version
   })
@@ -59,7 +66,11 @@ t.test('deny list: empty, full, deltas, 304', async (t) => {
     t.equal((res.json() as { error: { code: string } }).error.code, 'REQUEST_INVALID')
   }
   t.equal((await get('/v1/deny-list?other=1')).statusCode, 400, 'unknown query field')
-  const scoped = await stack.ingest.inject({ method: 'GET', url: '/v1/deny-list', headers: { authorization: `Bearer ${stack.issuer.deviceToken('val-dist-1', 'op-edge', 'taps:write')}` } })
+  const scoped = await stack.ingest.inject({
+    method: 'GET',
+    url: '/v1/deny-list',
+    headers: { authorization: `Bearer ${stack.issuer.deviceToken('val-dist-1', 'op-edge', 'taps:write')}` },
+  })
   t.equal(scoped.statusCode, 403)
 })
 
@@ -79,7 +90,14 @@ t.test('tariff: 404 before any, then the version in force with ETag', async (t) 
 
   const res = await get('/v1/tariff')
   t.equal(res.statusCode, 200)
-  t.match(res.json(), { version: past, name: 'spring', effectiveFrom: '2026-02-28T22:00:00.000Z', sha256: springDigest, download: `/v1/tariff/${past}/feed`, next: { version: future, name: 'next year' } })
+  t.match(res.json(), {
+    version: past,
+    name: 'spring',
+    effectiveFrom: '2026-02-28T22:00:00.000Z',
+    sha256: springDigest,
+    download: `/v1/tariff/${past}/feed`,
+    next: { version: future, name: 'next year' },
+  })
   const etag = res.headers.etag as string
   t.ok(etag.includes(springDigest))
   t.equal((await get('/v1/tariff', { 'if-none-match': etag })).statusCode, 304)

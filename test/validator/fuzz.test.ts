@@ -5,17 +5,40 @@
  * every per-tap result is accepted or rejected with a code; never a 5xx, never
  * a crash, and no prototype pollution leaking out of the JSON parser.
  */
-import t from 'tap'
-import fc from 'fast-check'
+
 import { newTapId } from '@fare/contracts'
+import fc from 'fast-check'
+import t from 'tap'
 import { OPERATOR, startEdgeStack } from './support.ts'
 
 const stack = await startEdgeStack('fuzz', { ingest: { rateLimitPerMinute: 1_000_000, bodyLimitBytes: 16 * 1024 } })
 t.teardown(() => stack.close())
 const token = stack.issuer.deviceToken('val-fuzz-1', OPERATOR)
 
-const validTap = () => ({ tapId: newTapId(), cardToken: 'ct_fuzz_card_0001', kind: 'entry', tappedAt: new Date(Date.now() - 60_000).toISOString(), routeId: '10', stopId: 'S1', deviceSeq: 1 })
-const FIELDS = ['tapId', 'cardToken', 'kind', 'tappedAt', 'routeId', 'stopId', 'vehicleId', 'deviceSeq', 'deviceId', '__proto__', 'constructor', 'prototype', 'extra']
+const validTap = () => ({
+  tapId: newTapId(),
+  cardToken: 'ct_fuzz_card_0001',
+  kind: 'entry',
+  tappedAt: new Date(Date.now() - 60_000).toISOString(),
+  routeId: '10',
+  stopId: 'S1',
+  deviceSeq: 1,
+})
+const FIELDS = [
+  'tapId',
+  'cardToken',
+  'kind',
+  'tappedAt',
+  'routeId',
+  'stopId',
+  'vehicleId',
+  'deviceSeq',
+  'deviceId',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'extra',
+]
 
 /** A tap with one to three fields replaced by arbitrary values (or deleted). */
 const mutatedTap = fc
@@ -38,7 +61,14 @@ const poisoned = fc.constantFrom(
 
 const bodies = fc.oneof(
   { weight: 3, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)) },
-  { weight: 3, arbitrary: fc.record({ taps: fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 6 }) }, { requiredKeys: [] }).chain((r) => fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 2 }).map((extra) => JSON.stringify({ ...extra, ...r }))) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .record({ taps: fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 6 }) }, { requiredKeys: [] })
+      .chain((r) =>
+        fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 2 }).map((extra) => JSON.stringify({ ...extra, ...r })),
+      ),
+  },
   { weight: 3, arbitrary: mutatedTap },
   { weight: 2, arbitrary: fc.string({ maxLength: 200 }) },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b).toString('latin1')) },
@@ -50,7 +80,12 @@ t.test('10,000 generated bodies: 4xx with a code or per-tap answers, never 5xx',
   const statuses = new Map<number, number>()
   await fc.assert(
     fc.asyncProperty(bodies, fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain'), async (payload, contentType) => {
-      const res = await stack.ingest.inject({ method: 'POST', url: '/v1/taps', headers: { authorization: `Bearer ${token}`, 'content-type': contentType }, payload })
+      const res = await stack.ingest.inject({
+        method: 'POST',
+        url: '/v1/taps',
+        headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
+        payload,
+      })
       statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1)
       if (res.statusCode >= 500) return false
       const body = JSON.parse(res.body) as { error?: { code?: unknown }; results?: { status: string; error?: { code?: unknown } }[] }

@@ -5,15 +5,15 @@
  * device-token endpoint. No ledger: these tests are about the edge.
  */
 import { randomBytes } from 'node:crypto'
-import type { FastifyInstance } from 'fastify'
+import { type ApiOptions, buildApp as buildApi } from '@fare/api'
+import { AUDIENCE, type DeviceKeyAlgorithm, generateDeviceKeyPair, signDeviceAssertion } from '@fare/auth'
 import type { TapEvent } from '@fare/contracts'
-import { AUDIENCE, generateDeviceKeyPair, signDeviceAssertion, type DeviceKeyAlgorithm } from '@fare/auth'
 import { createTestDatabase, type TestDatabase } from '@fare/db/testing'
-import { createMetricsRegistry, type Kafka } from '@fare/platform'
 import { buildApp as buildIngest, createKafkaTapSink, type IngestOptions, type KafkaTapSinkOptions, type TapSink } from '@fare/ingest'
-import { buildApp as buildApi, type ApiOptions } from '@fare/api'
-import { createTestIssuer, type TestIssuer } from '../support/keys.ts'
+import { createMetricsRegistry, type Kafka } from '@fare/platform'
+import type { FastifyInstance } from 'fastify'
 import { createTestTopics, type TestTopics } from '../support/kafka.ts'
+import { createTestIssuer, type TestIssuer } from '../support/keys.ts'
 
 export interface EdgeStack {
   database: TestDatabase
@@ -45,7 +45,13 @@ export async function startEdgeStack(
     { bodyLimitBytes: 512 * 1024, tokenClockToleranceSeconds: 0, ...options.ingest },
   )
   const api = await buildApi(
-    { logger: topics.logger, db: database.db, registry: createMetricsRegistry('api'), jwtPublicKeyPem: issuer.publicKeyPem, jwtPrivateKeyPem: issuer.privateKeyPem },
+    {
+      logger: topics.logger,
+      db: database.db,
+      registry: createMetricsRegistry('api'),
+      jwtPublicKeyPem: issuer.publicKeyPem,
+      jwtPrivateKeyPem: issuer.privateKeyPem,
+    },
     options.api ?? {},
   )
   const admin = issuer.adminToken()
@@ -58,7 +64,12 @@ export async function startEdgeStack(
     api,
     async registerDevice(id, operatorId = OPERATOR, algorithm = 'ES256') {
       const keys = generateDeviceKeyPair(algorithm)
-      const res = await api.inject({ method: 'POST', url: '/v1/devices', headers: { authorization: `Bearer ${admin}` }, payload: { id, operatorId, publicKeyPem: keys.publicKeyPem } })
+      const res = await api.inject({
+        method: 'POST',
+        url: '/v1/devices',
+        headers: { authorization: `Bearer ${admin}` },
+        payload: { id, operatorId, publicKeyPem: keys.publicKeyPem },
+      })
       if (res.statusCode !== 201) throw new Error(`register ${id}: ${res.statusCode} ${res.body}`)
       return keys
     },

@@ -5,10 +5,11 @@
  * only, and whole-request failures with stable codes: 400, 413, 429 per
  * device, and 503 with Retry-After (never a false `accepted`) when Kafka fails.
  */
-import t from 'tap'
+
 import { newTapId, type TapEvent } from '@fare/contracts'
-import { createMetricsRegistry } from '@fare/platform'
 import { buildApp, createKafkaTapSink } from '@fare/ingest'
+import { createMetricsRegistry } from '@fare/platform'
+import t from 'tap'
 import { OPERATOR, readTopic, startEdgeStack, tapAt } from './support.ts'
 
 const stack = await startEdgeStack('upload', { ingest: { rateLimitPerMinute: 30 } })
@@ -17,7 +18,12 @@ const keys = await stack.registerDevice('val-up-1')
 const token = await stack.deviceToken('val-up-1', keys.privateKeyPem)
 
 const post = (payload: unknown, bearer = token, headers: Record<string, string> = {}) =>
-  stack.ingest.inject({ method: 'POST', url: '/v1/taps', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json', ...headers }, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) })
+  stack.ingest.inject({
+    method: 'POST',
+    url: '/v1/taps',
+    headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json', ...headers },
+    payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+  })
 const code = (res: { json(): unknown }) => (res.json() as { error?: { code: string } }).error?.code
 
 t.test('per-tap results in request order; accepted ones are on Kafka with the device from the token', async (t) => {
@@ -29,22 +35,36 @@ t.test('per-tap results in request order; accepted ones are on Kafka with the de
   const res = await post({ taps: [good1, future, ancient, invalid, 'not a tap', skewOk, good1] })
   t.equal(res.statusCode, 200)
   const results = (res.json() as { results: { tapId: string | null; status: string; error?: { code: string } }[] }).results
-  t.same(results.map((r) => [r.tapId, r.status, r.error?.code]), [
-    [good1.tapId, 'accepted', undefined],
-    [future.tapId, 'rejected', 'TAP_TIME_OUT_OF_RANGE'],
-    [ancient.tapId, 'rejected', 'TAP_TIME_OUT_OF_RANGE'],
-    [invalid.tapId, 'rejected', 'TAP_INVALID'],
-    [null, 'rejected', 'TAP_INVALID'],
-    [skewOk.tapId, 'accepted', undefined],
-    [good1.tapId, 'accepted', undefined],
-  ])
+  t.same(
+    results.map((r) => [r.tapId, r.status, r.error?.code]),
+    [
+      [good1.tapId, 'accepted', undefined],
+      [future.tapId, 'rejected', 'TAP_TIME_OUT_OF_RANGE'],
+      [ancient.tapId, 'rejected', 'TAP_TIME_OUT_OF_RANGE'],
+      [invalid.tapId, 'rejected', 'TAP_INVALID'],
+      [null, 'rejected', 'TAP_INVALID'],
+      [skewOk.tapId, 'accepted', undefined],
+      [good1.tapId, 'accepted', undefined],
+    ],
+  )
   const resent = await post({ taps: [good1] })
-  t.same((resent.json() as { results: { status: string }[] }).results.map((r) => r.status), ['accepted'], 'a re-sent tap id is accepted again')
+  t.same(
+    (resent.json() as { results: { status: string }[] }).results.map((r) => r.status),
+    ['accepted'],
+    'a re-sent tap id is accepted again',
+  )
 
-  const events = await readTopic(stack.topics.kafka, stack.topics.taps, (v) => v.filter((e) => e.tapId === good1.tapId).length >= 2 && v.some((e) => e.tapId === skewOk.tapId))
+  const events = await readTopic(
+    stack.topics.kafka,
+    stack.topics.taps,
+    (v) => v.filter((e) => e.tapId === good1.tapId).length >= 2 && v.some((e) => e.tapId === skewOk.tapId),
+  )
   const first = events.find((e) => e.tapId === good1.tapId) as TapEvent
   t.match(first, { schema: 'tap.v1', deviceId: 'val-up-1', operatorId: OPERATOR, deviceSeq: 7, cardToken: 'ct_upload_card_01' })
-  t.notOk(events.some((e) => [future.tapId, ancient.tapId, invalid.tapId].includes(e.tapId)), 'rejected taps never reach Kafka')
+  t.notOk(
+    events.some((e) => [future.tapId, ancient.tapId, invalid.tapId].includes(e.tapId)),
+    'rejected taps never reach Kafka',
+  )
 })
 
 t.test('whole-request errors carry stable codes', async (t) => {
@@ -90,7 +110,12 @@ t.test('Kafka failing: 503 BROKER_UNAVAILABLE with Retry-After, nothing accepted
     await sink.close()
   })
   const started = Date.now()
-  const res = await app.inject({ method: 'POST', url: '/v1/taps', headers: { authorization: `Bearer ${stack.issuer.deviceToken('val-up-1', OPERATOR)}` }, payload: { taps: [tapAt(newTapId(), 'ct_upload_card_01')] } })
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/taps',
+    headers: { authorization: `Bearer ${stack.issuer.deviceToken('val-up-1', OPERATOR)}` },
+    payload: { taps: [tapAt(newTapId(), 'ct_upload_card_01')] },
+  })
   t.equal(res.statusCode, 503)
   t.equal(code(res), 'BROKER_UNAVAILABLE')
   t.ok(Number(res.headers['retry-after']) > 0)

@@ -3,10 +3,11 @@
  * validator without a client certificate signed by the configured CA does not
  * even get to send a request. Loopback only.
  */
-import t from 'tap'
+
 import { newTapId } from '@fare/contracts'
-import { createMetricsRegistry } from '@fare/platform'
 import { buildApp } from '@fare/ingest'
+import { createMetricsRegistry } from '@fare/platform'
+import t from 'tap'
 import { HttpClient } from '../../infra/validator/http.ts'
 import { createTestPki } from '../support/tls.ts'
 import { OPERATOR, startEdgeStack, tapAt } from './support.ts'
@@ -39,7 +40,7 @@ t.test('HTTPS with a server certificate', async (t) => {
   const untrusting = new HttpClient({})
   t.teardown(() => untrusting.close())
   await t.rejects(untrusting.request(`${url}/healthz`), 'a client that does not trust the CA refuses the server')
-  await t.rejects(new HttpClient({}).request(url.replace('https:', 'http:') + '/healthz'), 'no plain HTTP on the TLS port')
+  await t.rejects(new HttpClient({}).request(`${url.replace('https:', 'http:')}/healthz`), 'no plain HTTP on the TLS port')
 })
 
 t.test('mutual TLS: a client certificate from the CA is required', async (t) => {
@@ -53,5 +54,8 @@ t.test('mutual TLS: a client certificate from the CA is required', async (t) => 
   })
   const ok = await withCert.request(`${url}/v1/taps`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: body() })
   t.equal(ok.status, 200)
-  await t.rejects(without.request(`${url}/v1/taps`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: body() }), 'no client certificate: handshake refused')
+  await t.rejects(
+    without.request(`${url}/v1/taps`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: body() }),
+    'no client certificate: handshake refused',
+  )
 })

@@ -2,8 +2,9 @@
  * Development keys: an ES256 issuer key pair kept in .cache/dev-keys, made on
  * first use. Production passes real key files through the environment.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+
 import { generateKeyPairSync } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 
 export interface KeyPairFiles {

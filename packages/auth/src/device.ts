@@ -7,7 +7,7 @@
  * from the token header: a header saying `none` or `HS256` (the classic
  * "public key as HMAC secret" forgery) is refused before any signature check.
  */
-import { createPrivateKey, createPublicKey, randomUUID, type KeyObject } from 'node:crypto'
+import { createPrivateKey, createPublicKey, type KeyObject, randomUUID } from 'node:crypto'
 import { createSigner, createVerifier } from 'fast-jwt'
 
 export type DeviceKeyAlgorithm = 'ES256' | 'EdDSA'
@@ -27,7 +27,8 @@ export class DeviceKeyError extends Error {
 export function keyAlgorithm(key: KeyObject): DeviceKeyAlgorithm {
   if (key.asymmetricKeyType === 'ed25519') return 'EdDSA'
   if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'ES256'
-  throw new DeviceKeyError(`unsupported device key type ${key.asymmetricKeyType ?? 'unknown'}${key.asymmetricKeyDetails?.namedCurve ? ` (${key.asymmetricKeyDetails.namedCurve})` : ''}; use an EC P-256 or Ed25519 key`)
+  const curve = key.asymmetricKeyDetails?.namedCurve ? ` (${key.asymmetricKeyDetails.namedCurve})` : ''
+  throw new DeviceKeyError(`unsupported device key type ${key.asymmetricKeyType ?? 'unknown'}${curve}; use an EC P-256 or Ed25519 key`)
 }
 
 /**
@@ -90,7 +91,10 @@ export type AssertionFailure = 'malformed' | 'algorithm' | 'signature' | 'issuer
 
 export class AssertionError extends Error {
   override name = 'AssertionError'
-  constructor(readonly reason: AssertionFailure, message: string) {
+  constructor(
+    readonly reason: AssertionFailure,
+    message: string,
+  ) {
     super(message)
   }
 }
@@ -137,7 +141,8 @@ export function verifyDeviceAssertion(
   const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud]
   if (!audiences.includes(audience)) throw new AssertionError('audience', `assertion audience must be ${audience}`)
   // The jti is stored (replay protection): printable ASCII only, so Postgres never sees a NUL byte.
-  if (typeof claims.jti !== 'string' || !/^[\x21-\x7E]{8,128}$/.test(claims.jti)) throw new AssertionError('claims', 'assertion jti must be 8 to 128 printable ASCII characters')
+  if (typeof claims.jti !== 'string' || !/^[\x21-\x7E]{8,128}$/.test(claims.jti))
+    throw new AssertionError('claims', 'assertion jti must be 8 to 128 printable ASCII characters')
   if (!Number.isInteger(claims.exp) || !Number.isInteger(claims.iat) || claims.exp - claims.iat > MAX_ASSERTION_LIFETIME_SECONDS) {
     throw new AssertionError('lifetime', `assertion may live at most ${MAX_ASSERTION_LIFETIME_SECONDS} s`)
   }

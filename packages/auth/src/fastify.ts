@@ -3,12 +3,13 @@
  * shape, and hooks that answer 401 TOKEN_INVALID / 403 SCOPE_DENIED with
  * stable codes. Routes authenticate in onRequest, before the body is read.
  */
-import fastifyJwt from '@fastify/jwt'
-import fp from 'fastify-plugin'
-import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+
 import { withDetails } from '@fare/platform'
+import fastifyJwt from '@fastify/jwt'
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import fp from 'fastify-plugin'
 import { ScopeDenied, TokenInvalid } from './errors.ts'
-import { accessClaimsProblem, hasScope, verifyOptions, type AccessClaims, type Role, type Scope } from './tokens.ts'
+import { type AccessClaims, accessClaimsProblem, hasScope, type Role, type Scope, verifyOptions } from './tokens.ts'
 
 declare module '@fastify/jwt' {
   interface FastifyJWT {
@@ -68,7 +69,7 @@ export function authenticate(scope?: Scope): preHandlerAsyncHookHandler {
 
 /** After authenticate(): only these roles pass, every other role (present or future) is 403. */
 export function requireRole(...roles: readonly Role[]): preHandlerAsyncHookHandler {
-  return async function (request: FastifyRequest) {
+  return async (request: FastifyRequest) => {
     if (!roles.includes(request.user.role)) throw new ScopeDenied(`role ${roles.join(' or ')} required`)
   }
 }

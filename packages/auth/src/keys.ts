@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs'
 import { createPublicKey } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 
 /** Reads a PEM key file and checks it parses, so a bad key fails at start with the file named. */
 export function readPemKey(path: string, kind: 'public' | 'private'): string {

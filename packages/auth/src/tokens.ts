@@ -3,8 +3,9 @@
  * audience are pinned: a token signed any other way (alg none, HS256 with the
  * public key as secret, another issuer) is refused.
  */
-import { createSigner, createVerifier } from 'fast-jwt'
+
 import { isIdentifier } from '@fare/contracts'
+import { createSigner, createVerifier } from 'fast-jwt'
 
 export const TOKEN_ALGORITHM = 'ES256'
 export const DEFAULT_ISSUER = 'fare-auth'
@@ -79,7 +80,8 @@ export function accessClaimsProblem(claims: unknown): string | undefined {
   if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) return `role must be one of ${ROLES.join(', ')}`
   if (operatorId !== undefined && !isIdentifier(operatorId)) return 'operator_id must be an id'
   if ((role === 'device' || role === 'operator') && operatorId === undefined) return `a ${role} token names its operator_id`
-  if (scope !== undefined && (typeof scope !== 'string' || !SCOPE_LIST.test(scope))) return `scope must be known scopes (${SCOPES.join(', ')}) separated by spaces`
+  if (scope !== undefined && (typeof scope !== 'string' || !SCOPE_LIST.test(scope)))
+    return `scope must be known scopes (${SCOPES.join(', ')}) separated by spaces`
   return undefined
 }
 

@@ -6,9 +6,10 @@
  * transfers of given taps. A statement computed from these reconciles with
  * the ledger by construction.
  */
-import { sql } from 'kysely'
-import type { Decimal } from '@fare/money'
+
 import { arrayLiteral, moneyFromDb, type TransferKind } from '@fare/db'
+import type { Decimal } from '@fare/money'
+import { sql } from 'kysely'
 import type { Executor } from './accounts.ts'
 
 export interface AccountEntry {
@@ -60,7 +61,9 @@ const ENTRY_COLUMNS = (accountId: string) => sql`
 export async function balanceBefore(db: Executor, accountId: string, before: Date): Promise<Decimal> {
   const row = await sql<{ balance: string }>`
     select coalesce(sum(case when credit_account_id = ${accountId}::bigint then amount else -amount end), 0)::text as balance
-    from transfers where (credit_account_id = ${accountId}::bigint or debit_account_id = ${accountId}::bigint) and created_at < ${before.toISOString()}::timestamptz`.execute(db)
+    from transfers
+    where (credit_account_id = ${accountId}::bigint or debit_account_id = ${accountId}::bigint)
+      and created_at < ${before.toISOString()}::timestamptz`.execute(db)
   return moneyFromDb(row.rows[0]?.balance ?? '0')
 }
 

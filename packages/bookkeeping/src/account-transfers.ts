@@ -5,12 +5,13 @@
  * audit row. The rider's account is locked first (FOR NO KEY UPDATE, the lock
  * postTransfers takes), so the balance checked is the balance moved.
  */
-import { minorUnitDigits, parseAmount, type Decimal } from '@fare/money'
+
 import { moneyFromDb } from '@fare/db'
-import { systemAccountId, type Executor } from './accounts.ts'
-import { postTransfers } from './transfers.ts'
+import { type Decimal, minorUnitDigits, parseAmount } from '@fare/money'
+import { type Executor, systemAccountId } from './accounts.ts'
 import { restoreIfCovered } from './deny-list.ts'
 import { Refusal } from './refusals.ts'
+import { postTransfers } from './transfers.ts'
 
 /** numeric(20, 2) holds 18 integer digits; amounts stay well below. */
 const MAX_AMOUNT = parseAmount('1000000000000000')
@@ -86,7 +87,8 @@ const MOVEMENTS = {
  */
 export async function postAccountTransfer(trx: Executor, request: AccountTransferRequest): Promise<PostedAccountTransfer> {
   const account = await lockRiderAccount(trx, request.accountId)
-  if (request.currency !== account.currency) throw new Refusal('currency_mismatch', `account ${account.accountId} holds ${account.currency}, not ${request.currency}`)
+  if (request.currency !== account.currency)
+    throw new Refusal('currency_mismatch', `account ${account.accountId} holds ${account.currency}, not ${request.currency}`)
   checkAmount(request.amount, account.currency)
   const movement = MOVEMENTS[request.kind]
   if (request.kind === 'refund' && account.balance.lessThan(request.amount)) {

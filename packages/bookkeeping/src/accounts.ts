@@ -2,19 +2,14 @@
  * Accounts of the double-entry book. Every balance is credits minus debits,
  * so the balances of all accounts always sum to zero.
  */
-import type { AccountKind, Db } from '@fare/db'
+import type { AccountKind, Database, Db } from '@fare/db'
 import type { Transaction } from 'kysely'
-import type { Database } from '@fare/db'
 
 export type Executor = Db | Transaction<Database>
 
 type SystemAccountKind = Exclude<AccountKind, 'rider' | 'operator_revenue'>
 
-async function findOrCreate(
-  db: Executor,
-  find: () => Promise<{ id: string } | undefined>,
-  create: () => Promise<unknown>,
-): Promise<string> {
+async function findOrCreate(_db: Executor, find: () => Promise<{ id: string } | undefined>, create: () => Promise<unknown>): Promise<string> {
   const existing = await find()
   if (existing) return existing.id
   await create()
@@ -27,12 +22,21 @@ export async function systemAccountId(db: Executor, kind: SystemAccountKind, cur
   return findOrCreate(
     db,
     () => db.selectFrom('accounts').select('id').where('kind', '=', kind).where('currency', '=', currency).executeTakeFirst(),
-    () => db.insertInto('accounts').values({ kind, currency }).onConflict((oc) => oc.doNothing()).execute(),
+    () =>
+      db
+        .insertInto('accounts')
+        .values({ kind, currency })
+        .onConflict((oc) => oc.doNothing())
+        .execute(),
   )
 }
 
 export async function ensureOperator(db: Executor, operatorId: string, name: string): Promise<void> {
-  await db.insertInto('operators').values({ id: operatorId, name }).onConflict((oc) => oc.column('id').doNothing()).execute()
+  await db
+    .insertInto('operators')
+    .values({ id: operatorId, name })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute()
 }
 
 export async function revenueAccountId(db: Executor, operatorId: string, currency: string): Promise<string> {

@@ -13,7 +13,15 @@ export interface Actor {
   readonly role: string
 }
 
-export type AdminActionKind = 'card.create' | 'card.category' | 'card.block' | 'card.unblock' | 'card.replace' | 'account.top_up' | 'account.refund' | 'account.adjustment'
+export type AdminActionKind =
+  | 'card.create'
+  | 'card.category'
+  | 'card.block'
+  | 'card.unblock'
+  | 'card.replace'
+  | 'account.top_up'
+  | 'account.refund'
+  | 'account.adjustment'
 
 export interface AdminActionRecord {
   readonly actor: Actor

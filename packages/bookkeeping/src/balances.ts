@@ -1,5 +1,5 @@
-import { Decimal } from '@fare/money'
 import { moneyFromDb } from '@fare/db'
+import type { Decimal } from '@fare/money'
 import type { Executor } from './accounts.ts'
 
 export interface CardBalance {
@@ -18,7 +18,16 @@ export async function cardBalance(db: Executor, cardToken: string): Promise<Card
     .selectFrom('cards')
     .innerJoin('accounts', 'accounts.id', 'cards.account_id')
     .leftJoin('deny_list', 'deny_list.card_token', 'cards.card_token')
-    .select(['cards.card_token', 'cards.account_id', 'cards.status', 'cards.rider_category_id', 'cards.rider_id', 'accounts.balance', 'accounts.currency', 'deny_list.version as denyListVersion'])
+    .select([
+      'cards.card_token',
+      'cards.account_id',
+      'cards.status',
+      'cards.rider_category_id',
+      'cards.rider_id',
+      'accounts.balance',
+      'accounts.currency',
+      'deny_list.version as denyListVersion',
+    ])
     .where('cards.card_token', '=', cardToken)
     .executeTakeFirst()
   if (!row) return undefined
@@ -32,4 +41,3 @@ export async function cardBalance(db: Executor, cardToken: string): Promise<Card
     currency: row.currency.trim(),
   }
 }
-

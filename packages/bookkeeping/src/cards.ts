@@ -4,13 +4,14 @@
  * transaction with its audit row; the deny list follows in the same
  * transaction, so validators never see a card blocked here but listed there.
  */
-import { ZERO, type Decimal } from '@fare/money'
-import { moneyFromDb, type Db } from '@fare/db'
+
+import { type Db, moneyFromDb } from '@fare/db'
+import { type Decimal, ZERO } from '@fare/money'
 import type { Executor } from './accounts.ts'
-import { recordAdminAction, type Actor } from './audit.ts'
+import { type Actor, recordAdminAction } from './audit.ts'
 import { addToDenyList, removeFromDenyList } from './deny-list.ts'
-import { postTransfers } from './transfers.ts'
 import { Refusal } from './refusals.ts'
+import { postTransfers } from './transfers.ts'
 
 export interface CardCategory {
   readonly riderCategoryId: string
@@ -109,7 +110,12 @@ interface LockedCard {
 
 /** Locks the card's row for this transaction's change; unknown: card_not_found. */
 async function lockCard(trx: Executor, cardToken: string): Promise<LockedCard> {
-  const row = await trx.selectFrom('cards').select(['card_token', 'account_id', 'status', 'replaced_by']).where('card_token', '=', cardToken).forUpdate().executeTakeFirst()
+  const row = await trx
+    .selectFrom('cards')
+    .select(['card_token', 'account_id', 'status', 'replaced_by'])
+    .where('card_token', '=', cardToken)
+    .forUpdate()
+    .executeTakeFirst()
   if (!row) throw new Refusal('card_not_found', 'no such card')
   return { cardToken: row.card_token, accountId: row.account_id, status: row.status, replacedBy: row.replaced_by }
 }
@@ -224,7 +230,12 @@ export async function unblockCard(db: Db, actor: Actor, cardToken: string, reaso
 
 /** A repeat of a replacement already made (a retry after a lost answer): the same answer, nothing moved again. */
 async function replacementDone(trx: Executor, cardToken: string, newCardToken: string): Promise<Replacement> {
-  const done = await trx.selectFrom('admin_actions').select('transfer_id').where('target', '=', cardToken).where('action', '=', 'card.replace').executeTakeFirst()
+  const done = await trx
+    .selectFrom('admin_actions')
+    .select('transfer_id')
+    .where('target', '=', cardToken)
+    .where('action', '=', 'card.replace')
+    .executeTakeFirst()
   return { old: await viewOf(trx, cardToken), replacement: await viewOf(trx, newCardToken), transferId: done?.transfer_id ?? null }
 }
 

@@ -6,8 +6,9 @@
  * version validators fetch deltas from). Runs inside the caller's Postgres
  * transaction, after the balances moved, so the list never disagrees with them.
  */
-import { Decimal } from '@fare/money'
+
 import { anyOf, moneyFromDb } from '@fare/db'
+import type { Decimal } from '@fare/money'
 import type { Executor } from './accounts.ts'
 
 /**
@@ -95,7 +96,11 @@ export async function refreshDenyList(trx: Executor, checks: readonly DenyCheck[
     const deleted = await trx.deleteFrom('deny_list').where('card_token', 'in', toRemove).returning('card_token').execute()
     const gone = new Set(deleted.map((d) => d.card_token))
     const removed = toRemove.filter((t) => gone.has(t))
-    if (removed.length > 0) await trx.insertInto('deny_list_changes').values(removed.map((token) => ({ card_token: token, action: 'remove' as const, reason }))).execute()
+    if (removed.length > 0)
+      await trx
+        .insertInto('deny_list_changes')
+        .values(removed.map((token) => ({ card_token: token, action: 'remove' as const, reason })))
+        .execute()
     update.removed.push(...toRemove)
   }
   return update
@@ -120,8 +125,15 @@ export async function addToDenyList(trx: Executor, cardToken: string, reason: st
   // batch cannot list the card between the look and the insert (rare admin calls hold it briefly).
   await lockDenyListVersions(trx)
   if (await isDenied(trx, cardToken)) return false
-  const change = await trx.insertInto('deny_list_changes').values({ card_token: cardToken, action: 'add', reason }).returning('version').executeTakeFirstOrThrow()
-  await trx.insertInto('deny_list').values({ card_token: cardToken, version: change.version, restore_balance: restoreBalance.toFixed(2) }).execute()
+  const change = await trx
+    .insertInto('deny_list_changes')
+    .values({ card_token: cardToken, action: 'add', reason })
+    .returning('version')
+    .executeTakeFirstOrThrow()
+  await trx
+    .insertInto('deny_list')
+    .values({ card_token: cardToken, version: change.version, restore_balance: restoreBalance.toFixed(2) })
+    .execute()
   return true
 }
 

@@ -15,8 +15,8 @@
  * Records are kept (they are small); a caller's keys must be unique per caller.
  */
 import { createHash } from 'node:crypto'
-import type { Transaction } from 'kysely'
 import type { Database, Db } from '@fare/db'
+import type { Transaction } from 'kysely'
 
 export class IdempotencyConflictError extends Error {
   readonly code = 'IDEMPOTENCY_CONFLICT'
@@ -81,7 +81,11 @@ const LOCK_NOT_AVAILABLE = '55P03'
  * to put on the transfer it posts (transfers' unique idempotency_key is a
  * second guard that one request never posts twice).
  */
-export async function idempotently<T>(db: Db, request: IdempotentRequest, work: (trx: Transaction<Database>, transferKey: string) => Promise<Answer<T>>): Promise<IdempotentAnswer<T>> {
+export async function idempotently<T>(
+  db: Db,
+  request: IdempotentRequest,
+  work: (trx: Transaction<Database>, transferKey: string) => Promise<Answer<T>>,
+): Promise<IdempotentAnswer<T>> {
   const waitMs = Math.max(1, Math.floor(request.waitMs ?? 10_000))
   try {
     return await db.transaction().execute(async (trx) => {

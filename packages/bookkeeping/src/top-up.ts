@@ -1,7 +1,7 @@
-import { parseAmount, type Decimal } from '@fare/money'
 import type { Db } from '@fare/db'
+import { type Decimal, parseAmount } from '@fare/money'
+import { lockRiderAccount, postAccountTransfer } from './account-transfers.ts'
 import { idempotently, requestHash } from './idempotency.ts'
-import { postAccountTransfer, lockRiderAccount } from './account-transfers.ts'
 import { Refusal } from './refusals.ts'
 
 export interface TopUpResult {

@@ -1,6 +1,6 @@
-import { sql } from 'kysely'
-import { ZERO, type Decimal } from '@fare/money'
 import { anyOf, arrayLiteral, type TransferKind } from '@fare/db'
+import { type Decimal, ZERO } from '@fare/money'
+import { sql } from 'kysely'
 import type { Executor } from './accounts.ts'
 
 export interface TransferToPost {
@@ -47,12 +47,22 @@ export async function postTransfers(trx: Executor, transfers: readonly TransferT
   // first, then the shared ones (operator revenue, concession, clearing), each in id order. The
   // shared accounts, which every concurrent batch needs, are thus locked last and held only for
   // their own few rows until the caller commits, not while thousands of riders' balances move.
-  const accountIds = [...net.keys()].map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(String)
+  const accountIds = [...net.keys()]
+    .map(BigInt)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(String)
   const deltas = accountIds.map((id) => (net.get(id) ?? ZERO).toFixed())
   const ids = arrayLiteral(accountIds)
   const amounts = arrayLiteral(deltas)
   for (const riders of [true, false]) {
-    await trx.selectFrom('accounts').select('id').where('id', '=', anyOf(accountIds, 'bigint')).where('kind', riders ? '=' : '<>', 'rider').orderBy('id').forNoKeyUpdate().execute()
+    await trx
+      .selectFrom('accounts')
+      .select('id')
+      .where('id', '=', anyOf(accountIds, 'bigint'))
+      .where('kind', riders ? '=' : '<>', 'rider')
+      .orderBy('id')
+      .forNoKeyUpdate()
+      .execute()
     // Raw sql: Kysely cannot type an UPDATE ... FROM unnest() (the balances move by one array of deltas).
     await sql`
       update accounts set balance = accounts.balance + d.delta
@@ -98,9 +108,12 @@ async function insertTransfers(trx: Executor, transfers: readonly TransferToPost
   // Raw sql: Kysely cannot type an INSERT from unnest() and string_to_array(); the columns are TransfersTable's.
   await sql`
     insert into transfers (id, debit_account_id, credit_account_id, amount, currency, kind, tap_id, journey_id, reason, idempotency_key, explanation)
-    select coalesce(r.id, gen_random_uuid()), r.debit, r.credit, r.amount, r.currency, r.kind, r.tap_id, r.journey_id, r.reason, r.key, nullif(r.explanation, '')::json
-    from unnest(${arrayLiteral(ids)}::uuid[], ${arrayLiteral(debits)}::bigint[], ${arrayLiteral(credits)}::bigint[], ${arrayLiteral(amounts)}::numeric[], ${arrayLiteral(currencies)}::text[], ${arrayLiteral(kinds)}::text[],
-                ${arrayLiteral(tapIds)}::uuid[], ${arrayLiteral(journeyIds)}::text[], ${arrayLiteral(reasons)}::text[], ${arrayLiteral(keys)}::text[], string_to_array(${explanations.join('\n')}::text, E'\n'))
+    select coalesce(r.id, gen_random_uuid()), r.debit, r.credit, r.amount, r.currency, r.kind, r.tap_id, r.journey_id, r.reason, r.key,
+           nullif(r.explanation, '')::json
+    from unnest(${arrayLiteral(ids)}::uuid[], ${arrayLiteral(debits)}::bigint[], ${arrayLiteral(credits)}::bigint[], ${arrayLiteral(amounts)}::numeric[],
+                ${arrayLiteral(currencies)}::text[], ${arrayLiteral(kinds)}::text[],
+                ${arrayLiteral(tapIds)}::uuid[], ${arrayLiteral(journeyIds)}::text[], ${arrayLiteral(reasons)}::text[], ${arrayLiteral(keys)}::text[],
+                string_to_array(${explanations.join('\n')}::text, E'\n'))
          with ordinality as r(id, debit, credit, amount, currency, kind, tap_id, journey_id, reason, key, explanation, n)
     order by r.n`.execute(trx)
 }

@@ -3,10 +3,7 @@ import { Type } from 'typebox'
 /** Every HTTP error body has this shape (docs/operations.md, Errors). */
 export const ErrorBody = Type.Object(
   {
-    error: Type.Object(
-      { code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) },
-      { additionalProperties: false },
-    ),
+    error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }, { additionalProperties: false }),
   },
   { additionalProperties: false },
 )

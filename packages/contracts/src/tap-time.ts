@@ -48,7 +48,17 @@ export function canonicalTapTime(text: string, as: 'uploaded' | 'recorded' = 'up
   if (as === 'recorded' && text.length > RECORDED_TAP_TIME_MAX_LENGTH) return undefined
   const m = (as === 'uploaded' ? UPLOADED : RECORDED).exec(text)
   if (!m) return undefined
-  const [, year, month, day, hour, minute, second, fraction = '', zone] = m as unknown as [string, string, string, string, string, string, string, string | undefined, string]
+  const [, year, month, day, hour, minute, second, fraction = '', zone] = m as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string | undefined,
+    string,
+  ]
   if (Number(day) > daysInMonth(Number(year), Number(month))) return undefined
   const millis = `${fraction}000`.slice(0, 3)
   return `${year}-${month}-${day}T${hour}:${minute}:${second}.${millis}${zone === 'z' ? 'Z' : zone}`

@@ -5,7 +5,7 @@
  * `SettledTap` (what the ledger rates and records). The `taps` table's row is
  * @fare/db's `TapRow`; the fare engine's own input is @fare/fares' `Tap`.
  */
-import { Type, type Static } from 'typebox'
+import { type Static, Type } from 'typebox'
 import { CARD_TOKEN_MAX_LENGTH, IDENTIFIER_PATTERN } from './strings.ts'
 import { RECORDED_TAP_TIME_MAX_LENGTH, RECORDED_TAP_TIME_PATTERN, TAP_TIME_MAX_LENGTH, TAP_TIME_PATTERN } from './tap-time.ts'
 
@@ -17,18 +17,34 @@ export const MAX_TAPS_PER_REQUEST = 500
  * into Kafka or Postgres. Each `description` completes "must be ..." in an
  * error message.
  */
-const Id = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: IDENTIFIER_PATTERN, description: `1 to ${maxLength} letters, digits and _ . : -` })
+const Id = (maxLength: number) =>
+  Type.String({ minLength: 1, maxLength, pattern: IDENTIFIER_PATTERN, description: `1 to ${maxLength} letters, digits and _ . : -` })
 
 /** RFC 9562 UUIDv7: version nibble 7, variant bits 10; either letter case (written lower case). */
 const TAP_ID_PATTERN = '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-7[0-9A-Fa-f]{3}-[89ABab][0-9A-Fa-f]{3}-[0-9A-Fa-f]{12}$'
-const TapId = Type.String({ maxLength: 36, pattern: TAP_ID_PATTERN, description: 'a UUIDv7 (RFC 9562: version 7, variant 10) such as 01927f1c-2a3b-7c4d-8e5f-0123456789ab' })
+const TapId = Type.String({
+  maxLength: 36,
+  pattern: TAP_ID_PATTERN,
+  description: 'a UUIDv7 (RFC 9562: version 7, variant 10) such as 01927f1c-2a3b-7c4d-8e5f-0123456789ab',
+})
 
-const TIME_DESCRIPTION = 'an RFC 3339 date-time on a real date, with seconds, at most 9 fraction digits and Z or an offset within ±14:00, such as 2026-07-05T08:15:03.120+03:00'
+const TIME_DESCRIPTION =
+  'an RFC 3339 date-time on a real date, with seconds, at most 9 fraction digits and Z or an offset within ±14:00, such as 2026-07-05T08:15:03.120+03:00'
 const TapTime = Type.String({ maxLength: TAP_TIME_MAX_LENGTH, pattern: TAP_TIME_PATTERN, description: TIME_DESCRIPTION })
 /** A tap time in a record may have more fraction digits (see tap-time.ts). */
-const RecordedTapTime = Type.String({ maxLength: RECORDED_TAP_TIME_MAX_LENGTH, pattern: RECORDED_TAP_TIME_PATTERN, description: TIME_DESCRIPTION.replace('at most 9 fraction digits', 'a fraction') })
+const RecordedTapTime = Type.String({
+  maxLength: RECORDED_TAP_TIME_MAX_LENGTH,
+  pattern: RECORDED_TAP_TIME_PATTERN,
+  description: TIME_DESCRIPTION.replace('at most 9 fraction digits', 'a fraction'),
+})
 
-const CardToken = (minLength: number) => Type.String({ minLength, maxLength: CARD_TOKEN_MAX_LENGTH, pattern: IDENTIFIER_PATTERN, description: `${minLength} to ${CARD_TOKEN_MAX_LENGTH} letters, digits and _ . : -` })
+const CardToken = (minLength: number) =>
+  Type.String({
+    minLength,
+    maxLength: CARD_TOKEN_MAX_LENGTH,
+    pattern: IDENTIFIER_PATTERN,
+    description: `${minLength} to ${CARD_TOKEN_MAX_LENGTH} letters, digits and _ . : -`,
+  })
 
 export const TapKind = Type.Union([Type.Literal('entry'), Type.Literal('exit')])
 export type TapKind = Static<typeof TapKind>
@@ -58,7 +74,12 @@ export const TapContext = Type.Object(
   {
     deviceId: Id(64),
     // Operator ids are not restricted to the id characters elsewhere; here they must only be printable.
-    operatorId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\u0000-\\u001F\\u007F-\\u009F]+$', description: '1 to 64 characters, none a control character' }),
+    operatorId: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[^\\u0000-\\u001F\\u007F-\\u009F]+$',
+      description: '1 to 64 characters, none a control character',
+    }),
     receivedAt: TapTime,
   },
   { additionalProperties: false },
@@ -76,9 +97,27 @@ export const TapBatchRequest = Type.Object(
     examples: [
       {
         taps: [
-          { tapId: '01a23564-6ad0-73c1-8a2b-4f6e9d0c1b2a', cardToken: 'ct_7f3a9c2e51d04b8a', kind: 'entry', tappedAt: '2026-12-02T08:15:03.120+02:00', routeId: 'bus-10', stopId: 'S1', vehicleId: 'bus-ao1234', deviceSeq: 18342 },
+          {
+            tapId: '01a23564-6ad0-73c1-8a2b-4f6e9d0c1b2a',
+            cardToken: 'ct_7f3a9c2e51d04b8a',
+            kind: 'entry',
+            tappedAt: '2026-12-02T08:15:03.120+02:00',
+            routeId: 'bus-10',
+            stopId: 'S1',
+            vehicleId: 'bus-ao1234',
+            deviceSeq: 18342,
+          },
           // Its validator's clock ran ahead: refused on its own, the batch still answered.
-          { tapId: '01a235b2-3080-7e04-9c3d-5a7b8c9d0e1f', cardToken: 'ct_demo_adult_0001', kind: 'entry', tappedAt: '2026-12-02T09:40:00.000+02:00', routeId: 'bus-10', stopId: 'S3', vehicleId: 'bus-ao1234', deviceSeq: 18343 },
+          {
+            tapId: '01a235b2-3080-7e04-9c3d-5a7b8c9d0e1f',
+            cardToken: 'ct_demo_adult_0001',
+            kind: 'entry',
+            tappedAt: '2026-12-02T09:40:00.000+02:00',
+            routeId: 'bus-10',
+            stopId: 'S3',
+            vehicleId: 'bus-ao1234',
+            deviceSeq: 18343,
+          },
         ],
       },
     ],
@@ -86,10 +125,7 @@ export const TapBatchRequest = Type.Object(
 )
 export type TapBatchRequest = Static<typeof TapBatchRequest>
 
-export const ErrorDetail = Type.Object(
-  { code: Type.String(), message: Type.String() },
-  { additionalProperties: false },
-)
+export const ErrorDetail = Type.Object({ code: Type.String(), message: Type.String() }, { additionalProperties: false })
 
 export const TapResult = Type.Object(
   {
@@ -109,7 +145,11 @@ export const TapBatchResponse = Type.Object(
       {
         results: [
           { tapId: '01a23564-6ad0-73c1-8a2b-4f6e9d0c1b2a', status: 'accepted' },
-          { tapId: '01a235b2-3080-7e04-9c3d-5a7b8c9d0e1f', status: 'rejected', error: { code: 'TAP_TIME_OUT_OF_RANGE', message: 'tappedAt is more than 300 s after the tap arrived (validator clock ahead)' } },
+          {
+            tapId: '01a235b2-3080-7e04-9c3d-5a7b8c9d0e1f',
+            status: 'rejected',
+            error: { code: 'TAP_TIME_OUT_OF_RANGE', message: 'tappedAt is more than 300 s after the tap arrived (validator clock ahead)' },
+          },
         ],
       },
     ],

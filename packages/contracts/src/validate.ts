@@ -5,10 +5,11 @@
  * form (tap id lower case, times as `canonicalTapTime` writes them), so what
  * ingest accepts is exactly what the ledger can settle.
  */
-import { Compile } from 'typebox/compile'
+
 import type { Static, TObject } from 'typebox'
+import { Compile } from 'typebox/compile'
 import { canonicalTapTime } from './tap-time.ts'
-import { TAP_EVENT_SCHEMA, TapContext, TapEvent, TapInput, type SettledTap } from './taps.ts'
+import { type SettledTap, TAP_EVENT_SCHEMA, TapContext, TapEvent, TapInput } from './taps.ts'
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string }
 
@@ -85,7 +86,10 @@ export function parseTapEvent(value: unknown): Parsed<TapEvent> {
   if (tappedAt === undefined) return { ok: false, error: `/tappedAt ${NOT_A_DATE}` }
   const receivedAt = canonicalTapTime(value.receivedAt)
   if (receivedAt === undefined) return { ok: false, error: `/receivedAt ${NOT_A_DATE}` }
-  return { ok: true, value: { schema: TAP_EVENT_SCHEMA, ...canonicalInput(value, tappedAt), deviceId: value.deviceId, operatorId: value.operatorId, receivedAt } }
+  return {
+    ok: true,
+    value: { schema: TAP_EVENT_SCHEMA, ...canonicalInput(value, tappedAt), deviceId: value.deviceId, operatorId: value.operatorId, receivedAt },
+  }
 }
 
 /** The instant of a canonical tap time, in milliseconds since the epoch (exact: the canonical form has milliseconds). */
@@ -99,8 +103,16 @@ export function tapInstantMs(canonicalTime: string): number {
  * events and recorded taps); an upload has none (its device is the token's).
  */
 export function sameTap(a: TapInput & { deviceId?: string }, b: TapInput & { deviceId?: string }): boolean {
-  return a.cardToken === b.cardToken && a.kind === b.kind && tapInstantMs(a.tappedAt) === tapInstantMs(b.tappedAt) && a.routeId === b.routeId &&
-    a.stopId === b.stopId && a.vehicleId === b.vehicleId && a.deviceSeq === b.deviceSeq && a.deviceId === b.deviceId
+  return (
+    a.cardToken === b.cardToken &&
+    a.kind === b.kind &&
+    tapInstantMs(a.tappedAt) === tapInstantMs(b.tappedAt) &&
+    a.routeId === b.routeId &&
+    a.stopId === b.stopId &&
+    a.vehicleId === b.vehicleId &&
+    a.deviceSeq === b.deviceSeq &&
+    a.deviceId === b.deviceId
+  )
 }
 
 /** The tap the ledger settles from a checked event. */

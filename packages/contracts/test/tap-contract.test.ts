@@ -37,7 +37,10 @@ t.test('tap times: what is read, and how it is written', async (t) => {
     ['2026-07-05T08:15:03\u0000Z', undefined],
     ['２０２６-07-05T08:15:03Z', undefined],
   ]
-  t.same(cases.map(([text]) => [text, canonicalTapTime(text)]), cases)
+  t.same(
+    cases.map(([text]) => [text, canonicalTapTime(text)]),
+    cases,
+  )
 })
 
 t.test('a record may carry the longer fractions ingest wrote before the contract: cut, never rounded', async (t) => {
@@ -47,8 +50,20 @@ t.test('a record may carry the longer fractions ingest wrote before the contract
   t.equal(canonicalTapTime('2026-12-02T04:55:48.795+16:00', 'recorded'), undefined, 'an offset beyond ±14:00 is never read')
 })
 
-const tap = { tapId: '01927F1C-2A3B-7C4D-8E5F-0123456789AB', cardToken: 'ct_contract_1', kind: 'entry', tappedAt: '2026-07-05t08:15:03.1204z', routeId: 'bus-10' }
-const canonical = { tapId: '01927f1c-2a3b-7c4d-8e5f-0123456789ab', cardToken: 'ct_contract_1', kind: 'entry', tappedAt: '2026-07-05T08:15:03.120Z', routeId: 'bus-10' }
+const tap = {
+  tapId: '01927F1C-2A3B-7C4D-8E5F-0123456789AB',
+  cardToken: 'ct_contract_1',
+  kind: 'entry',
+  tappedAt: '2026-07-05t08:15:03.1204z',
+  routeId: 'bus-10',
+}
+const canonical = {
+  tapId: '01927f1c-2a3b-7c4d-8e5f-0123456789ab',
+  cardToken: 'ct_contract_1',
+  kind: 'entry',
+  tappedAt: '2026-07-05T08:15:03.120Z',
+  routeId: 'bus-10',
+}
 const context = { deviceId: 'validator-1', operatorId: 'lutsk-bus', receivedAt: '2026-07-05T08:15:04.000Z' }
 
 t.test('an upload and a record parse to the same canonical tap', async (t) => {
@@ -57,7 +72,13 @@ t.test('an upload and a record parse to the same canonical tap', async (t) => {
 })
 
 t.test('tap ids: UUIDv7 only', async (t) => {
-  for (const tapId of ['00000000-0000-0000-0000-000000000000', '2f1b6d7e-4c1a-4b8e-9d0f-2a3b4c5d6e7f', '01927f1c-2a3b-7c4d-ce5f-0123456789ab', '01927f1c2a3b7c4d8e5f0123456789ab', ' 01927f1c-2a3b-7c4d-8e5f-0123456789ab']) {
+  for (const tapId of [
+    '00000000-0000-0000-0000-000000000000',
+    '2f1b6d7e-4c1a-4b8e-9d0f-2a3b4c5d6e7f',
+    '01927f1c-2a3b-7c4d-ce5f-0123456789ab',
+    '01927f1c2a3b7c4d8e5f0123456789ab',
+    ' 01927f1c-2a3b-7c4d-8e5f-0123456789ab',
+  ]) {
     const input = parseTapInput({ ...tap, tapId })
     t.match(input, { ok: false, error: /^\/tapId must/ }, tapId)
     t.match(parseTapEvent({ schema: TAP_EVENT_SCHEMA, ...tap, tapId, ...context }), { ok: false, error: /^\/tapId/ }, `${tapId} in a record`)
@@ -65,7 +86,13 @@ t.test('tap ids: UUIDv7 only', async (t) => {
 })
 
 t.test('every string of a record is checked, the context included', async (t) => {
-  const bad: [string, string][] = [['deviceId', 'dev\u0000ice'], ['operatorId', 'op\n1'], ['receivedAt', '2026-07-05T08:15:04.000Z\u0000'], ['cardToken', 'c\u0000'], ['stopId', 'S\u00001']]
+  const bad: [string, string][] = [
+    ['deviceId', 'dev\u0000ice'],
+    ['operatorId', 'op\n1'],
+    ['receivedAt', '2026-07-05T08:15:04.000Z\u0000'],
+    ['cardToken', 'c\u0000'],
+    ['stopId', 'S\u00001'],
+  ]
   for (const [field, value] of bad) {
     t.match(parseTapEvent({ schema: TAP_EVENT_SCHEMA, ...tap, ...context, [field]: value }), { ok: false, error: new RegExp(`^/${field}`) }, field)
   }

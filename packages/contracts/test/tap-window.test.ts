@@ -1,5 +1,5 @@
-import t from 'tap'
 import { EnvReader } from '@fare/platform'
+import t from 'tap'
 import { checkTapWindow, DEFAULT_TAP_WINDOW, readTapWindow } from '../src/index.ts'
 
 const RECEIVED = Date.parse('2026-07-05T08:15:03.120Z')

@@ -1,5 +1,5 @@
-export * from './schema.ts'
+export * from './arrays.ts'
 export * from './connect.ts'
 export * from './migrate.ts'
 export * from './money.ts'
-export * from './arrays.ts'
+export * from './schema.ts'

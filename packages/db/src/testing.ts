@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
-import { createDb, withDatabase, type Db } from './connect.ts'
+import { createDb, type Db, withDatabase } from './connect.ts'
 import { migrateToLatest } from './migrate.ts'
 
 export const TEST_SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/fare_test'

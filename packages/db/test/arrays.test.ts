@@ -1,9 +1,10 @@
 /** Array literals round-trip through Postgres exactly, whatever the elements hold. */
-import t from 'tap'
+
 import fc from 'fast-check'
 import { sql } from 'kysely'
-import { createTestDatabase } from '../src/testing.ts'
+import t from 'tap'
 import { arrayLiteral } from '../src/arrays.ts'
+import { createTestDatabase } from '../src/testing.ts'
 
 t.test('text arrays come back element for element', async (t) => {
   const { db, drop } = await createTestDatabase()
@@ -20,7 +21,10 @@ t.test('text arrays come back element for element', async (t) => {
     t.same(rows[0]?.v, values, JSON.stringify(values))
   }
   // Postgres text cannot hold NUL; everything else can.
-  const element = fc.oneof(fc.constant(null), fc.string({ unit: 'binary' }).map((s) => s.replaceAll('\u0000', '')))
+  const element = fc.oneof(
+    fc.constant(null),
+    fc.string({ unit: 'binary' }).map((s) => s.replaceAll('\u0000', '')),
+  )
   await fc.assert(
     fc.asyncProperty(fc.array(element, { maxLength: 8 }), async (values) => {
       const { rows } = await sql<{ v: (string | null)[] }>`select ${arrayLiteral(values)}::text[] as v`.execute(db)
@@ -33,6 +37,10 @@ t.test('text arrays come back element for element', async (t) => {
 t.test('uuid and bigint arrays', async (t) => {
   const { db, drop } = await createTestDatabase()
   t.teardown(drop)
-  const { rows } = await sql<{ u: string[]; b: string[] }>`select ${arrayLiteral(['01a22359-4902-7338-9363-1a8f9937720c'])}::uuid[] as u, ${arrayLiteral(['1', '-9223372036854775808', null])}::bigint[] as b`.execute(db)
+  const { rows } = await sql<{
+    u: string[]
+    b: string[]
+  }>`select ${arrayLiteral(['01a22359-4902-7338-9363-1a8f9937720c'])}::uuid[] as u,
+    ${arrayLiteral(['1', '-9223372036854775808', null])}::bigint[] as b`.execute(db)
   t.same(rows[0], { u: ['01a22359-4902-7338-9363-1a8f9937720c'], b: ['1', '-9223372036854775808', null] })
 })

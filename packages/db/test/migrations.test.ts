@@ -3,8 +3,9 @@
  * with the code): every migration file is listed, under the name Kysely has
  * recorded it by in databases migrated before (its file name).
  */
-import t from 'tap'
+
 import { readdirSync } from 'node:fs'
+import t from 'tap'
 import { MIGRATIONS } from '../src/migrations/index.ts'
 
 t.test('every migration file is listed under its file name', async (t) => {

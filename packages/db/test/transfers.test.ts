@@ -1,8 +1,9 @@
 /** The database itself refuses what would break the ledger: edits, zero amounts, self-transfers. */
-import t from 'tap'
+
 import { sql } from 'kysely'
-import { createTestDatabase } from '../src/testing.ts'
+import t from 'tap'
 import { createDb, type Db } from '../src/connect.ts'
+import { createTestDatabase } from '../src/testing.ts'
 
 /** A top-up clearing account and a rider's, the two ends of a top-up. */
 async function clearingAndRider(db: Db): Promise<[{ id: string }, { id: string }]> {
@@ -24,12 +25,30 @@ t.test('transfers are immutable and checked by the database', async (t) => {
   t.teardown(drop)
   const [a, b] = await clearingAndRider(db)
   const transfer = { debit_account_id: a.id, credit_account_id: b.id, currency: 'UAH', kind: 'top_up' as const }
-  await db.insertInto('transfers').values({ ...transfer, amount: '10.00' }).execute()
+  await db
+    .insertInto('transfers')
+    .values({ ...transfer, amount: '10.00' })
+    .execute()
 
-  await t.rejects(db.insertInto('transfers').values({ ...transfer, amount: '0.00' }).execute(), /check constraint/)
-  await t.rejects(db.insertInto('transfers').values({ ...transfer, amount: '-1.00' }).execute(), /check constraint/)
   await t.rejects(
-    db.insertInto('transfers').values({ ...transfer, credit_account_id: a.id, amount: '1.00' }).execute(),
+    db
+      .insertInto('transfers')
+      .values({ ...transfer, amount: '0.00' })
+      .execute(),
+    /check constraint/,
+  )
+  await t.rejects(
+    db
+      .insertInto('transfers')
+      .values({ ...transfer, amount: '-1.00' })
+      .execute(),
+    /check constraint/,
+  )
+  await t.rejects(
+    db
+      .insertInto('transfers')
+      .values({ ...transfer, credit_account_id: a.id, amount: '1.00' })
+      .execute(),
     /transfers_distinct_accounts/,
   )
   await t.rejects(sql`update transfers set amount = 99`.execute(db), /immutable/)
@@ -58,10 +77,30 @@ t.test('a transfer naming an account that does not exist is refused, and account
   const [a, b] = await clearingAndRider(db)
   const valid = { debit_account_id: a.id, credit_account_id: b.id, currency: 'UAH', kind: 'top_up' as const, amount: '1.00' }
   const missing = String(BigInt(b.id) + 1000n)
-  await t.rejects(db.insertInto('transfers').values({ ...valid, credit_account_id: missing }).execute(), { code: '23503' }, 'unknown credit account')
-  await t.rejects(db.insertInto('transfers').values({ ...valid, debit_account_id: missing }).execute(), { code: '23503' }, 'unknown debit account')
+  await t.rejects(
+    db
+      .insertInto('transfers')
+      .values({ ...valid, credit_account_id: missing })
+      .execute(),
+    { code: '23503' },
+    'unknown credit account',
+  )
+  await t.rejects(
+    db
+      .insertInto('transfers')
+      .values({ ...valid, debit_account_id: missing })
+      .execute(),
+    { code: '23503' },
+    'unknown debit account',
+  )
   // One bad row in a many-row statement refuses the whole statement.
-  await t.rejects(db.insertInto('transfers').values([valid, { ...valid, debit_account_id: missing }]).execute(), { code: '23503' })
+  await t.rejects(
+    db
+      .insertInto('transfers')
+      .values([valid, { ...valid, debit_account_id: missing }])
+      .execute(),
+    { code: '23503' },
+  )
   t.same(await db.selectFrom('transfers').select('id').execute(), [], 'nothing was written')
 
   await db.insertInto('transfers').values(valid).execute()

@@ -28,9 +28,11 @@ export interface CapLeg {
 }
 
 export function capApplies(cap: Cap, leg: Pick<CapLeg, 'networkId' | 'riderCategoryId' | 'fareMediaId'>): boolean {
-  return (cap.riderCategoryId === undefined || cap.riderCategoryId === leg.riderCategoryId) &&
+  return (
+    (cap.riderCategoryId === undefined || cap.riderCategoryId === leg.riderCategoryId) &&
     (cap.fareMediaId === undefined || cap.fareMediaId === leg.fareMediaId) &&
     (cap.networkId === undefined || cap.networkId === leg.networkId)
+  )
 }
 
 /** The calendar window (day, week, month) of a cap that contains an instant. */
@@ -159,7 +161,7 @@ export class CapLedger {
       const window = this.windowOf(index, leg.departureMs)
       const spentBefore = (this.spent[index] as Map<number, number>).get(window.key) ?? 0
       const capUnits = this.capUnits[index] as number
-      const headroom = capUnits - spentBefore > 0 ? capUnits - spentBefore : 0
+      const headroom = Math.max(capUnits - spentBefore, 0)
       if (increment > 0 && headroom < charge) charge = headroom
       checks.push({ cap, capUnits, window, spentBefore, headroom, limiting: false })
     }

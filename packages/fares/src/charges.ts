@@ -4,10 +4,10 @@
  * exits and double taps are 0.00), each with its explanation (section 3.1).
  */
 import type { Decimal } from '@fare/money'
-import { CapLedger, windowFactsOf, type UnitCapCheck } from './caps.ts'
+import { CapLedger, type UnitCapCheck, windowFactsOf } from './caps.ts'
 import type { CompiledTariff } from './compiled.ts'
 import type { CapFacts, Explanation, JourneyFacts, LegFacts, RuleFacts } from './explain.ts'
-import { fullFareOrSame, ownFare, pricingLeg, type JourneyPricing } from './journeys.ts'
+import { fullFareOrSame, type JourneyPricing, ownFare, pricingLeg } from './journeys.ts'
 import { eventTimezone, maximumFare } from './leg-rules.ts'
 import type { TapLeg, TapRole, TimedTap } from './legs.ts'
 import type { LegRule, ProductRow, Tariff } from './model.ts'
@@ -62,8 +62,12 @@ function ruleFacts(c: CompiledTariff, rule: LegRule, product: ProductRow): RuleF
   let facts = byProduct.get(product) as RuleFacts | undefined
   if (!facts) {
     facts = {
-      legRuleLine: rule.line, legGroupId: rule.legGroupId, rulePriority: rule.priority,
-      fareProductId: product.productId, fareProductName: product.productName, legFare: product.amount,
+      legRuleLine: rule.line,
+      legGroupId: rule.legGroupId,
+      rulePriority: rule.priority,
+      fareProductId: product.productId,
+      fareProductName: product.productName,
+      legFare: product.amount,
     }
     byProduct.set(product, facts)
   }
@@ -74,8 +78,13 @@ function capFacts(c: CompiledTariff, checks: readonly UnitCapCheck[]): CapFacts[
   const out: CapFacts[] = []
   for (const check of checks) {
     out.push({
-      capId: check.cap.capId, period: check.cap.period.kind, capAmount: check.cap.amount,
-      window: windowFactsOf(check.window), spentBefore: c.dec(check.spentBefore), headroom: c.dec(check.headroom), limiting: check.limiting,
+      capId: check.cap.capId,
+      period: check.cap.period.kind,
+      capAmount: check.cap.amount,
+      window: windowFactsOf(check.window),
+      spentBefore: c.dec(check.spentBefore),
+      headroom: c.dec(check.headroom),
+      limiting: check.limiting,
     })
   }
   return out
@@ -84,18 +93,20 @@ function capFacts(c: CompiledTariff, checks: readonly UnitCapCheck[]): CapFacts[
 function legFacts(ctx: ChargeContext, leg: TapLeg, category: string | undefined, agencyId: string): LegFacts {
   const tariff = ctx.tariff
   return {
-    routeId: leg.entry.routeId, networkId: leg.networkId, agencyId,
-    fromStopId: leg.entry.stopId, toStopId: leg.exit?.stopId,
+    routeId: leg.entry.routeId,
+    networkId: leg.networkId,
+    agencyId,
+    fromStopId: leg.entry.stopId,
+    toStopId: leg.exit?.stopId,
     departure: formatInstant(eventTimezone(tariff, leg.entry.routeId, leg.entry.stopId), leg.entry.ms),
     arrival: leg.exit ? formatInstant(eventTimezone(tariff, leg.exit.routeId, leg.exit.stopId), leg.exit.ms) : undefined,
-    riderCategoryId: category ?? ctx.fallbackCategory, fareMediaId: ctx.profile.fareMediaId,
+    riderCategoryId: category ?? ctx.fallbackCategory,
+    fareMediaId: ctx.profile.fareMediaId,
   }
 }
 
 /** Charges per leg, caps in event order (legs are in entry order already). */
-export function chargeLegs(
-  ctx: ChargeContext, legs: readonly TapLeg[], categories: readonly (string | undefined)[], journeys: JourneyPricing,
-): LegCharges {
+export function chargeLegs(ctx: ChargeContext, legs: readonly TapLeg[], categories: readonly (string | undefined)[], journeys: JourneyPricing): LegCharges {
   const ledger = new CapLedger(ctx.tariff)
   const charges: Charge[] = new Array(legs.length)
   const units: number[] = new Array(legs.length)
@@ -125,58 +136,96 @@ const tapIdsOf = (leg: TapLeg): string[] => (leg.exit ? [leg.entry.tapId, leg.ex
 const agencyOf = (tariff: Tariff, leg: TapLeg): string => tariff.routes.get(leg.entry.routeId)?.agencyId ?? ''
 
 /** A leg without its exit: the highest fare from its origin, no fare transfers, outside caps. */
-function chargeIncompleteLeg(
-  ctx: ChargeContext, leg: TapLeg, category: string | undefined, index: number, charges: Charge[], units: number[],
-): void {
+function chargeIncompleteLeg(ctx: ChargeContext, leg: TapLeg, category: string | undefined, index: number, charges: Charge[], units: number[]): void {
   const { tariff, c, profile } = ctx
   const agencyId = agencyOf(tariff, leg)
   const max = maximumFare(tariff, pricingLeg(tariff, leg, category, profile.fareMediaId))
-  const full = category === undefined
-    ? max.units
-    : fullFareOrSame(() => maximumFare(tariff, pricingLeg(tariff, leg, undefined, profile.fareMediaId)).units, max.units)
+  const full =
+    category === undefined ? max.units : fullFareOrSame(() => maximumFare(tariff, pricingLeg(tariff, leg, undefined, profile.fareMediaId)).units, max.units)
   const amount = c.dec(max.units)
   const explanation: Explanation = {
-    kind: 'incomplete', taps: tapIdsOf(leg), leg: legFacts(ctx, leg, category, agencyId), rule: ruleFacts(c, max.rule, max.product), amount,
+    kind: 'incomplete',
+    taps: tapIdsOf(leg),
+    leg: legFacts(ctx, leg, category, agencyId),
+    rule: ruleFacts(c, max.rule, max.product),
+    amount,
   }
   units[index] = max.units
   charges[index] = {
-    tapId: leg.entry.tapId, time: leg.entry.time, agencyId, networkId: leg.networkId, journeyId: leg.entry.tapId,
-    amount, flags: ['incomplete'], fullFare: c.dec(full), legFare: amount, explanation, sentence: ctx.say(explanation),
+    tapId: leg.entry.tapId,
+    time: leg.entry.time,
+    agencyId,
+    networkId: leg.networkId,
+    journeyId: leg.entry.tapId,
+    amount,
+    flags: ['incomplete'],
+    fullFare: c.dec(full),
+    legFare: amount,
+    explanation,
+    sentence: ctx.say(explanation),
   }
 }
 
 /** Another passenger on a group tap: their own cheapest fare, capped. */
 function chargeGroupLeg(
-  ctx: ChargeContext, ledger: CapLedger, leg: TapLeg, category: string | undefined, index: number, charges: Charge[], units: number[],
+  ctx: ChargeContext,
+  ledger: CapLedger,
+  leg: TapLeg,
+  category: string | undefined,
+  index: number,
+  charges: Charge[],
+  units: number[],
 ): void {
   const { tariff, c, profile } = ctx
   const agencyId = agencyOf(tariff, leg)
   const facts = legFacts(ctx, leg, category, agencyId)
   const tapOut = !tariff.tapOnOnlyNetworkIds.has(leg.networkId)
   const own = ownFare(tariff, pricingLeg(tariff, leg, category, profile.fareMediaId), tapOut)
-  const full = category === undefined
-    ? own.units
-    : fullFareOrSame(() => ownFare(tariff, pricingLeg(tariff, leg, undefined, profile.fareMediaId), tapOut).units, own.units)
+  const full =
+    category === undefined ? own.units : fullFareOrSame(() => ownFare(tariff, pricingLeg(tariff, leg, undefined, profile.fareMediaId), tapOut).units, own.units)
   const capped = ledger.charge({
-    departureMs: leg.entry.ms, networkId: leg.networkId, riderCategoryId: category ?? ctx.fallbackCategory, fareMediaId: profile.fareMediaId,
+    departureMs: leg.entry.ms,
+    networkId: leg.networkId,
+    riderCategoryId: category ?? ctx.fallbackCategory,
+    fareMediaId: profile.fareMediaId,
     increment: own.units,
   })
   const amount = c.dec(capped.charge)
   const explanation: Explanation = {
-    kind: 'group', taps: tapIdsOf(leg), leg: facts, rule: ruleFacts(c, own.rule, own.product), increment: c.dec(own.units),
-    caps: capFacts(c, capped.checks), amount,
+    kind: 'group',
+    taps: tapIdsOf(leg),
+    leg: facts,
+    rule: ruleFacts(c, own.rule, own.product),
+    increment: c.dec(own.units),
+    caps: capFacts(c, capped.checks),
+    amount,
   }
   units[index] = capped.charge
   charges[index] = {
-    tapId: leg.entry.tapId, time: leg.entry.time, agencyId, networkId: leg.networkId, journeyId: leg.entry.tapId,
-    amount, flags: capped.capped ? ['capped'] : [], fullFare: c.dec(full), legFare: c.dec(own.units), explanation, sentence: ctx.say(explanation),
+    tapId: leg.entry.tapId,
+    time: leg.entry.time,
+    agencyId,
+    networkId: leg.networkId,
+    journeyId: leg.entry.tapId,
+    amount,
+    flags: capped.capped ? ['capped'] : [],
+    fullFare: c.dec(full),
+    legFare: c.dec(own.units),
+    explanation,
+    sentence: ctx.say(explanation),
   }
 }
 
 /** A complete leg: its span's increment, capped; a leg joined into an earlier one's span is 0.00. */
 function chargeCompleteLeg(
-  ctx: ChargeContext, ledger: CapLedger, legs: readonly TapLeg[], journeys: JourneyPricing, category: string | undefined,
-  index: number, charges: Charge[], units: number[],
+  ctx: ChargeContext,
+  ledger: CapLedger,
+  legs: readonly TapLeg[],
+  journeys: JourneyPricing,
+  category: string | undefined,
+  index: number,
+  charges: Charge[],
+  units: number[],
 ): void {
   const { tariff, c, profile } = ctx
   const leg = legs[index] as TapLeg
@@ -194,33 +243,60 @@ function chargeCompleteLeg(
     const explanation: Explanation = { kind: 'joined', taps: tapIds, leg: facts, chargedWithTapId: firstTap, amount: ZERO }
     units[index] = 0
     charges[index] = {
-      tapId: leg.entry.tapId, time: leg.entry.time, agencyId, networkId: leg.networkId, journeyId,
-      amount: ZERO, flags: ['transfer'], fullFare: ZERO, legFare: ZERO, explanation, sentence: ctx.say(explanation),
+      tapId: leg.entry.tapId,
+      time: leg.entry.time,
+      agencyId,
+      networkId: leg.networkId,
+      journeyId,
+      amount: ZERO,
+      flags: ['transfer'],
+      fullFare: ZERO,
+      legFare: ZERO,
+      explanation,
+      sentence: ctx.say(explanation),
     }
     return
   }
   const capped = ledger.charge({
-    departureMs: leg.entry.ms, networkId: leg.networkId, riderCategoryId: category ?? ctx.fallbackCategory, fareMediaId: profile.fareMediaId,
+    departureMs: leg.entry.ms,
+    networkId: leg.networkId,
+    riderCategoryId: category ?? ctx.fallbackCategory,
+    fareMediaId: profile.fareMediaId,
     increment: span.increment,
   })
   const transfer = span.transfer
   const journey: JourneyFacts = {
-    journeyId, step: span.kind === 'new' ? 'first' : 'transfer',
+    journeyId,
+    step: span.kind === 'new' ? 'first' : 'transfer',
     transfer: transfer && {
-      transferRuleLine: transfer.rule.line, fromLegGroupId: transfer.rule.fromLegGroupId, toLegGroupId: transfer.rule.toLegGroupId,
-      fareTransferType: transfer.rule.fareTransferType, fareProductId: transfer.rule.productId, transferAmount: c.dec(transfer.productUnits),
-      transferNumber: transfer.transferNumber, durationLimitSeconds: transfer.rule.durationLimitSeconds,
-      durationLimitType: transfer.rule.durationLimitType, elapsedSeconds: transfer.elapsedSeconds,
+      transferRuleLine: transfer.rule.line,
+      fromLegGroupId: transfer.rule.fromLegGroupId,
+      toLegGroupId: transfer.rule.toLegGroupId,
+      fareTransferType: transfer.rule.fareTransferType,
+      fareProductId: transfer.rule.productId,
+      transferAmount: c.dec(transfer.productUnits),
+      transferNumber: transfer.transferNumber,
+      durationLimitSeconds: transfer.rule.durationLimitSeconds,
+      durationLimitType: transfer.rule.durationLimitType,
+      elapsedSeconds: transfer.elapsedSeconds,
     },
-    journeyTotalBefore: c.dec(span.journeyTotalBefore), journeyTotalAfter: c.dec(span.journeyTotalAfter),
+    journeyTotalBefore: c.dec(span.journeyTotalBefore),
+    journeyTotalAfter: c.dec(span.journeyTotalAfter),
   }
   const joinedTapIds: string[] = []
   for (let p = span.start + 1; p <= span.end; p++) joinedTapIds.push((legs[completeIndexes[p] as number] as TapLeg).entry.tapId)
   const amount = c.dec(capped.charge)
   const increment = c.dec(span.increment)
   const explanation: Explanation = {
-    kind: 'fare', taps: tapIds, leg: facts, joinedTapIds, rule: ruleFacts(c, span.option.rule, span.option.product),
-    journey, increment, caps: capFacts(c, capped.checks), amount,
+    kind: 'fare',
+    taps: tapIds,
+    leg: facts,
+    joinedTapIds,
+    rule: ruleFacts(c, span.option.rule, span.option.product),
+    journey,
+    increment,
+    caps: capFacts(c, capped.checks),
+    amount,
   }
   const flags: ChargeFlag[] = []
   if (span.kind === 'transfer') flags.push('transfer')
@@ -228,8 +304,17 @@ function chargeCompleteLeg(
   const full = journeys.fullIncrementOfLeg[index] ?? span.increment
   units[index] = capped.charge
   charges[index] = {
-    tapId: leg.entry.tapId, time: leg.entry.time, agencyId, networkId: leg.networkId, journeyId,
-    amount, flags, fullFare: c.dec(full), legFare: span.option.amount, explanation, sentence: ctx.say(explanation),
+    tapId: leg.entry.tapId,
+    time: leg.entry.time,
+    agencyId,
+    networkId: leg.networkId,
+    journeyId,
+    amount,
+    flags,
+    fullFare: c.dec(full),
+    legFare: span.option.amount,
+    explanation,
+    sentence: ctx.say(explanation),
   }
 }
 
@@ -239,7 +324,11 @@ function chargeCompleteLeg(
  * their total in integer units.
  */
 export function chargeTaps(
-  ctx: ChargeContext, sorted: readonly TimedTap[], roles: readonly TapRole[], legs: readonly TapLeg[], legCharges: LegCharges,
+  ctx: ChargeContext,
+  sorted: readonly TimedTap[],
+  roles: readonly TapRole[],
+  legs: readonly TapLeg[],
+  legCharges: LegCharges,
 ): { charges: Charge[]; total: number } {
   const { tariff } = ctx
   const ZERO = ctx.zero
@@ -273,24 +362,49 @@ export function chargeTaps(
         const explanation: Explanation = { kind: 'exit', taps: [tap.tapId], entryTapId: leg.entry.tapId, amount: ZERO }
         const journeyId = legCharges.charges[role.legIndex]?.journeyId
         charges.push({
-          tapId: tap.tapId, time: tap.time, amount: ZERO, agencyId, networkId, ...(journeyId === undefined ? {} : { journeyId }),
-          flags: [], fullFare: ZERO, legFare: ZERO, explanation, sentence: sayZero(explanation, 'exit'),
+          tapId: tap.tapId,
+          time: tap.time,
+          amount: ZERO,
+          agencyId,
+          networkId,
+          ...(journeyId === undefined ? {} : { journeyId }),
+          flags: [],
+          fullFare: ZERO,
+          legFare: ZERO,
+          explanation,
+          sentence: sayZero(explanation, 'exit'),
         })
         break
       }
       case 'unmatched_exit': {
         const explanation: Explanation = { kind: 'unmatched_exit', taps: [tap.tapId], reason: role.reason, amount: ZERO }
         charges.push({
-          tapId: tap.tapId, time: tap.time, amount: ZERO, agencyId, networkId, flags: ['unmatched_exit'], fullFare: ZERO, legFare: ZERO,
-          explanation, sentence: sayZero(explanation, role.reason),
+          tapId: tap.tapId,
+          time: tap.time,
+          amount: ZERO,
+          agencyId,
+          networkId,
+          flags: ['unmatched_exit'],
+          fullFare: ZERO,
+          legFare: ZERO,
+          explanation,
+          sentence: sayZero(explanation, role.reason),
         })
         break
       }
       case 'double_tap': {
         const explanation: Explanation = { kind: 'double_tap', taps: [tap.tapId], firstTapId: role.firstTapId, amount: ZERO }
         charges.push({
-          tapId: tap.tapId, time: tap.time, amount: ZERO, agencyId, networkId, flags: ['double_tap'], fullFare: ZERO, legFare: ZERO,
-          explanation, sentence: sayZero(explanation, 'double_tap'),
+          tapId: tap.tapId,
+          time: tap.time,
+          amount: ZERO,
+          agencyId,
+          networkId,
+          flags: ['double_tap'],
+          fullFare: ZERO,
+          legFare: ZERO,
+          explanation,
+          sentence: sayZero(explanation, 'double_tap'),
         })
         break
       }

@@ -38,7 +38,16 @@ export function runCli(args: readonly string[], stdinText: string): CliOutcome {
     const warnings = tariff.warnings.length > 0 ? { warnings: tariff.warnings } : {}
     if (command === 'price') {
       const result = priceJourney(tariff, parsePriceRequest(body))
-      return { exitCode: 0, output: { total: toJson(result.total, result.currency), currency: result.currency, journeys: toJson(result.journeys, result.currency), legs: toJson(result.legs, result.currency), ...warnings } }
+      return {
+        exitCode: 0,
+        output: {
+          total: toJson(result.total, result.currency),
+          currency: result.currency,
+          journeys: toJson(result.journeys, result.currency),
+          legs: toJson(result.legs, result.currency),
+          ...warnings,
+        },
+      }
     }
     const request = parseRateRequest(body)
     const rating = rate(tariff, request, request.taps, request.options)
@@ -48,7 +57,10 @@ export function runCli(args: readonly string[], stdinText: string): CliOutcome {
     }
   } catch (error) {
     if (isFareError(error)) {
-      return { exitCode: EXIT_CODE[error.code], output: { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } } }
+      return {
+        exitCode: EXIT_CODE[error.code],
+        output: { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } },
+      }
     }
     const message = error instanceof Error ? error.message : String(error)
     return { exitCode: 1, output: { error: { code: 'INTERNAL', message } } }

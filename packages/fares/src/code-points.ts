@@ -14,7 +14,8 @@ export function compareCodePoints(a: string, b: string): number {
   if (a === b) return 0
   const length = Math.min(a.length, b.length)
   for (let i = 0; i < length; i++) {
-    const x = a.charCodeAt(i), y = b.charCodeAt(i)
+    const x = a.charCodeAt(i),
+      y = b.charCodeAt(i)
     if (x !== y) return rank(x) - rank(y)
   }
   return a.length - b.length

@@ -15,9 +15,9 @@
  * Amounts become Decimal again at the API boundary (cached per value:
  * Decimal is immutable). A JS number never carries a fractional amount.
  */
-import { amountFromUnits, formatAmount, ZERO, type Decimal } from '@fare/money'
+import { amountFromUnits, type Decimal, formatAmount, ZERO } from '@fare/money'
 import { feedInvalid, requestInvalid } from './errors.ts'
-import type { Cap, LegRule, ProductRow, Tariff, FareTransferRule } from './model.ts'
+import type { Cap, FareTransferRule, LegRule, ProductRow, Tariff } from './model.ts'
 
 /** Most significant decimal places of a feed amount. */
 export const MAX_DECIMAL_PLACES = 9
@@ -59,9 +59,11 @@ export function checkAmountRange(amounts: readonly AmountAt[]): void {
     const units = at.amount.times(`1e${scale}`).abs()
     if (units.greaterThan(MAX_UNITS)) {
       const limit = amountFromUnits(MAX_UNITS, scale)
-      const why = scale === 0
-        ? `at most ${limit.toFixed()} is supported`
-        : `with the feed's ${scale} decimal places (${finest.file} line ${finest.line}: ${finest.amount.toFixed()}) at most ${limit.toFixed()} is supported (2^36 units of 10^-${scale})`
+      const why =
+        scale === 0
+          ? `at most ${limit.toFixed()} is supported`
+          : `with the feed's ${scale} decimal places (${finest.file} line ${finest.line}: ${finest.amount.toFixed()}) ` +
+            `at most ${limit.toFixed()} is supported (2^36 units of 10^-${scale})`
       throw feedInvalid(at.file, at.line, 'amount', `amount too large: ${at.amount.toFixed()}; ${why}`)
     }
   }
@@ -70,7 +72,10 @@ export function checkAmountRange(amounts: readonly AmountAt[]): void {
 /** REQUEST_INVALID when one call has more taps or legs than the exact integer sums allow. */
 export function checkCallSize(count: number, what: 'taps' | 'legs'): void {
   if (count > MAX_TAPS_PER_CALL) {
-    throw requestInvalid(`too many ${what} in one call: ${count}; at most ${MAX_TAPS_PER_CALL.toLocaleString('en-US')} are rated at once (split the request)`, { count, limit: MAX_TAPS_PER_CALL })
+    throw requestInvalid(`too many ${what} in one call: ${count}; at most ${MAX_TAPS_PER_CALL.toLocaleString('en-US')} are rated at once (split the request)`, {
+      count,
+      limit: MAX_TAPS_PER_CALL,
+    })
   }
 }
 
@@ -118,7 +123,7 @@ function build(tariff: Tariff): CompiledTariff {
   for (const cap of tariff.caps) scale = Math.max(scale, cap.amount.decimalPlaces())
   const toUnits = (d: Decimal): number => {
     const scaled = d.times(`1e${scale}`)
-    if (scale > MAX_DECIMAL_PLACES || !scaled.isInteger() || scaled.abs().greaterThan(MAX_UNITS) || d.isNegative() && d.isZero()) {
+    if (scale > MAX_DECIMAL_PLACES || !scaled.isInteger() || scaled.abs().greaterThan(MAX_UNITS) || (d.isNegative() && d.isZero())) {
       throw new Error(`internal: amount ${d.toString()} is outside the exact integer scheme; the feed loader should have rejected it`)
     }
     return scaled.toNumber()
@@ -137,8 +142,16 @@ function build(tariff: Tariff): CompiledTariff {
   const create = (units: number): Decimal => amountFromUnits(units, scale)
   const dec = (units: number): Decimal => {
     if (units === 0) return ZERO
-    if (units > 0 && units < SMALL) return positives[units] ??= create(units)
-    if (units < 0 && units > -SMALL) return negatives[-units] ??= create(units)
+    if (units > 0 && units < SMALL) {
+      const cached = positives[units] ?? create(units)
+      positives[units] = cached
+      return cached
+    }
+    if (units < 0 && units > -SMALL) {
+      const cached = negatives[-units] ?? create(units)
+      negatives[-units] = cached
+      return cached
+    }
     let d = decimals.get(units)
     if (d === undefined) {
       d = create(units)
@@ -207,8 +220,10 @@ function build(tariff: Tariff): CompiledTariff {
     }
     let list = byTo.get(toGroup)
     if (!list) {
-      list = tariff.fareTransferRules.filter((rule) =>
-        groupMatches(rule.fromLegGroupId, fromGroup, tariff.listedFromLegGroupIds) && groupMatches(rule.toLegGroupId, toGroup, tariff.listedToLegGroupIds))
+      list = tariff.fareTransferRules.filter(
+        (rule) =>
+          groupMatches(rule.fromLegGroupId, fromGroup, tariff.listedFromLegGroupIds) && groupMatches(rule.toLegGroupId, toGroup, tariff.listedToLegGroupIds),
+      )
       byTo.set(toGroup, list)
     }
     return list
@@ -234,8 +249,18 @@ function build(tariff: Tariff): CompiledTariff {
   }
 
   return {
-    scale, productUnits, capUnits, dec, money, format, memo: new Map(), cheapestRow, fareTransferRulesBetween, fareTransferRulesFrom,
-    ruleFacts: new Map(), areasKey,
+    scale,
+    productUnits,
+    capUnits,
+    dec,
+    money,
+    format,
+    memo: new Map(),
+    cheapestRow,
+    fareTransferRulesBetween,
+    fareTransferRulesFrom,
+    ruleFacts: new Map(),
+    areasKey,
   }
 }
 

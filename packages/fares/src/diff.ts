@@ -3,9 +3,9 @@
  * difference between two ratings of a card is posted as adjustments that
  * name the taps and the reason. The deltas always sum to the change of total.
  */
-import { ZERO, type Decimal } from '@fare/money'
-import type { Charge, Rating } from './rate.ts'
+import { type Decimal, ZERO } from '@fare/money'
 import { compareCodePoints } from './code-points.ts'
+import type { Charge, Rating } from './rate.ts'
 
 export type AdjustmentReason = 'late_tap' | 'exit_completed' | 'tariff_correction' | 'new_tap'
 
@@ -20,8 +20,13 @@ export interface Adjustment {
   readonly sentence: string
 }
 
-
-function reasonFor(tapId: string, before: Charge | undefined, after: Charge | undefined, newTapIds: ReadonlySet<string>, newExitIds: readonly string[]): AdjustmentReason {
+function reasonFor(
+  tapId: string,
+  before: Charge | undefined,
+  after: Charge | undefined,
+  newTapIds: ReadonlySet<string>,
+  newExitIds: readonly string[],
+): AdjustmentReason {
   if (newTapIds.has(tapId)) return 'new_tap'
   const wasIncomplete = before?.flags.includes('incomplete') ?? false
   const isIncomplete = after?.flags.includes('incomplete') ?? false
@@ -47,8 +52,12 @@ export function diffRatings(before: Rating, after: Rating, context: { readonly n
     if (delta.isZero() && b !== undefined) continue
     if (delta.isZero() && !context.newTapIds.has(tapId)) continue
     const reason = reasonFor(tapId, b, a, context.newTapIds, newExitIds)
-    const causeTapIds = reason === 'new_tap' || reason === 'tariff_correction' ? [tapId]
-      : reason === 'exit_completed' ? newExitIds : [...context.newTapIds].sort(compareCodePoints)
+    const causeTapIds =
+      reason === 'new_tap' || reason === 'tariff_correction'
+        ? [tapId]
+        : reason === 'exit_completed'
+          ? newExitIds
+          : [...context.newTapIds].sort(compareCodePoints)
     const currency = after.currency
     const text = `${reason.replace('_', ' ')} for tap ${tapId}: ${beforeAmount.toFixed(2)} -> ${afterAmount.toFixed(2)} ${currency}`
     adjustments.push({ tapId, reason, before: beforeAmount, after: afterAmount, delta, causeTapIds, sentence: text })

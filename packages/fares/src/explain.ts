@@ -2,9 +2,9 @@
  * Explanations (docs/fares.md section 3.1): every charge carries the derivation a
  * rider and an operator both see, and a short sentence rendered from it.
  */
-import { formatAmount, type Decimal } from '@fare/money'
-import type { CapPeriod } from './model.ts'
+import { type Decimal, formatAmount } from '@fare/money'
 import type { UnmatchedExitReason } from './legs.ts'
+import type { CapPeriod } from './model.ts'
 
 export interface LegFacts {
   readonly routeId: string
@@ -63,28 +63,28 @@ export interface JourneyFacts {
 
 export type Explanation =
   | {
-    readonly kind: 'fare'
-    readonly taps: readonly string[]
-    readonly leg: LegFacts
-    /** Entry taps of further legs joined into this effective leg. */
-    readonly joinedTapIds: readonly string[]
-    readonly rule: RuleFacts
-    readonly journey: JourneyFacts
-    readonly increment: Decimal
-    readonly caps: readonly CapFacts[]
-    readonly amount: Decimal
-  }
+      readonly kind: 'fare'
+      readonly taps: readonly string[]
+      readonly leg: LegFacts
+      /** Entry taps of further legs joined into this effective leg. */
+      readonly joinedTapIds: readonly string[]
+      readonly rule: RuleFacts
+      readonly journey: JourneyFacts
+      readonly increment: Decimal
+      readonly caps: readonly CapFacts[]
+      readonly amount: Decimal
+    }
   | { readonly kind: 'joined'; readonly taps: readonly string[]; readonly leg: LegFacts; readonly chargedWithTapId: string; readonly amount: Decimal }
   | { readonly kind: 'incomplete'; readonly taps: readonly string[]; readonly leg: LegFacts; readonly rule: RuleFacts; readonly amount: Decimal }
   | {
-    readonly kind: 'group'
-    readonly taps: readonly string[]
-    readonly leg: LegFacts
-    readonly rule: RuleFacts
-    readonly increment: Decimal
-    readonly caps: readonly CapFacts[]
-    readonly amount: Decimal
-  }
+      readonly kind: 'group'
+      readonly taps: readonly string[]
+      readonly leg: LegFacts
+      readonly rule: RuleFacts
+      readonly increment: Decimal
+      readonly caps: readonly CapFacts[]
+      readonly amount: Decimal
+    }
   | { readonly kind: 'exit'; readonly taps: readonly string[]; readonly entryTapId: string; readonly amount: Decimal }
   | { readonly kind: 'unmatched_exit'; readonly taps: readonly string[]; readonly reason: UnmatchedExitReason; readonly amount: Decimal }
   | { readonly kind: 'double_tap'; readonly taps: readonly string[]; readonly firstTapId: string; readonly amount: Decimal }
@@ -100,7 +100,11 @@ const UNMATCHED_WORDS: Readonly<Record<UnmatchedExitReason, string>> = {
 
 function capPhrase(caps: readonly CapFacts[], increment: Decimal, amount: Decimal, currency: string, format: (amount: Decimal) => string): string | undefined {
   let limiting: CapFacts | undefined
-  for (const c of caps) if (c.limiting) { limiting = c; break }
+  for (const c of caps)
+    if (c.limiting) {
+      limiting = c
+      break
+    }
   if (!limiting) return undefined
   const word = PERIOD_WORD[limiting.period]
   return amount.isZero()

@@ -9,10 +9,10 @@
  * number of legs for any real tariff.
  */
 import type { Decimal } from '@fare/money'
+import { type CompiledTariff, compile } from './compiled.ts'
 import { fareNotFound } from './errors.ts'
-import { compile, type CompiledTariff } from './compiled.ts'
-import { spanOptions, type LegOption, type PricingLeg } from './leg-rules.ts'
-import type { ProductRow, Tariff, FareTransferRule } from './model.ts'
+import { type LegOption, type PricingLeg, spanOptions } from './leg-rules.ts'
+import type { FareTransferRule, ProductRow, Tariff } from './model.ts'
 
 /** The most legs that one join may merge. */
 const MAX_JOINED_LEGS = 8
@@ -107,7 +107,14 @@ export function joins(tariff: Tariff, a: PricingLeg, b: PricingLeg): boolean {
 }
 
 /** Elapsed seconds by duration_limit_type, or undefined where an arrival is missing. */
-function elapsedSeconds(type: 0 | 1 | 2 | 3, legs: readonly PricingLeg[], anchorStart: number, anchorEnd: number, start: number, end: number): number | undefined {
+function elapsedSeconds(
+  type: 0 | 1 | 2 | 3,
+  legs: readonly PricingLeg[],
+  anchorStart: number,
+  anchorEnd: number,
+  start: number,
+  end: number,
+): number | undefined {
   const from = type === 0 || type === 1 ? (legs[anchorStart] as PricingLeg).departureMs : (legs[anchorEnd] as PricingLeg).arrivalMs
   const to = type === 1 || type === 2 ? (legs[start] as PricingLeg).departureMs : (legs[end] as PricingLeg).arrivalMs
   if (from === undefined || to === undefined) return undefined
@@ -134,8 +141,14 @@ function better(a: Node, b: Node): boolean {
   while (x !== y) {
     const xe = x ? x.end : -1
     const ye = y ? y.end : -1
-    if (xe >= ye) { xs.push(x as Node); x = (x as Node).parent }
-    if (ye >= xe) { ys.push(y as Node); y = (y as Node).parent }
+    if (xe >= ye) {
+      xs.push(x as Node)
+      x = (x as Node).parent
+    }
+    if (ye >= xe) {
+      ys.push(y as Node)
+      y = (y as Node).parent
+    }
   }
   // xs and ys cover the same legs (from after the common node to the end), latest first.
   let i = xs.length - 1
@@ -147,9 +160,11 @@ function better(a: Node, b: Node): boolean {
     let ny = ys[j] as Node
     while (nx.end < leg) nx = xs[--i] as Node
     while (ny.end < leg) ny = ys[--j] as Node
-    const dx = decisionAt(nx, leg), dy = decisionAt(ny, leg)
+    const dx = decisionAt(nx, leg),
+      dy = decisionAt(ny, leg)
     if (dx !== dy) {
-      const continuesA = dx > 0, continuesB = dy > 0
+      const continuesA = dx > 0,
+        continuesB = dy > 0
       if (continuesA !== continuesB) return continuesA
       return dx > dy
     }
@@ -178,7 +193,10 @@ export function bestFare(tariff: Tariff, legs: readonly PricingLeg[]): BestFare 
     for (let start = i; start >= 0 && start > i - MAX_JOINED_LEGS; start--) {
       if (start < i && !joinsNext[start]) break
       let spanLegs: readonly PricingLeg[]
-      if (start === i) { single[0] = legs[i] as PricingLeg; spanLegs = single } else spanLegs = legs.slice(start, i + 1)
+      if (start === i) {
+        single[0] = legs[i] as PricingLeg
+        spanLegs = single
+      } else spanLegs = legs.slice(start, i + 1)
       const outcome = spanOptions(tariff, spanLegs)
       if (!outcome.ok) {
         if (start === i) firstProblem = outcome.problem
@@ -193,34 +211,66 @@ export function bestFare(tariff: Tariff, legs: readonly PricingLeg[]): BestFare 
       const options = outcome.options
       for (let optionIndex = 0; optionIndex < options.length; optionIndex++) {
         const option = options[optionIndex] as LegOption
-        offer(layer, makeNode(c, tariff, legs, nextDeparture, {
-          cost: (bestPrevious?.cost ?? 0) + option.units, parent: bestPrevious, start, end: i, option, optionIndex,
-          kind: 'new', transfer: undefined, increment: option.units, journeyTotal: option.units, legCount: 1,
-          runRule: undefined, runAnchor: start, sameGroupCount: 0, state: CLOSED,
-        }))
+        offer(
+          layer,
+          makeNode(c, tariff, legs, nextDeparture, {
+            cost: (bestPrevious?.cost ?? 0) + option.units,
+            parent: bestPrevious,
+            start,
+            end: i,
+            option,
+            optionIndex,
+            kind: 'new',
+            transfer: undefined,
+            increment: option.units,
+            journeyTotal: option.units,
+            legCount: 1,
+            runRule: undefined,
+            runAnchor: start,
+            sameGroupCount: 0,
+            state: CLOSED,
+          }),
+        )
         if (!previous || !hasFareTransferRules) continue
         for (const p of previous) {
           const candidates = fareTransferCandidates(c, legs, p, option, start, i, spanLeg)
           if (candidates === undefined) continue
           for (const t of candidates) {
             const type = t.rule.fareTransferType
-            const increment = type === 0 ? t.productUnits
-              : type === 1 ? t.productUnits + option.units
-              : p.legCount === 1 ? t.productUnits - p.journeyTotal : t.productUnits
+            const increment =
+              type === 0 ? t.productUnits : type === 1 ? t.productUnits + option.units : p.legCount === 1 ? t.productUnits - p.journeyTotal : t.productUnits
             const sameGroup = t.rule.transferCount !== undefined
-            offer(layer, makeNode(c, tariff, legs, nextDeparture, {
-              cost: p.cost + increment, parent: p, start, end: i, option, optionIndex, kind: 'transfer', transfer: t,
-              increment, journeyTotal: p.journeyTotal + increment, legCount: p.legCount + 1,
-              runRule: t.rule, runAnchor: p.runRule === t.rule ? p.runAnchor : p.start,
-              sameGroupCount: sameGroup ? t.transferNumber : 0, state: CLOSED,
-            }))
+            offer(
+              layer,
+              makeNode(c, tariff, legs, nextDeparture, {
+                cost: p.cost + increment,
+                parent: p,
+                start,
+                end: i,
+                option,
+                optionIndex,
+                kind: 'transfer',
+                transfer: t,
+                increment,
+                journeyTotal: p.journeyTotal + increment,
+                legCount: p.legCount + 1,
+                runRule: t.rule,
+                runAnchor: p.runRule === t.rule ? p.runAnchor : p.start,
+                sameGroupCount: sameGroup ? t.transferNumber : 0,
+                state: CLOSED,
+              }),
+            )
           }
         }
       }
     }
     if (layer.length === 0) {
       const leg = legs[i] as PricingLeg
-      throw fareNotFound(`${firstProblem ?? 'no fare is known for the leg'} (leg ${i + 1}: route ${leg.routeId}${leg.fromStopId ? ` from ${leg.fromStopId}` : ''}${leg.toStopId ? ` to ${leg.toStopId}` : ''})`, { legIndex: i, routeId: leg.routeId })
+      throw fareNotFound(
+        `${firstProblem ?? 'no fare is known for the leg'} (leg ${i + 1}: route ${leg.routeId}` +
+          `${leg.fromStopId ? ` from ${leg.fromStopId}` : ''}${leg.toStopId ? ` to ${leg.toStopId}` : ''})`,
+        { legIndex: i, routeId: leg.routeId },
+      )
     }
     layers.push(layer)
   }
@@ -245,8 +295,15 @@ export function bestFare(tariff: Tariff, legs: readonly PricingLeg[]): BestFare 
     const journey = journeys[index] as Journey
     journeys[index] = { firstLeg: journey.firstLeg, lastLeg: node.end, total: journeyTotal }
     spans.push({
-      start: node.start, end: node.end, option: node.option, journeyIndex: index, kind: node.kind, transfer: node.transfer,
-      increment: node.increment, journeyTotalBefore: before, journeyTotalAfter: journeyTotal,
+      start: node.start,
+      end: node.end,
+      option: node.option,
+      journeyIndex: index,
+      kind: node.kind,
+      transfer: node.transfer,
+      increment: node.increment,
+      journeyTotalBefore: before,
+      journeyTotalAfter: journeyTotal,
     })
   }
   return { total: final?.cost ?? 0, spans, journeys }
@@ -270,7 +327,13 @@ function makeNode(c: CompiledTariff, tariff: Tariff, legs: readonly PricingLeg[]
 }
 
 function fareTransferCandidates(
-  c: CompiledTariff, legs: readonly PricingLeg[], p: Node, option: LegOption, start: number, end: number, spanLeg: PricingLeg,
+  c: CompiledTariff,
+  legs: readonly PricingLeg[],
+  p: Node,
+  option: LegOption,
+  start: number,
+  end: number,
+  spanLeg: PricingLeg,
 ): FareTransferTaken[] | undefined {
   const matching = c.fareTransferRulesBetween(p.option.legGroupId, option.legGroupId)
   if (matching.length === 0) return undefined
@@ -299,7 +362,14 @@ function fareTransferCandidates(
       product = c.cheapestRow(rule.productId, spanLeg.riderCategoryId, spanLeg.fareMediaId)
       if (!product) continue
     }
-    ;(out ??= []).push({ rule, transferNumber: rule.transferCount !== undefined ? n : 1, product, productUnits: product ? c.productUnits.get(product) as number : 0, elapsedSeconds: elapsed })
+    out ??= []
+    out.push({
+      rule,
+      transferNumber: rule.transferCount !== undefined ? n : 1,
+      product,
+      productUnits: product ? (c.productUnits.get(product) as number) : 0,
+      elapsedSeconds: elapsed,
+    })
   }
   return out
 }
@@ -318,13 +388,22 @@ function stateKey(c: CompiledTariff, tariff: Tariff, legs: readonly PricingLeg[]
   if (nextDeparture === undefined || tariff.fareTransferRules.length === 0) return CLOSED
   let open = false
   for (const rule of c.fareTransferRulesFrom(node.option.legGroupId)) {
-    if (rule.durationLimitSeconds === undefined || rule.durationLimitType === undefined) { open = true; break }
+    if (rule.durationLimitSeconds === undefined || rule.durationLimitType === undefined) {
+      open = true
+      break
+    }
     const anchorIndex = node.runRule === rule ? node.runAnchor : node.start
     const from = rule.durationLimitType <= 1 ? (legs[anchorIndex] as PricingLeg).departureMs : (legs[anchorEnd(node, anchorIndex)] as PricingLeg).arrivalMs
-    if (from !== undefined && (nextDeparture - from) / 1000 <= rule.durationLimitSeconds) { open = true; break }
+    if (from !== undefined && (nextDeparture - from) / 1000 <= rule.durationLimitSeconds) {
+      open = true
+      break
+    }
   }
   if (!open) return CLOSED
   const group = node.option.legGroupId ?? ''
   const countCap = (tariff.maxTransferCount.get(group) ?? 0) + 1
-  return `${node.start}|${node.optionIndex}|${node.legCount === 1 ? 1 : 2}|${node.runRule?.index ?? -1}|${node.runAnchor}|${Math.min(node.sameGroupCount, countCap)}`
+  return (
+    `${node.start}|${node.optionIndex}|${node.legCount === 1 ? 1 : 2}|${node.runRule?.index ?? -1}|` +
+    `${node.runAnchor}|${Math.min(node.sameGroupCount, countCap)}`
+  )
 }

@@ -5,18 +5,24 @@
  * own fare of a leg priced alone.
  */
 import { isFareError } from './errors.ts'
-import { maximumFare, spanOptions, type LegOption, type PricingLeg } from './leg-rules.ts'
+import { type BestFare, bestFare, type PricedSpan } from './fare-transfers.ts'
+import { type LegOption, maximumFare, type PricingLeg, spanOptions } from './leg-rules.ts'
 import type { TapLeg } from './legs.ts'
 import type { LegRule, ProductRow, Tariff } from './model.ts'
 import type { CardProfile } from './request.ts'
-import { bestFare, type BestFare, type PricedSpan } from './fare-transfers.ts'
 
 export function pricingLeg(tariff: Tariff, leg: TapLeg, riderCategoryId: string | undefined, fareMediaId: string | undefined): PricingLeg {
   const route = tariff.routes.get(leg.entry.routeId)
   return {
-    routeId: leg.entry.routeId, networkId: leg.networkId, agencyId: route?.agencyId ?? '',
-    fromStopId: leg.entry.stopId, toStopId: leg.exit?.stopId, departureMs: leg.entry.ms, arrivalMs: leg.exit?.ms,
-    riderCategoryId, fareMediaId,
+    routeId: leg.entry.routeId,
+    networkId: leg.networkId,
+    agencyId: route?.agencyId ?? '',
+    fromStopId: leg.entry.stopId,
+    toStopId: leg.exit?.stopId,
+    departureMs: leg.entry.ms,
+    arrivalMs: leg.exit?.ms,
+    riderCategoryId,
+    fareMediaId,
   }
 }
 
@@ -34,9 +40,7 @@ export interface JourneyPricing {
   readonly journeyIds: readonly string[]
 }
 
-export function priceJourneys(
-  tariff: Tariff, profile: CardProfile, legs: readonly TapLeg[], categories: readonly (string | undefined)[],
-): JourneyPricing {
+export function priceJourneys(tariff: Tariff, profile: CardProfile, legs: readonly TapLeg[], categories: readonly (string | undefined)[]): JourneyPricing {
   const completeIndexes: number[] = []
   const pricing: PricingLeg[] = []
   for (let index = 0; index < legs.length; index++) {
@@ -68,10 +72,17 @@ export function priceJourneys(
 /** The best fare of the same legs for the default category; undefined when no leg has a category or the default has no fare. */
 function defaultCategoryFare(tariff: Tariff, pricing: readonly PricingLeg[], categories: readonly (string | undefined)[]): BestFare | undefined {
   let needsFullFare = false
-  for (const category of categories) if (category !== undefined) { needsFullFare = true; break }
+  for (const category of categories)
+    if (category !== undefined) {
+      needsFullFare = true
+      break
+    }
   if (!needsFullFare) return undefined
   try {
-    return bestFare(tariff, pricing.map((leg) => ({ ...leg, riderCategoryId: undefined })))
+    return bestFare(
+      tariff,
+      pricing.map((leg) => ({ ...leg, riderCategoryId: undefined })),
+    )
   } catch (error) {
     if (!isFareError(error)) throw error
     return undefined
@@ -113,7 +124,7 @@ function shareOverSpans(defaultSpans: readonly PricedSpan[], riderSpans: readonl
       left--
     }
     const sign = d.increment < 0 ? -1 : 1
-    overlapping.forEach((r, i) => shares.set(r.start, (shares.get(r.start) ?? 0) + sign * Number(whole[i] as bigint)))
+    for (const [i, r] of overlapping.entries()) shares.set(r.start, (shares.get(r.start) ?? 0) + sign * Number(whole[i] as bigint))
   }
   return shares
 }

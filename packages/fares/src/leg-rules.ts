@@ -4,10 +4,10 @@
  * product that fits the rider's category and medium.
  */
 import type { Decimal } from '@fare/money'
+import { compile, productFits as fits } from './compiled.ts'
 import { fareNotFound } from './errors.ts'
 import type { LegRule, ProductRow, Tariff } from './model.ts'
 import { localTime } from './time/zone.ts'
-import { compile, productFits as fits } from './compiled.ts'
 
 export interface PricingLeg {
   readonly routeId: string
@@ -56,7 +56,11 @@ export function timeframeGroupsAt(tariff: Tariff, zone: string, epochMs: number)
   const local = localTime(zone, epochMs)
   const groups = new Set<string>()
   for (const frame of tariff.timeframes) {
-    if (local.secondOfDay >= frame.startSecond && local.secondOfDay < frame.endSecond && serviceActive(tariff, frame.serviceId, local.dayNumber, local.weekday)) {
+    if (
+      local.secondOfDay >= frame.startSecond &&
+      local.secondOfDay < frame.endSecond &&
+      serviceActive(tariff, frame.serviceId, local.dayNumber, local.weekday)
+    ) {
       groups.add(frame.groupId)
     }
   }
@@ -66,12 +70,17 @@ export function timeframeGroupsAt(tariff: Tariff, zone: string, epochMs: number)
 export const productFits = fits
 
 /** The cheapest row of a product for the category and medium; undefined when it has no price for them (memoised per tariff). */
-export function cheapestProductRow(tariff: Tariff, productId: string, riderCategoryId: string | undefined, fareMediaId: string | undefined): ProductRow | undefined {
+export function cheapestProductRow(
+  tariff: Tariff,
+  productId: string,
+  riderCategoryId: string | undefined,
+  fareMediaId: string | undefined,
+): ProductRow | undefined {
   return compile(tariff).cheapestRow(productId, riderCategoryId, fareMediaId)
 }
 
 function areasOf(tariff: Tariff, stopId: string | undefined): readonly string[] {
-  return stopId === undefined ? [] : tariff.stops.get(stopId)?.areaIds ?? []
+  return stopId === undefined ? [] : (tariff.stops.get(stopId)?.areaIds ?? [])
 }
 
 /**
@@ -128,12 +137,14 @@ function factsOf(tariff: Tariff, legs: readonly PricingLeg[]): SpanFacts {
  */
 function matchingRules(tariff: Tariff, facts: SpanFacts, destinationKnown: boolean): LegRule[] {
   const wildcard = tariff.hasRulePriority
-  const matches = tariff.legRules.filter((rule) =>
-    networkMatches(tariff, rule, facts.networks) &&
-    areaMatches(rule.fromAreaId, facts.fromAreas, tariff.listedFromAreaIds, wildcard) &&
-    (!destinationKnown || areaMatches(rule.toAreaId, facts.toAreas, tariff.listedToAreaIds, wildcard)) &&
-    groupMatches(rule.fromTimeframeGroupId, facts.fromGroups) &&
-    (!destinationKnown || groupMatches(rule.toTimeframeGroupId, facts.toGroups)))
+  const matches = tariff.legRules.filter(
+    (rule) =>
+      networkMatches(tariff, rule, facts.networks) &&
+      areaMatches(rule.fromAreaId, facts.fromAreas, tariff.listedFromAreaIds, wildcard) &&
+      (!destinationKnown || areaMatches(rule.toAreaId, facts.toAreas, tariff.listedToAreaIds, wildcard)) &&
+      groupMatches(rule.fromTimeframeGroupId, facts.fromGroups) &&
+      (!destinationKnown || groupMatches(rule.toTimeframeGroupId, facts.toGroups)),
+  )
   if (!wildcard || !destinationKnown || matches.length === 0) return matches
   let top = -Infinity
   for (const rule of matches) top = Math.max(top, rule.priority)
@@ -175,7 +186,10 @@ function spanKey(tariff: Tariff, prefix: string, legs: readonly PricingLeg[], de
   const toStop = destinationKnown ? last.toStopId : undefined
   const arrival = destinationKnown ? last.arrivalMs : undefined
   const toGroups = arrival === undefined ? '\u0002' : timed ? timeframeGroupsAt(tariff, eventTimezone(tariff, last.routeId, last.toStopId), arrival) : ''
-  return `${prefix}|${networks}|${c.areasKey(first.fromStopId)}|${c.areasKey(toStop)}|${fromGroups}|${toGroups}|${first.riderCategoryId ?? ''}|${first.fareMediaId ?? ''}`
+  return (
+    `${prefix}|${networks}|${c.areasKey(first.fromStopId)}|${c.areasKey(toStop)}|` +
+    `${fromGroups}|${toGroups}|${first.riderCategoryId ?? ''}|${first.fareMediaId ?? ''}`
+  )
 }
 
 /**
@@ -236,7 +250,12 @@ function step(map: Nested, key: unknown): Nested {
   return next
 }
 
-export interface MaximumFare { readonly rule: LegRule; readonly product: ProductRow; readonly amount: Decimal; readonly units: number }
+export interface MaximumFare {
+  readonly rule: LegRule
+  readonly product: ProductRow
+  readonly amount: Decimal
+  readonly units: number
+}
 
 /**
  * The highest fare any rule could give a leg whose destination is unknown

@@ -11,8 +11,15 @@ export interface FeedWarning {
   readonly message: string
 }
 
-export interface Agency { readonly agencyId: string; readonly timezone: string }
-export interface Route { readonly routeId: string; readonly agencyId: string; readonly networkId: string }
+export interface Agency {
+  readonly agencyId: string
+  readonly timezone: string
+}
+export interface Route {
+  readonly routeId: string
+  readonly agencyId: string
+  readonly networkId: string
+}
 export interface Stop {
   readonly stopId: string
   /** The station the stop belongs to: the top of its parent_station chain, or the stop itself. */
@@ -87,8 +94,16 @@ export interface Service {
   readonly removed: ReadonlySet<number>
 }
 
-export interface RiderCategory { readonly riderCategoryId: string; readonly name: string; readonly isDefault: boolean }
-export interface FareMedium { readonly fareMediaId: string; readonly name: string; readonly type: number }
+export interface RiderCategory {
+  readonly riderCategoryId: string
+  readonly name: string
+  readonly isDefault: boolean
+}
+export interface FareMedium {
+  readonly fareMediaId: string
+  readonly name: string
+  readonly type: number
+}
 
 export type CapPeriod =
   | { readonly kind: 'day' }

@@ -3,12 +3,12 @@
  * legs, with the derivation of every effective leg.
  */
 import type { Decimal } from '@fare/money'
-import type { PricingLeg } from './leg-rules.ts'
-import type { Tariff } from './model.ts'
-import { checkProfile, checkRoute, checkStop, parseTime, type PriceRequest } from './request.ts'
+import { checkCallSize, compile } from './compiled.ts'
 import { requestInvalid } from './errors.ts'
 import { bestFare, type FareTransferApplied } from './fare-transfers.ts'
-import { checkCallSize, compile } from './compiled.ts'
+import type { PricingLeg } from './leg-rules.ts'
+import type { Tariff } from './model.ts'
+import { checkProfile, checkRoute, checkStop, type PriceRequest, parseTime } from './request.ts'
 
 export interface PricedLeg {
   /** Index of the first and last request leg of this effective leg. */
@@ -48,9 +48,16 @@ export function priceJourney(tariff: Tariff, request: PriceRequest): PriceResult
     const arrivalMs = leg.arrival === undefined ? undefined : parseTime(leg.arrival, `${where}.arrival`)
     if (arrivalMs !== undefined && arrivalMs < departureMs) throw requestInvalid(`${where}: arrival is before departure`)
     return {
-      index, routeId: leg.routeId, networkId: route?.networkId ?? '', agencyId: route?.agencyId ?? '',
-      fromStopId: leg.fromStopId, toStopId: leg.toStopId, departureMs, arrivalMs,
-      riderCategoryId: request.riderCategoryId, fareMediaId: request.fareMediaId,
+      index,
+      routeId: leg.routeId,
+      networkId: route?.networkId ?? '',
+      agencyId: route?.agencyId ?? '',
+      fromStopId: leg.fromStopId,
+      toStopId: leg.toStopId,
+      departureMs,
+      arrivalMs,
+      riderCategoryId: request.riderCategoryId,
+      fareMediaId: request.fareMediaId,
     }
   })
   // Legs are priced in time order; ties keep the request's order.
@@ -63,14 +70,24 @@ export function priceJourney(tariff: Tariff, request: PriceRequest): PriceResult
     total: c.dec(fare.total),
     journeys: fare.journeys.map((j) => ({ legIndexes: range(j.firstLeg, j.lastLeg), total: c.dec(j.total) })),
     legs: fare.spans.map((span) => ({
-      legIndexes: range(span.start, span.end), journeyIndex: span.journeyIndex, legGroupId: span.option.legGroupId,
-      legRuleLine: span.option.rule.line, rulePriority: span.option.rule.priority, fareProductId: span.option.product.productId,
-      legFare: span.option.amount, kind: span.kind,
+      legIndexes: range(span.start, span.end),
+      journeyIndex: span.journeyIndex,
+      legGroupId: span.option.legGroupId,
+      legRuleLine: span.option.rule.line,
+      rulePriority: span.option.rule.priority,
+      fareProductId: span.option.product.productId,
+      legFare: span.option.amount,
+      kind: span.kind,
       transfer: span.transfer && {
-        rule: span.transfer.rule, transferNumber: span.transfer.transferNumber, product: span.transfer.product,
-        productAmount: c.dec(span.transfer.productUnits), elapsedSeconds: span.transfer.elapsedSeconds,
+        rule: span.transfer.rule,
+        transferNumber: span.transfer.transferNumber,
+        product: span.transfer.product,
+        productAmount: c.dec(span.transfer.productUnits),
+        elapsedSeconds: span.transfer.elapsedSeconds,
       },
-      amount: c.dec(span.increment), journeyTotalBefore: c.dec(span.journeyTotalBefore), journeyTotalAfter: c.dec(span.journeyTotalAfter),
+      amount: c.dec(span.increment),
+      journeyTotalBefore: c.dec(span.journeyTotalBefore),
+      journeyTotalAfter: c.dec(span.journeyTotalAfter),
     })),
   }
 }

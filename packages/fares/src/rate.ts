@@ -7,14 +7,14 @@
  * always give the same charges, whatever the order or repetition of the taps.
  */
 import type { Decimal } from '@fare/money'
-import { chargeLegs, chargeTaps, type Charge, type ChargeContext } from './charges.ts'
-import { legCategories, defaultCategoryId } from './categories.ts'
+import { defaultCategoryId, legCategories } from './categories.ts'
+import { type Charge, type ChargeContext, chargeLegs, chargeTaps } from './charges.ts'
 import { checkCallSize, compile } from './compiled.ts'
-import { sentenceWith, type Explanation } from './explain.ts'
+import { type Explanation, sentenceWith } from './explain.ts'
 import { priceJourneys } from './journeys.ts'
-import { tapsToLegs, type LegOptionsResolved } from './legs.ts'
+import { type LegOptionsResolved, tapsToLegs } from './legs.ts'
 import type { Tariff } from './model.ts'
-import { checkProfile, type CardProfile, type RateOptions, type Tap } from './request.ts'
+import { type CardProfile, checkProfile, type RateOptions, type Tap } from './request.ts'
 import { normaliseTaps } from './tap-order.ts'
 
 export type { Charge, ChargeFlag } from './charges.ts'
@@ -49,7 +49,11 @@ export function rate(tariff: Tariff, profile: CardProfile, taps: readonly Tap[],
   const currency = tariff.currency
   const format = c.format
   const ctx: ChargeContext = {
-    tariff, c, profile, fallbackCategory: defaultCategoryId(tariff), zero: c.dec(0),
+    tariff,
+    c,
+    profile,
+    fallbackCategory: defaultCategoryId(tariff),
+    zero: c.dec(0),
     say: (explanation: Explanation): string => sentenceWith(explanation, currency, format),
   }
   const journeys = priceJourneys(tariff, profile, legs, categories)

@@ -107,7 +107,7 @@ function profileFrom(body: Record<string, unknown>): CardProfile {
 
 export function parsePriceRequest(body: unknown): PriceRequest {
   if (!isObject(body)) throw requestInvalid('the request must be a JSON object')
-  const legs = body['legs']
+  const legs = body.legs
   if (!Array.isArray(legs) || legs.length === 0) throw requestInvalid('legs must be a non-empty array')
   return {
     ...profileFrom(body),
@@ -139,7 +139,7 @@ export function parseRateOptions(value: unknown): RateOptions {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw requestInvalid(`options.${key} must be a non-negative number`)
     out[key] = v
   }
-  const groupTap = value['groupTap']
+  const groupTap = value.groupTap
   if (groupTap !== undefined && groupTap !== null) {
     if (typeof groupTap !== 'boolean') throw requestInvalid('options.groupTap must be true or false')
     out.groupTap = groupTap
@@ -149,18 +149,21 @@ export function parseRateOptions(value: unknown): RateOptions {
 
 export function parseRateRequest(body: unknown): RateRequest {
   if (!isObject(body)) throw requestInvalid('the request must be a JSON object')
-  const taps = body['taps']
+  const taps = body.taps
   if (!Array.isArray(taps)) throw requestInvalid('taps must be an array')
   return {
     ...profileFrom(body),
-    options: parseRateOptions(body['options']),
+    options: parseRateOptions(body.options),
     taps: taps.map((tap, index): Tap => {
       const where = `taps[${index}].`
       if (!isObject(tap)) throw requestInvalid(`taps[${index}] must be an object`)
-      const kind = tap['kind']
+      const kind = tap.kind
       if (kind !== 'entry' && kind !== 'exit') throw requestInvalid(`${where}kind must be "entry" or "exit"`)
       const out: { -readonly [K in keyof Tap]: Tap[K] } = {
-        tapId: requiredString(tap, 'tapId', where), kind, routeId: requiredString(tap, 'routeId', where), time: requiredString(tap, 'time', where),
+        tapId: requiredString(tap, 'tapId', where),
+        kind,
+        routeId: requiredString(tap, 'routeId', where),
+        time: requiredString(tap, 'time', where),
       }
       const stopId = optionalString(tap, 'stopId', where)
       if (stopId !== undefined) out.stopId = stopId

@@ -3,7 +3,7 @@
  * the legs' own fares, half-even to the minor unit, remainder to the largest
  * share (ties: lowest operator id). Shares always sum to the journey's total.
  */
-import { splitProRata, ZERO, type Decimal } from '@fare/money'
+import { type Decimal, splitProRata, ZERO } from '@fare/money'
 import { requestInvalid } from './errors.ts'
 import type { Rating } from './rate.ts'
 
@@ -17,5 +17,9 @@ export function splitJourneyRevenue(rating: Rating, journeyId: string): Map<stri
     if (charge.explanation.kind === 'exit') continue
     weights.set(charge.agencyId, (weights.get(charge.agencyId) ?? ZERO).plus(charge.legFare))
   }
-  return splitProRata(total, rating.currency, [...weights].map(([key, weight]) => ({ key, weight })))
+  return splitProRata(
+    total,
+    rating.currency,
+    [...weights].map(([key, weight]) => ({ key, weight })),
+  )
 }

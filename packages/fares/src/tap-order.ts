@@ -2,12 +2,13 @@
  * The first step of rating: a card's taps de-duplicated by tap id and in
  * (time, tap id) order (docs/fares.md section 3).
  */
+
+import { compareCodePoints } from './code-points.ts'
 import { requestInvalid } from './errors.ts'
 import type { TimedTap } from './legs.ts'
 import type { Tariff } from './model.ts'
 import { checkRoute, checkStop, parseTime, type Tap } from './request.ts'
 import { parseInstant } from './time/zone.ts'
-import { compareCodePoints } from './code-points.ts'
 
 function sameContent(a: TimedTap, b: TimedTap): boolean {
   return a.kind === b.kind && a.routeId === b.routeId && a.stopId === b.stopId && a.deviceId === b.deviceId && a.ms === b.ms

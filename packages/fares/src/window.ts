@@ -4,11 +4,11 @@
  */
 import { Decimal, ZERO } from '@fare/money'
 import { calendarWindow, capApplies } from './caps.ts'
+import { categoryAt, defaultCategoryId } from './categories.ts'
 import type { Tariff } from './model.ts'
 import type { Rating } from './rate.ts'
 import { resolveOptions } from './rate.ts'
-import { categoryAt, defaultCategoryId } from './categories.ts'
-import { checkProfile, parseTime, type CardProfile, type RateOptions } from './request.ts'
+import { type CardProfile, checkProfile, parseTime, type RateOptions } from './request.ts'
 import { formatInstant, MS_PER_DAY } from './time/zone.ts'
 
 /**
@@ -76,7 +76,13 @@ export function capStatus(tariff: Tariff, profile: CardProfile, rating: Rating, 
         if (!applies(c) || c.ms > atMs) continue
         if (anchor === undefined || c.ms >= anchor + length) anchor = c.ms
       }
-      if (anchor !== undefined && atMs < anchor + length) { startMs = anchor; endMs = anchor + length } else { startMs = atMs; endMs = atMs + length }
+      if (anchor !== undefined && atMs < anchor + length) {
+        startMs = anchor
+        endMs = anchor + length
+      } else {
+        startMs = atMs
+        endMs = atMs + length
+      }
     } else {
       const window = calendarWindow(tariff, cap, atMs)
       startMs = window.startMs

@@ -13,7 +13,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { repoRoot } from './helpers.ts'
 
-export interface CliResult { readonly code: number; readonly stdout: string; readonly stderr: string }
+export interface CliResult {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
 
 interface EsbuildLike {
   buildSync(options: Record<string, unknown>): unknown
@@ -27,8 +31,13 @@ function bundle(): string {
   const esbuild = requireFromTsx('esbuild') as EsbuildLike
   const outfile = join(mkdtempSync(join(tmpdir(), 'fares-cli-')), 'cli.mjs')
   esbuild.buildSync({
-    entryPoints: [join(repoRoot, 'packages/fares/src/bin/fares.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20',
-    outfile, logLevel: 'silent',
+    entryPoints: [join(repoRoot, 'packages/fares/src/bin/fares.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile,
+    logLevel: 'silent',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   })
   bundlePath = outfile

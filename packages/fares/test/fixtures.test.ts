@@ -3,13 +3,14 @@
  * test/fixtures/gtfs-fares), through the library and through the command
  * line. The CLI cases run concurrently so the suite stays fast.
  */
-import t from 'tap'
-import { readdirSync, readFileSync, existsSync } from 'node:fs'
+
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { formatAmount } from '@fare/money'
+import t from 'tap'
 import { FareError, loadFeed, parsePriceRequest, parseRateRequest, priceJourney, rate } from '../src/index.ts'
-import { fixturesRoot } from './helpers.ts'
 import { runCli, runTsxCli } from './cli-runner.ts'
+import { fixturesRoot } from './helpers.ts'
 
 interface Case {
   id: string
@@ -45,7 +46,8 @@ t.test('library', async (t) => {
           const request = parseRateRequest(c.request)
           const rating = rate(tariff, request, request.taps, request.options)
           outcome = {
-            total: formatAmount(rating.total, rating.currency), currency: rating.currency,
+            total: formatAmount(rating.total, rating.currency),
+            currency: rating.currency,
             charges: Object.fromEntries(rating.charges.map((ch) => [ch.tapId, formatAmount(ch.amount, rating.currency)])),
           }
         }
@@ -62,12 +64,19 @@ t.test('library', async (t) => {
 })
 
 t.test('command line', async (t) => {
-  const results = await Promise.all(cases.map(async ({ suiteDir, c }) => ({ c, result: await runCli([c.kind, '--feed', join(suiteDir, c.feed)], JSON.stringify(c.request)) })))
+  const results = await Promise.all(
+    cases.map(async ({ suiteDir, c }) => ({ c, result: await runCli([c.kind, '--feed', join(suiteDir, c.feed)], JSON.stringify(c.request)) })),
+  )
   for (const { c, result } of results) {
     t.test(c.id, async (t) => {
       const info = `${c.note ?? ''} [${c.source ?? ''}]`
       t.equal(result.stderr, '', 'nothing on stderr')
-      const out = JSON.parse(result.stdout) as { total?: string; currency?: string; error?: { code: string; message: string }; charges?: { tapId: string; amount: string }[] }
+      const out = JSON.parse(result.stdout) as {
+        total?: string
+        currency?: string
+        error?: { code: string; message: string }
+        charges?: { tapId: string; amount: string }[]
+      }
       if (c.expect.error !== undefined) {
         t.equal(result.code, c.expect.error === 'FARE_NOT_FOUND' ? 3 : 2, `exit code: ${info}`)
         t.equal(out.error?.code, c.expect.error, info)
@@ -85,7 +94,9 @@ t.test('command line', async (t) => {
 t.test('command line through tsx, as pnpm fares runs it', async (t) => {
   const picks = ['mta-maryland.one-way', 'bart-matrix.glen-ashb-no-rule', 'bart-matrix-typo.dangling-area']
   const chosen = cases.filter(({ c }) => picks.includes(c.id))
-  const results = await Promise.all(chosen.map(async ({ suiteDir, c }) => ({ c, result: await runTsxCli([c.kind, '--feed', join(suiteDir, c.feed)], JSON.stringify(c.request)) })))
+  const results = await Promise.all(
+    chosen.map(async ({ suiteDir, c }) => ({ c, result: await runTsxCli([c.kind, '--feed', join(suiteDir, c.feed)], JSON.stringify(c.request)) })),
+  )
   for (const { c, result } of results) {
     const out = JSON.parse(result.stdout) as { total?: string; error?: { code: string } }
     if (c.expect.error) t.equal(out.error?.code, c.expect.error, c.id)

@@ -3,12 +3,16 @@
  * journey, then the price.
  */
 import t from 'tap'
-import { FareError, priceJourney, type PriceRequest, type Tariff } from '../src/index.ts'
+import { type FareError, type PriceRequest, priceJourney, type Tariff } from '../src/index.ts'
 import { feed } from './helpers.ts'
 
 const price = (tariff: Tariff, request: PriceRequest): string => priceJourney(tariff, request).total.toFixed(2)
 const codeOf = (fn: () => unknown): string | undefined => {
-  try { fn() } catch (error) { return (error as FareError).code }
+  try {
+    fn()
+  } catch (error) {
+    return (error as FareError).code
+  }
   return undefined
 }
 
@@ -21,7 +25,7 @@ t.test('rule_priority: empty fields are wildcards, the highest priority wins, ti
   t.equal(price(tariff, { legs: [{ routeId: 'r2', departure: '2026-01-05T10:00:00+02:00' }] }), '30.00', 'wildcard for the other network')
 })
 
-t.test('areas: a platform inherits its station\'s areas unless it has its own', async (t) => {
+t.test("areas: a platform inherits its station's areas unless it has its own", async (t) => {
   const tariff = feed({
     'stops.txt': ['stop_id,location_type,parent_station', 'ST,1,', 'P1,0,ST', 'P2,0,ST', 'X,0,'],
     'areas.txt': ['area_id', 'z1', 'z2'],
@@ -31,15 +35,19 @@ t.test('areas: a platform inherits its station\'s areas unless it has its own', 
   })
   t.equal(price(tariff, { legs: [{ routeId: 'r1', fromStopId: 'P1', departure: '2026-01-05T10:00:00+02:00' }] }), '10.00')
   t.equal(price(tariff, { legs: [{ routeId: 'r1', fromStopId: 'P2', departure: '2026-01-05T10:00:00+02:00' }] }), '20.00')
-  t.equal(codeOf(() => price(tariff, { legs: [{ routeId: 'r1', fromStopId: 'nowhere', departure: '2026-01-05T10:00:00+02:00' }] })), 'REQUEST_INVALID')
+  t.equal(
+    codeOf(() => price(tariff, { legs: [{ routeId: 'r1', fromStopId: 'nowhere', departure: '2026-01-05T10:00:00+02:00' }] })),
+    'REQUEST_INVALID',
+  )
 })
 
-const peakFeed = (): Tariff => feed({
-  'calendar.txt': ['service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date', 'all,1,1,1,1,1,1,1,20260101,20261231'],
-  'timeframes.txt': ['timeframe_group_id,start_time,end_time,service_id', 'peak,07:00:00,10:00:00,all', 'night,02:00:00,04:00:00,all'],
-  'fare_products.txt': ['fare_product_id,amount,currency', 'peak,20,UAH', 'off,10,UAH', 'night,5,UAH'],
-  'fare_leg_rules.txt': ['network_id,from_timeframe_group_id,fare_product_id,rule_priority', 'n1,peak,peak,1', 'n1,night,night,1', 'n1,,off,0'],
-})
+const peakFeed = (): Tariff =>
+  feed({
+    'calendar.txt': ['service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date', 'all,1,1,1,1,1,1,1,20260101,20261231'],
+    'timeframes.txt': ['timeframe_group_id,start_time,end_time,service_id', 'peak,07:00:00,10:00:00,all', 'night,02:00:00,04:00:00,all'],
+    'fare_products.txt': ['fare_product_id,amount,currency', 'peak,20,UAH', 'off,10,UAH', 'night,5,UAH'],
+    'fare_leg_rules.txt': ['network_id,from_timeframe_group_id,fare_product_id,rule_priority', 'n1,peak,peak,1', 'n1,night,night,1', 'n1,,off,0'],
+  })
 
 t.test('timeframes use Europe/Kyiv local time across the DST changes', async (t) => {
   const tariff = peakFeed()
@@ -56,11 +64,15 @@ t.test('timeframes use Europe/Kyiv local time across the DST changes', async (t)
   t.equal(at('2026-10-25T04:00:00+02:00'), '10.00', 'after the repeated hour')
 })
 
-const transferFeed = (rule: string, header = 'from_leg_group_id,to_leg_group_id,transfer_count,duration_limit,duration_limit_type,fare_transfer_type,fare_product_id'): Tariff => feed({
-  'fare_products.txt': ['fare_product_id,amount,currency', 'p1,10,UAH', 'p2,12,UAH', 'xfer,3,UAH', 'upgrade,15,UAH', 'dear,30,UAH', 'discount,-3,UAH'],
-  'fare_leg_rules.txt': ['leg_group_id,network_id,fare_product_id', 'g1,n1,p1', 'g2,n2,p2'],
-  'fare_transfer_rules.txt': [header, rule],
-})
+const transferFeed = (
+  rule: string,
+  header = 'from_leg_group_id,to_leg_group_id,transfer_count,duration_limit,duration_limit_type,fare_transfer_type,fare_product_id',
+): Tariff =>
+  feed({
+    'fare_products.txt': ['fare_product_id,amount,currency', 'p1,10,UAH', 'p2,12,UAH', 'xfer,3,UAH', 'upgrade,15,UAH', 'dear,30,UAH', 'discount,-3,UAH'],
+    'fare_leg_rules.txt': ['leg_group_id,network_id,fare_product_id', 'g1,n1,p1', 'g2,n2,p2'],
+    'fare_transfer_rules.txt': [header, rule],
+  })
 const twoLegs = (gapMinutes: number, secondRoute = 'r2', rideMinutes = 10): PriceRequest => {
   const dep2 = new Date(Date.parse('2026-01-05T10:00:00+02:00') + gapMinutes * 60_000)
   return {
@@ -90,7 +102,12 @@ t.test('duration_limit_type and the inclusive bound', async (t) => {
   t.equal(price(transferFeed('g1,g2,,3600,0,0,'), twoLegs(51)), '22.00', 'type 0: 61 min')
   t.equal(price(transferFeed('g1,g2,,3600,2,0,'), twoLegs(70)), '10.00', 'type 2 arrival to departure: 60 min')
   t.equal(price(transferFeed('g1,g2,,3600,3,0,'), twoLegs(60)), '10.00', 'type 3 arrival to arrival: 60 min')
-  const noArrival: PriceRequest = { legs: [{ routeId: 'r1', departure: '2026-01-05T10:00:00+02:00' }, { routeId: 'r2', departure: '2026-01-05T10:10:00+02:00' }] }
+  const noArrival: PriceRequest = {
+    legs: [
+      { routeId: 'r1', departure: '2026-01-05T10:00:00+02:00' },
+      { routeId: 'r2', departure: '2026-01-05T10:10:00+02:00' },
+    ],
+  }
   t.equal(price(transferFeed('g1,g2,,3600,3,0,'), noArrival), '22.00', 'a type needing an arrival does not match tap-on legs')
 })
 
@@ -127,15 +144,32 @@ t.test('rider categories and fare media: the cheapest fitting product', async (t
   t.equal(price(tariff, { legs: leg }), '9.00', 'default category, any medium: cheapest')
   t.equal(price(tariff, { fareMediaId: 'bank', legs: leg }), '10.00')
   t.equal(price(tariff, { riderCategoryId: 'pupil', fareMediaId: 'bank', legs: leg }), '5.00', 'empty medium serves every medium')
-  t.equal(codeOf(() => price(tariff, { riderCategoryId: 'alien', legs: leg })), 'REQUEST_INVALID')
-  t.equal(codeOf(() => price(tariff, { fareMediaId: 'cash', legs: leg })), 'REQUEST_INVALID')
+  t.equal(
+    codeOf(() => price(tariff, { riderCategoryId: 'alien', legs: leg })),
+    'REQUEST_INVALID',
+  )
+  t.equal(
+    codeOf(() => price(tariff, { fareMediaId: 'cash', legs: leg })),
+    'REQUEST_INVALID',
+  )
   const strict = feed({
     'fare_media.txt': ['fare_media_id,fare_media_type', 'card,2', 'bank,3'],
     'fare_products.txt': ['fare_product_id,fare_media_id,amount,currency', 'p1,card,9,UAH'],
   })
-  t.equal(codeOf(() => price(strict, { fareMediaId: 'bank', legs: leg })), 'FARE_NOT_FOUND', 'no product for the medium')
-  t.equal(codeOf(() => price(strict, { legs: [{ routeId: 'nope', departure: '2026-01-05T10:00:00+02:00' }] })), 'REQUEST_INVALID')
-  t.equal(codeOf(() => price(strict, { legs: [{ routeId: 'r1', departure: '2026-01-05 10:00' }] })), 'REQUEST_INVALID', 'a time without offset')
+  t.equal(
+    codeOf(() => price(strict, { fareMediaId: 'bank', legs: leg })),
+    'FARE_NOT_FOUND',
+    'no product for the medium',
+  )
+  t.equal(
+    codeOf(() => price(strict, { legs: [{ routeId: 'nope', departure: '2026-01-05T10:00:00+02:00' }] })),
+    'REQUEST_INVALID',
+  )
+  t.equal(
+    codeOf(() => price(strict, { legs: [{ routeId: 'r1', departure: '2026-01-05 10:00' }] })),
+    'REQUEST_INVALID',
+    'a time without offset',
+  )
 })
 
 t.test('join rules merge legs, but not where joining costs more', async (t) => {
@@ -145,16 +179,22 @@ t.test('join rules merge legs, but not where joining costs more', async (t) => {
     'stop_areas.txt': ['area_id,stop_id', 'za,A', 'zb,B', 'zc,C'],
     'fare_leg_join_rules.txt': ['from_network_id,to_network_id', 'n1,n2'],
   }
-  const legs: PriceRequest = { legs: [
-    { routeId: 'r1', fromStopId: 'A', toStopId: 'B', departure: '2026-01-05T10:00:00+02:00', arrival: '2026-01-05T10:10:00+02:00' },
-    { routeId: 'r2', fromStopId: 'B', toStopId: 'C', departure: '2026-01-05T10:15:00+02:00', arrival: '2026-01-05T10:30:00+02:00' },
-  ] }
-  const cheapJoin = feed({ ...base,
+  const legs: PriceRequest = {
+    legs: [
+      { routeId: 'r1', fromStopId: 'A', toStopId: 'B', departure: '2026-01-05T10:00:00+02:00', arrival: '2026-01-05T10:10:00+02:00' },
+      { routeId: 'r2', fromStopId: 'B', toStopId: 'C', departure: '2026-01-05T10:15:00+02:00', arrival: '2026-01-05T10:30:00+02:00' },
+    ],
+  }
+  const cheapJoin = feed({
+    ...base,
     'fare_products.txt': ['fare_product_id,amount,currency', 'short,10,UAH', 'through,12,UAH'],
-    'fare_leg_rules.txt': ['fare_product_id,from_area_id,to_area_id,rule_priority', 'short,,,0', 'through,za,zc,1'] })
+    'fare_leg_rules.txt': ['fare_product_id,from_area_id,to_area_id,rule_priority', 'short,,,0', 'through,za,zc,1'],
+  })
   t.equal(price(cheapJoin, legs), '12.00', 'A -> C as one effective leg')
-  const dearJoin = feed({ ...base,
+  const dearJoin = feed({
+    ...base,
     'fare_products.txt': ['fare_product_id,amount,currency', 'short,10,UAH', 'through,25,UAH'],
-    'fare_leg_rules.txt': ['fare_product_id,from_area_id,to_area_id,rule_priority', 'short,,,0', 'through,za,zc,1'] })
+    'fare_leg_rules.txt': ['fare_product_id,from_area_id,to_area_id,rule_priority', 'short,,,0', 'through,za,zc,1'],
+  })
   t.equal(price(dearJoin, legs), '20.00', 'the join would cost more: two legs')
 })

@@ -8,7 +8,17 @@ export { Decimal }
 
 /** Minor-unit digits per ISO 4217 currency; anything not listed uses 2. */
 const MINOR_UNIT_DIGITS: Readonly<Record<string, number>> = {
-  JPY: 0, KRW: 0, VND: 0, CLP: 0, ISK: 0, HUF: 2, BHD: 3, KWD: 3, JOD: 3, OMR: 3, TND: 3,
+  JPY: 0,
+  KRW: 0,
+  VND: 0,
+  CLP: 0,
+  ISK: 0,
+  HUF: 2,
+  BHD: 3,
+  KWD: 3,
+  JOD: 3,
+  OMR: 3,
+  TND: 3,
 }
 
 /** Zero, shared (a Decimal never changes). */

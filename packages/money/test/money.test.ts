@@ -2,8 +2,9 @@
  * Splitting one amount across operators must never create or lose a kopeck:
  * the property below checks that the shares always sum to the amount.
  */
-import t from 'tap'
+
 import fc from 'fast-check'
+import t from 'tap'
 import { Decimal, formatAmount, parseAmount, splitProRata } from '../src/index.ts'
 
 t.test('formats with the currency minor unit', async (t) => {

@@ -18,8 +18,16 @@ export interface MetricsSource {
 const REQUEST = 'fare:cluster-metrics-request'
 const RESPONSE = 'fare:cluster-metrics-response'
 
-interface MetricsRequest { type: typeof REQUEST; id: number }
-interface MetricsResponse { type: typeof RESPONSE; id: number; body?: string; error?: string }
+interface MetricsRequest {
+  type: typeof REQUEST
+  id: number
+}
+interface MetricsResponse {
+  type: typeof RESPONSE
+  id: number
+  body?: string
+  error?: string
+}
 
 /** In the primary: answer workers' requests for the cluster's metrics. */
 export function serveClusterMetrics(): void {
@@ -61,8 +69,14 @@ export function clusterMetricsSource(registry: Registry, timeoutMs = 5000): Metr
           reject(new Error(`cluster metrics: no answer from the primary within ${timeoutMs} ms`))
         }, timeoutMs)
         pending.set(id, {
-          resolve: (body) => (clearTimeout(timer), resolve(body)),
-          reject: (err) => (clearTimeout(timer), reject(err)),
+          resolve: (body) => {
+            clearTimeout(timer)
+            resolve(body)
+          },
+          reject: (err) => {
+            clearTimeout(timer)
+            reject(err)
+          },
         })
         process.send?.({ type: REQUEST, id } satisfies MetricsRequest)
       })

@@ -63,7 +63,10 @@ export class EnvReader {
   list(name: string, fallback: readonly string[]): string[] {
     const raw = this.env[name]?.trim()
     if (!raw) return [...fallback]
-    return raw.split(',').map((s) => s.trim()).filter(Boolean)
+    return raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
   }
 
   /** A decimal money amount such as "18.00"; kept as a string so no float ever touches it. */

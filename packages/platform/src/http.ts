@@ -11,7 +11,6 @@ import AjvCompiler from '@fastify/ajv-compiler'
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { MetricsSource } from './cluster-metrics.ts'
-import { withDeadline } from './retry.ts'
 import { ConfigError, type EnvReader } from './config.ts'
 import {
   BodyTooLarge,
@@ -25,6 +24,7 @@ import {
   UriTooLong,
 } from './errors.ts'
 import type { Logger } from './logger.ts'
+import { withDeadline } from './retry.ts'
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown }
@@ -80,7 +80,12 @@ export interface HttpTimeouts {
   connectionTimeoutMs: number
 }
 
-export const DEFAULT_HTTP_TIMEOUTS: Readonly<HttpTimeouts> = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 72_000, connectionTimeoutMs: 60_000 }
+export const DEFAULT_HTTP_TIMEOUTS: Readonly<HttpTimeouts> = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 72_000,
+  connectionTimeoutMs: 60_000,
+}
 
 /** `<PREFIX>_HEADERS_TIMEOUT_MS`, `_REQUEST_TIMEOUT_MS`, `_KEEP_ALIVE_TIMEOUT_MS`, `_CONNECTION_TIMEOUT_MS`. */
 export function readHttpTimeouts(env: EnvReader, prefix: string): HttpTimeouts {
@@ -93,7 +98,9 @@ export function readHttpTimeouts(env: EnvReader, prefix: string): HttpTimeouts {
   }
   // Node refuses to start a server whose headers may take longer than the whole request.
   if (timeouts.headersTimeoutMs > timeouts.requestTimeoutMs) {
-    throw new ConfigError([`${prefix}_HEADERS_TIMEOUT_MS (${timeouts.headersTimeoutMs}) must not exceed ${prefix}_REQUEST_TIMEOUT_MS (${timeouts.requestTimeoutMs})`])
+    throw new ConfigError([
+      `${prefix}_HEADERS_TIMEOUT_MS (${timeouts.headersTimeoutMs}) must not exceed ${prefix}_REQUEST_TIMEOUT_MS (${timeouts.requestTimeoutMs})`,
+    ])
   }
   return timeouts
 }
@@ -142,7 +149,9 @@ export function createHttpServer(settings: HttpServerSettings): FastifyInstance 
     frameworkErrors,
     clientErrorHandler,
   }
-  const app = (settings.https ? Fastify({ ...options, https: { ...settings.https, ...nodeServer } }) : Fastify({ ...options, http: nodeServer })) as unknown as FastifyInstance
+  const app = (settings.https
+    ? Fastify({ ...options, https: { ...settings.https, ...nodeServer } })
+    : Fastify({ ...options, http: nodeServer })) as unknown as FastifyInstance
   // JSON only: without Fastify's built-in text/plain parser, any other body type is 415.
   app.removeContentTypeParser('text/plain')
   app.addHook('preValidation', async (request, reply) => {
@@ -200,7 +209,13 @@ function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, s
   const response = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage
   if (socket.writable && !response?.headersSent) {
     const body = JSON.stringify(errorBody(refusal.code, refusal.message))
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+        'Content-Type: application/json; charset=utf-8\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        'Connection: close\r\n\r\n' +
+        body,
+    )
   }
   socket.destroy(err)
 }

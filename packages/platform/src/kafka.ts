@@ -2,11 +2,11 @@
  * The one module that knows kafkajs, so the client can be swapped later
  * (docs/operations.md). Services get a Kafka factory whose logs go through pino.
  */
-import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs'
+import { Kafka, type KafkaConfig, type LogEntry, logLevel } from 'kafkajs'
 import type { Logger } from './logger.ts'
 
-export type { Admin, Consumer, EachBatchPayload, Producer, Message, KafkaMessage, RecordMetadata } from 'kafkajs'
-export { Kafka, CompressionTypes, Partitioners } from 'kafkajs'
+export type { Admin, Consumer, EachBatchPayload, KafkaMessage, Message, Producer, RecordMetadata } from 'kafkajs'
+export { CompressionTypes, Kafka, Partitioners } from 'kafkajs'
 
 const LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',

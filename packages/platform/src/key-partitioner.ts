@@ -38,6 +38,7 @@ export function murmur2(data: Uint8Array): number {
   return h | 0
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the range is every ASCII byte, control characters included, on purpose
 const ASCII = /^[\x00-\x7f]*$/
 
 function keyBytes(key: Buffer | string): Uint8Array {

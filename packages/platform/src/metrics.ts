@@ -1,6 +1,6 @@
-import { Registry, collectDefaultMetrics, Counter, Gauge, Histogram } from 'prom-client'
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 
-export { Registry, Counter, Gauge, Histogram }
+export { Counter, Gauge, Histogram, Registry }
 
 /** One registry per process, with Node's default metrics, served at /metrics. */
 export function createMetricsRegistry(service: string): Registry {

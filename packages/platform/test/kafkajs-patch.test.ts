@@ -4,13 +4,18 @@
  * plain byte-at-a-time reference, and varints / varlongs against the LEB128
  * zigzag encoding computed here with BigInt.
  */
-import t from 'tap'
-import fc from 'fast-check'
+
 import { createRequire } from 'node:module'
+import fc from 'fast-check'
+import t from 'tap'
 
 const require = createRequire(import.meta.url)
 const crc32C = require('kafkajs/src/protocol/recordBatch/crc32C/crc32C.js') as (buffer: Buffer) => number
-const Encoder = require('kafkajs/src/protocol/encoder.js') as new () => { writeVarInt(v: number): unknown; writeVarLong(v: number | bigint): unknown; buffer: Buffer }
+const Encoder = require('kafkajs/src/protocol/encoder.js') as new () => {
+  writeVarInt(v: number): unknown
+  writeVarLong(v: number | bigint): unknown
+  buffer: Buffer
+}
 
 const REFERENCE_TABLE = (() => {
   const table = new Int32Array(256)
@@ -41,7 +46,10 @@ function referenceVarLong(value: bigint): Buffer {
 
 t.test('CRC32C is the Castagnoli checksum', async (t) => {
   t.equal(crc32C(Buffer.from('123456789')), 0xe3069283, 'the standard check value')
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => crc32C(Buffer.from(bytes)) === referenceCrc32C(bytes)), { numRuns: 3000 })
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => crc32C(Buffer.from(bytes)) === referenceCrc32C(bytes)),
+    { numRuns: 3000 },
+  )
 })
 
 t.test('varints and varlongs are zigzag LEB128', async (t) => {

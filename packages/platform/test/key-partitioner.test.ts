@@ -1,7 +1,8 @@
 /** Our partitioner puts every key where kafkajs's DefaultPartitioner (and Kafka's Java client) would. */
-import t from 'tap'
+
 import fc from 'fast-check'
 import { Partitioners } from 'kafkajs'
+import t from 'tap'
 import { KeyPartitioner, murmur2, partitionForKey } from '../src/key-partitioner.ts'
 
 const metadata = (n: number) => Array.from({ length: n }, (_, i) => ({ partitionId: i, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }))
@@ -10,10 +11,18 @@ t.test('same partition as kafkajs DefaultPartitioner for any key and partition c
   const theirs = Partitioners.DefaultPartitioner()
   const ours = KeyPartitioner()
   fc.assert(
-    fc.property(fc.oneof(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.string({ maxLength: 64 }), fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a))), fc.integer({ min: 1, max: 64 }), (key, n) => {
-      const args = { topic: 'taps', partitionMetadata: metadata(n), message: { key, value: 'v' } }
-      return ours(args) === theirs(args)
-    }),
+    fc.property(
+      fc.oneof(
+        fc.string({ unit: 'grapheme', maxLength: 40 }),
+        fc.string({ maxLength: 64 }),
+        fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a)),
+      ),
+      fc.integer({ min: 1, max: 64 }),
+      (key, n) => {
+        const args = { topic: 'taps', partitionMetadata: metadata(n), message: { key, value: 'v' } }
+        return ours(args) === theirs(args)
+      },
+    ),
     { numRuns: 5000 },
   )
   t.pass('5,000 keys agreed')

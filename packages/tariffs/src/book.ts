@@ -3,9 +3,10 @@
  * each tap is rated with the version in force at the tap's own time, never
  * the one in force when it arrived.
  */
-import type { Kysely } from 'kysely'
-import { loadFeedFromFiles, type Tariff } from '@fare/fares'
+
 import type { Database } from '@fare/db'
+import { loadFeedFromFiles, type Tariff } from '@fare/fares'
+import type { Kysely } from 'kysely'
 
 export interface TariffVersionInForce {
   readonly id: string

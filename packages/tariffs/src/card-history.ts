@@ -5,8 +5,9 @@
  * these and the rider api explains its charges with them, so both read them
  * here.
  */
-import type { Kysely } from 'kysely'
+
 import { anyOf, type Database } from '@fare/db'
+import type { Kysely } from 'kysely'
 import type { EarlierCategory } from './card-profile.ts'
 
 /** The earlier rider categories of the given cards (or of every card), oldest first. */

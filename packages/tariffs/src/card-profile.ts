@@ -39,7 +39,17 @@ export function profileAt(stored: ProfileWithHistory, ms: number): { period: num
   let fromMs = -Infinity
   for (let i = 0; i < earlier.length; i++) {
     const e = earlier[i] as EarlierCategory
-    if (ms < e.untilMs) return { period: i, fromMs, profile: { ...stored, riderCategoryId: e.riderCategoryId, riderCategoryValidFrom: e.riderCategoryValidFrom, riderCategoryValidTo: e.riderCategoryValidTo } }
+    if (ms < e.untilMs)
+      return {
+        period: i,
+        fromMs,
+        profile: {
+          ...stored,
+          riderCategoryId: e.riderCategoryId,
+          riderCategoryValidFrom: e.riderCategoryValidFrom,
+          riderCategoryValidTo: e.riderCategoryValidTo,
+        },
+      }
     fromMs = e.untilMs
   }
   return { period: -1, fromMs, profile: stored }
@@ -102,11 +112,21 @@ export function cardProfile(tariff: Tariff, stored: StoredProfile): CardProfile 
 
 /** The engine's input is its own `Tap`: @fare/fares is a pure library that depends on no service contract. */
 export function engineTap(tap: StoredTap): Tap {
-  return { tapId: tap.tapId, kind: tap.kind, routeId: tap.routeId, ...(tap.stopId === null ? {} : { stopId: tap.stopId }), deviceId: tap.deviceId, time: tap.time }
+  return {
+    tapId: tap.tapId,
+    kind: tap.kind,
+    routeId: tap.routeId,
+    ...(tap.stopId === null ? {} : { stopId: tap.stopId }),
+    deviceId: tap.deviceId,
+    time: tap.time,
+  }
 }
 
 /** Why the tariff cannot rate this tap (a route or stop it does not know), or undefined when it can. */
-export function unratableReason(tariff: Tariff, tap: { readonly routeId: string; readonly stopId: string | null }): 'UNKNOWN_ROUTE' | 'UNKNOWN_STOP' | undefined {
+export function unratableReason(
+  tariff: Tariff,
+  tap: { readonly routeId: string; readonly stopId: string | null },
+): 'UNKNOWN_ROUTE' | 'UNKNOWN_STOP' | undefined {
   if (!tariff.routes.has(tap.routeId)) return 'UNKNOWN_ROUTE'
   if (tap.stopId !== null && tariff.hasStops && !tariff.stops.has(tap.stopId)) return 'UNKNOWN_STOP'
   return undefined

@@ -5,10 +5,11 @@
  * activation, which publishes it with saveTariffVersion (its validation, its
  * idempotency) and records on the draft the version it became.
  */
-import { sql } from 'kysely'
-import { parseInstant } from '@fare/fares'
+
 import type { Db, TariffDraft } from '@fare/db'
-import { feedDigest, type FeedFiles } from './feed.ts'
+import { parseInstant } from '@fare/fares'
+import { sql } from 'kysely'
+import { type FeedFiles, feedDigest } from './feed.ts'
 import { saveTariffVersion } from './store.ts'
 
 export interface DraftSummary {
@@ -54,7 +55,17 @@ function summary(row: DraftRow): DraftSummary {
   }
 }
 
-const SUMMARY_COLUMNS = ['id', 'name', 'sha256', 'uploaded_by', 'created_at', 'activated_version_id', 'activated_effective_from', 'activated_by', 'activated_at'] as const
+const SUMMARY_COLUMNS = [
+  'id',
+  'name',
+  'sha256',
+  'uploaded_by',
+  'created_at',
+  'activated_version_id',
+  'activated_effective_from',
+  'activated_by',
+  'activated_at',
+] as const
 const fileNames = sql<string[]>`array(select jsonb_object_keys(files) order by 1)`.as('file_names')
 
 /** Stores a draft. The caller has checked the feed (the fare engine loads it); a draft is never edited. */
@@ -69,13 +80,21 @@ export async function saveDraft(db: Db, draft: { name: string; files: Readonly<F
 
 /** Newest first, at most `limit`, ids below `beforeId` when given (paging). Without the files. */
 export async function listDrafts(db: Db, options: { limit: number; beforeId?: string }): Promise<DraftSummary[]> {
-  let query = db.selectFrom('tariff_drafts').select([...SUMMARY_COLUMNS, fileNames]).orderBy('id', 'desc').limit(options.limit)
+  let query = db
+    .selectFrom('tariff_drafts')
+    .select([...SUMMARY_COLUMNS, fileNames])
+    .orderBy('id', 'desc')
+    .limit(options.limit)
   if (options.beforeId !== undefined) query = query.where('id', '<', options.beforeId)
   return (await query.execute()).map(summary)
 }
 
 export async function getDraft(db: Db, id: string): Promise<Draft | undefined> {
-  const row = await db.selectFrom('tariff_drafts').select([...SUMMARY_COLUMNS, fileNames, 'files']).where('id', '=', id).executeTakeFirst()
+  const row = await db
+    .selectFrom('tariff_drafts')
+    .select([...SUMMARY_COLUMNS, fileNames, 'files'])
+    .where('id', '=', id)
+    .executeTakeFirst()
   return row ? { ...summary(row), files: row.files } : undefined
 }
 
@@ -88,23 +107,40 @@ export async function getDraft(db: Db, id: string): Promise<Draft | undefined> {
  */
 export async function activateDraft(db: Db, id: string, activation: { effectiveFrom: string; by: string; at: Date }): Promise<DraftSummary> {
   return db.transaction().execute(async (trx) => {
-    const locked = await trx.selectFrom('tariff_drafts').select(['id', 'name', 'files', 'activated_effective_from']).where('id', '=', id).forUpdate().executeTakeFirst()
+    const locked = await trx
+      .selectFrom('tariff_drafts')
+      .select(['id', 'name', 'files', 'activated_effective_from'])
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst()
     if (!locked) throw new DraftActivationError('TARIFF_DRAFT_NOT_FOUND', `no tariff draft ${id}`)
     const effectiveFromMs = parseInstant(activation.effectiveFrom)
     const already = locked.activated_effective_from
     if (already !== null && already.getTime() !== effectiveFromMs) {
-      throw new DraftActivationError('TARIFF_DRAFT_ALREADY_ACTIVATED', `tariff draft ${id} was already activated from ${already.toISOString()}; a draft becomes one version: upload it again as a new draft`)
+      throw new DraftActivationError(
+        'TARIFF_DRAFT_ALREADY_ACTIVATED',
+        `tariff draft ${id} was already activated from ${already.toISOString()}; a draft becomes one version: upload it again as a new draft`,
+      )
     }
     // Validates the feed and the instant, or answers the version already stored (an activation repeated).
     const versionId = await saveTariffVersion(trx, { name: locked.name, effectiveFrom: activation.effectiveFrom, files: locked.files })
     if (already === null) {
       await trx
         .updateTable('tariff_drafts')
-        .set({ activated_version_id: versionId, activated_effective_from: new Date(effectiveFromMs as number), activated_by: activation.by, activated_at: activation.at })
+        .set({
+          activated_version_id: versionId,
+          activated_effective_from: new Date(effectiveFromMs as number),
+          activated_by: activation.by,
+          activated_at: activation.at,
+        })
         .where('id', '=', id)
         .execute()
     }
-    const row = await trx.selectFrom('tariff_drafts').select([...SUMMARY_COLUMNS, fileNames]).where('id', '=', id).executeTakeFirstOrThrow()
+    const row = await trx
+      .selectFrom('tariff_drafts')
+      .select([...SUMMARY_COLUMNS, fileNames])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow()
     return summary(row)
   })
 }

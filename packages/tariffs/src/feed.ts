@@ -18,6 +18,11 @@ export function readFeedFolder(folder: string): FeedFiles {
  */
 export function feedDigest(files: Readonly<FeedFiles>): string {
   const hash = createHash('sha256')
-  for (const name of Object.keys(files).sort()) hash.update(name).update('\0').update(files[name] ?? '').update('\0')
+  for (const name of Object.keys(files).sort())
+    hash
+      .update(name)
+      .update('\0')
+      .update(files[name] ?? '')
+      .update('\0')
   return hash.digest('hex')
 }

@@ -8,21 +8,22 @@
  * drafts (`tariff_drafts`), which become versions only when activated
  * (docs/tariffs.md).
  */
-export { readFeedFolder, feedDigest, type FeedFiles } from './feed.ts'
-export { saveTariffVersion, TariffVersionError, type NewTariffVersion, type TariffVersionErrorCode } from './store.ts'
-export { publishedVersions, tariffVersionFeed, type PublishedVersion, type PublishedVersions, type TariffVersionFeed } from './published.ts'
-export { createTariffBook, timeZoneAt, type TariffBook, type TariffVersionInForce } from './book.ts'
+
+export { createTariffBook, type TariffBook, type TariffVersionInForce, timeZoneAt } from './book.ts'
+export { loadEarlierCategories, loadPredecessors } from './card-history.ts'
 export {
   cardProfile,
-  engineTap,
-  profileAt,
-  ratingSegments,
   type EarlierCategory,
+  engineTap,
   type ProfileWithHistory,
+  profileAt,
   type RatingSegment,
+  ratingSegments,
   type StoredProfile,
   type StoredTap,
   unratableReason,
 } from './card-profile.ts'
-export { loadEarlierCategories, loadPredecessors } from './card-history.ts'
-export { activateDraft, DraftActivationError, getDraft, listDrafts, saveDraft, type Draft, type DraftActivationRefusal, type DraftSummary } from './drafts.ts'
+export { activateDraft, type Draft, DraftActivationError, type DraftActivationRefusal, type DraftSummary, getDraft, listDrafts, saveDraft } from './drafts.ts'
+export { type FeedFiles, feedDigest, readFeedFolder } from './feed.ts'
+export { type PublishedVersion, type PublishedVersions, publishedVersions, type TariffVersionFeed, tariffVersionFeed } from './published.ts'
+export { type NewTariffVersion, saveTariffVersion, TariffVersionError, type TariffVersionErrorCode } from './store.ts'

@@ -3,9 +3,10 @@
  * ledger may already have rated taps with it, and validators cache it by its
  * digest. A change is a new version from a later instant.
  */
-import { FareError, loadFeedFromFiles, parseInstant } from '@fare/fares'
+
 import type { Db } from '@fare/db'
-import { feedDigest, type FeedFiles } from './feed.ts'
+import { FareError, loadFeedFromFiles, parseInstant } from '@fare/fares'
+import { type FeedFiles, feedDigest } from './feed.ts'
 
 export type TariffVersionErrorCode = 'TARIFF_FEED_INVALID' | 'TARIFF_EFFECTIVE_FROM_INVALID' | 'TARIFF_VERSION_CONFLICT'
 
@@ -35,11 +36,13 @@ export async function saveTariffVersion(db: Db, version: NewTariffVersion): Prom
   try {
     loadFeedFromFiles(version.files)
   } catch (err) {
-    if (err instanceof FareError) throw new TariffVersionError('TARIFF_FEED_INVALID', `tariff ${JSON.stringify(version.name)} is not a valid feed: ${err.message}`, { cause: err })
+    if (err instanceof FareError)
+      throw new TariffVersionError('TARIFF_FEED_INVALID', `tariff ${JSON.stringify(version.name)} is not a valid feed: ${err.message}`, { cause: err })
     throw err
   }
   const effectiveFromMs = parseInstant(version.effectiveFrom)
-  if (effectiveFromMs === undefined) throw new TariffVersionError('TARIFF_EFFECTIVE_FROM_INVALID', `effectiveFrom ${JSON.stringify(version.effectiveFrom)} is not a time with a UTC offset`)
+  if (effectiveFromMs === undefined)
+    throw new TariffVersionError('TARIFF_EFFECTIVE_FROM_INVALID', `effectiveFrom ${JSON.stringify(version.effectiveFrom)} is not a time with a UTC offset`)
   const effectiveFrom = new Date(effectiveFromMs)
   const sha256 = feedDigest(version.files)
   await db
@@ -48,6 +51,10 @@ export async function saveTariffVersion(db: Db, version: NewTariffVersion): Prom
     .onConflict((oc) => oc.column('effective_from').doNothing())
     .execute()
   const row = await db.selectFrom('tariff_versions').select(['id', 'sha256']).where('effective_from', '=', effectiveFrom).executeTakeFirstOrThrow()
-  if (row.sha256 !== sha256) throw new TariffVersionError('TARIFF_VERSION_CONFLICT', `a different tariff version is already in force from ${version.effectiveFrom}; publish a new version instead`)
+  if (row.sha256 !== sha256)
+    throw new TariffVersionError(
+      'TARIFF_VERSION_CONFLICT',
+      `a different tariff version is already in force from ${version.effectiveFrom}; publish a new version instead`,
+    )
   return row.id
 }

@@ -3,10 +3,20 @@
  * before the body is read), the actor its audit rows name, and the catalogued
  * error for each refusal of @fare/bookkeeping.
  */
-import type { FastifyRequest } from 'fastify'
+
 import { authenticate, requireRole } from '@fare/auth'
-import { Refusal, type Actor, type RefusalKind } from '@fare/bookkeeping'
-import { AccountNotFound, AmountInvalid, CardExists, CardNotFound, CardReplaced, CategoryDatesInvalid, CurrencyMismatch, InsufficientBalance } from './errors.ts'
+import { type Actor, Refusal, type RefusalKind } from '@fare/bookkeeping'
+import type { FastifyRequest } from 'fastify'
+import {
+  AccountNotFound,
+  AmountInvalid,
+  CardExists,
+  CardNotFound,
+  CardReplaced,
+  CategoryDatesInvalid,
+  CurrencyMismatch,
+  InsufficientBalance,
+} from './errors.ts'
 
 export const adminOnly = [authenticate(), requireRole('admin')]
 

@@ -1,4 +1,4 @@
-import { EnvReader, readCommonConfig, readHttpTimeouts, type CommonConfig, type HttpTimeouts } from '@fare/platform'
+import { type CommonConfig, EnvReader, type HttpTimeouts, readCommonConfig, readHttpTimeouts } from '@fare/platform'
 
 export interface ApiConfig extends CommonConfig {
   readonly host: string

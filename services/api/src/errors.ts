@@ -58,13 +58,21 @@ export const TariffDraftNotFound = createError('TARIFF_DRAFT_NOT_FOUND', 'no suc
 /** A draft becomes one version: activated already, at another instant. Argument: @fare/tariffs' message. */
 export const TariffDraftAlreadyActivated = createError('TARIFF_DRAFT_ALREADY_ACTIVATED', '%s', 409)
 /** Argument: the instant asked for. */
-export const EffectiveFromNotFuture = createError('EFFECTIVE_FROM_NOT_FUTURE', 'effectiveFrom %s is not in the future; a tariff is activated ahead of its start', 400)
+export const EffectiveFromNotFuture = createError(
+  'EFFECTIVE_FROM_NOT_FUTURE',
+  'effectiveFrom %s is not in the future; a tariff is activated ahead of its start',
+  400,
+)
 /** @fare/tariffs' refusals when publishing (arguments: its message). */
 export const TariffEffectiveFromInvalid = createError('TARIFF_EFFECTIVE_FROM_INVALID', '%s', 400)
 export const TariffVersionConflict = createError('TARIFF_VERSION_CONFLICT', '%s', 409)
 /** Argument: why the range is refused. */
 export const SimulationRangeInvalid = createError('SIMULATION_RANGE_INVALID', '%s', 400)
 /** Arguments: the taps in the range, the most one simulation rates. */
-export const SimulationTooLarge = createError('SIMULATION_TOO_LARGE', 'the range holds %s taps, more than the %s one simulation rates; simulate a shorter range', 422)
+export const SimulationTooLarge = createError(
+  'SIMULATION_TOO_LARGE',
+  'the range holds %s taps, more than the %s one simulation rates; simulate a shorter range',
+  422,
+)
 /** One simulation at a time per api process: it takes a core for up to a minute. */
 export const SimulationBusy = createError('SIMULATION_BUSY', 'another tariff simulation is running on this server; try again when it is done', 429)

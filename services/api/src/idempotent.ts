@@ -5,10 +5,11 @@
  * path parameters, body) and lets @fare/bookkeeping's idempotently run the work
  * once. A repeat gets the first answer with `Idempotent-Replayed: true`.
  */
+
+import { type Answer, IdempotencyConflictError, IdempotencyInProgressError, idempotently, requestHash } from '@fare/bookkeeping'
+import type { Database, Db } from '@fare/db'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Transaction } from 'kysely'
-import { idempotently, IdempotencyConflictError, IdempotencyInProgressError, requestHash, type Answer } from '@fare/bookkeeping'
-import type { Database, Db } from '@fare/db'
 import { answering } from './admin.ts'
 import { IdempotencyConflict, IdempotencyInProgress, IdempotencyKeyRequired } from './errors.ts'
 
@@ -29,7 +30,9 @@ export async function answerIdempotently<T>(
   if (typeof key !== 'string') throw new IdempotencyKeyRequired()
   const hash = requestHash({ method: request.method, route: request.routeOptions.url, params: request.params, body: request.body })
   try {
-    const answer = await answering(() => idempotently(settings.db, { caller: `${request.user.role}:${request.user.sub}`, key, requestHash: hash, waitMs: settings.waitMs }, work))
+    const answer = await answering(() =>
+      idempotently(settings.db, { caller: `${request.user.role}:${request.user.sub}`, key, requestHash: hash, waitMs: settings.waitMs }, work),
+    )
     if (answer.replayed) reply.header('idempotent-replayed', 'true')
     return reply.status(answer.status).send(answer.body)
   } catch (err) {

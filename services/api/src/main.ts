@@ -6,7 +6,10 @@ import { readApiConfig } from './config.ts'
 
 const config = readApiConfig()
 const logger = createLogger({ level: config.logLevel, name: 'api' })
-const db = createDb(config.databaseUrl, { applicationName: 'api', onIdleConnectionError: (err) => logger.warn({ err }, 'idle Postgres connection lost; the pool reconnects') })
+const db = createDb(config.databaseUrl, {
+  applicationName: 'api',
+  onIdleConnectionError: (err) => logger.warn({ err }, 'idle Postgres connection lost; the pool reconnects'),
+})
 const app = await buildApp(
   {
     logger,

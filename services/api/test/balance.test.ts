@@ -4,14 +4,15 @@
  * probed. Amounts are decimal strings with their currency. (Caps, which need a
  * tariff and settled taps, are checked in riders.test.ts.)
  */
-import t from 'tap'
-import { parseAmount } from '@fare/money'
+
 import { AUDIENCE } from '@fare/auth'
-import { createTestDatabase } from '@fare/db/testing'
-import { createLogger, createMetricsRegistry } from '@fare/platform'
 import { openCard, refreshDenyList, topUp } from '@fare/bookkeeping'
-import { buildApp } from '../src/app.ts'
+import { createTestDatabase } from '@fare/db/testing'
+import { parseAmount } from '@fare/money'
+import { createLogger, createMetricsRegistry } from '@fare/platform'
+import t from 'tap'
 import { createTestIssuer } from '../../../test/support/keys.ts'
+import { buildApp } from '../src/app.ts'
 
 t.test('balance lookup', async (t) => {
   const database = await createTestDatabase()
@@ -26,9 +27,9 @@ t.test('balance lookup', async (t) => {
   })
   t.teardown(() => app.close())
 
-  const accountId = await database.db.transaction().execute((trx) =>
-    openCard(trx, { cardToken: 'ct_balance_0001', currency: 'UAH', riderId: 'rider-1', riderCategoryId: 'pupil' }),
-  )
+  const accountId = await database.db
+    .transaction()
+    .execute((trx) => openCard(trx, { cardToken: 'ct_balance_0001', currency: 'UAH', riderId: 'rider-1', riderCategoryId: 'pupil' }))
   await topUp(database.db, { accountId, amount: parseAmount('42.50'), idempotencyKey: 'k1' })
 
   const get = (token: string | undefined, card = 'ct_balance_0001') =>
@@ -66,7 +67,9 @@ t.test('balance lookup', async (t) => {
   t.equal(ingestAudience.statusCode, 401, 'a token for another audience is refused')
   const expired = await get(issuer.sign({ sub: 'rider-1', role: 'rider' }, AUDIENCE.api, 60, Math.floor(Date.now() / 1000) - 3600))
   t.equal(expired.statusCode, 401, 'expired')
-  const unsigned = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'rider-1', role: 'admin', iss: 'fare-auth', aud: 'fare-api', exp: 9999999999 })).toString('base64url')}.`
+  const noneHeader = Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')
+  const adminClaims = Buffer.from(JSON.stringify({ sub: 'rider-1', role: 'admin', iss: 'fare-auth', aud: 'fare-api', exp: 9999999999 })).toString('base64url')
+  const unsigned = `${noneHeader}.${adminClaims}.`
   t.equal((await get(unsigned)).statusCode, 401, 'alg none')
 })
 
@@ -92,15 +95,26 @@ t.test('a card on the deny list is denied; a blocked card is blocked, denied or 
   const database = await createTestDatabase()
   t.teardown(() => database.drop())
   const issuer = createTestIssuer()
-  const app = await buildApp({ logger: createLogger({ level: 'silent', name: 'api-test' }), db: database.db, registry: createMetricsRegistry('api'), jwtPublicKeyPem: issuer.publicKeyPem })
+  const app = await buildApp({
+    logger: createLogger({ level: 'silent', name: 'api-test' }),
+    db: database.db,
+    registry: createMetricsRegistry('api'),
+    jwtPublicKeyPem: issuer.publicKeyPem,
+  })
   t.teardown(() => app.close())
-  const status = async (card: string) => (await app.inject({ method: 'GET', url: `/v1/cards/${card}/balance`, headers: { authorization: `Bearer ${issuer.adminToken()}` } })).json().status as string
+  const status = async (card: string) =>
+    (await app.inject({ method: 'GET', url: `/v1/cards/${card}/balance`, headers: { authorization: `Bearer ${issuer.adminToken()}` } })).json().status as string
 
   const { db } = database
-  for (const card of ['ct_denied_0001', 'ct_blocked_001', 'ct_active_0001']) await db.transaction().execute((trx) => openCard(trx, { cardToken: card, currency: 'UAH' }))
+  for (const card of ['ct_denied_0001', 'ct_blocked_001', 'ct_active_0001'])
+    await db.transaction().execute((trx) => openCard(trx, { cardToken: card, currency: 'UAH' }))
   t.equal(await status('ct_denied_0001'), 'active', 'a new card with no balance is not yet on the list')
   // What the ledger does after a charge: the deny-list check with the card's highest fare.
-  const checks = ['ct_denied_0001', 'ct_blocked_001'].map((cardToken) => ({ cardToken, maxRideAmount: parseAmount('18.00'), creditAllowance: parseAmount('0') }))
+  const checks = ['ct_denied_0001', 'ct_blocked_001'].map((cardToken) => ({
+    cardToken,
+    maxRideAmount: parseAmount('18.00'),
+    creditAllowance: parseAmount('0'),
+  }))
   const update = await db.transaction().execute((trx) => refreshDenyList(trx, checks))
   t.same(update.added.sort(), ['ct_blocked_001', 'ct_denied_0001'])
   await db.updateTable('cards').set({ status: 'blocked' }).where('card_token', '=', 'ct_blocked_001').execute()

@@ -32,19 +32,20 @@
  * posted with @fare/bookkeeping's postTransfers (rider -> refunds, kind refund). The top-up of last month
  * is inserted with a created_at 40 days back (no API back-dates money), its cached balances moved with it.
  */
-import t from 'tap'
-import { sql } from 'kysely'
-import { Decimal } from '@fare/money'
+
 import { AUDIENCE } from '@fare/auth'
-import { formatInstant } from '@fare/fares'
 import { changeCategory, openCard, postTransfers, replaceCard, systemAccountId, topUp } from '@fare/bookkeeping'
+import { formatInstant } from '@fare/fares'
+import { Decimal } from '@fare/money'
 import { createLogger, createMetricsRegistry } from '@fare/platform'
-import { buildApp } from '../src/app.ts'
-import { toCsv } from '../src/riders/csv.ts'
+import { sql } from 'kysely'
+import t from 'tap'
 import { createLedgerBench, tapEvent } from '../../../test/ledger/harness.ts'
 import { withRail } from '../../../test/ledger/tariffs.ts'
-import { checkInvariants } from '../../ledger/src/check.ts'
 import { createTestIssuer } from '../../../test/support/keys.ts'
+import { checkInvariants } from '../../ledger/src/check.ts'
+import { buildApp } from '../src/app.ts'
+import { toCsv } from '../src/riders/csv.ts'
 
 const ZONE = 'Europe/Kyiv'
 const ALICE = 'ct_rider_alice_1'
@@ -77,7 +78,15 @@ const clearing = await systemAccountId(db, 'top_up_clearing', 'UAH')
 await db.transaction().execute(async (trx) => {
   await trx
     .insertInto('transfers')
-    .values({ debit_account_id: clearing, credit_account_id: aliceAccount, amount: '40.00', currency: 'UAH', kind: 'top_up', idempotency_key: 'alice:last-month', created_at: new Date(Date.now() - 40 * 86_400_000) })
+    .values({
+      debit_account_id: clearing,
+      credit_account_id: aliceAccount,
+      amount: '40.00',
+      currency: 'UAH',
+      kind: 'top_up',
+      idempotency_key: 'alice:last-month',
+      created_at: new Date(Date.now() - 40 * 86_400_000),
+    })
     .execute()
   await trx.updateTable('accounts').set({ balance: sql`balance + 40.00` }).where('id', '=', aliceAccount).execute()
   await trx.updateTable('accounts').set({ balance: sql`balance - 40.00` }).where('id', '=', clearing).execute()
@@ -102,9 +111,13 @@ await bench.produce([late])
 await bench.waitSettled()
 const invariants = await checkInvariants(db, { source: bench.source })
 const refunds = await systemAccountId(db, 'refunds', 'UAH')
-await db.transaction().execute((trx) =>
-  postTransfers(trx, [{ debitAccountId: aliceAccount, creditAccountId: refunds, amount: new Decimal('13.00'), currency: 'UAH', kind: 'refund', reason: 'goodwill' }]),
-)
+await db
+  .transaction()
+  .execute((trx) =>
+    postTransfers(trx, [
+      { debitAccountId: aliceAccount, creditAccountId: refunds, amount: new Decimal('13.00'), currency: 'UAH', kind: 'refund', reason: 'goodwill' },
+    ]),
+  )
 
 t.test('the ledger settled the scenario', async (t) => {
   t.same(invariants, [], 'consistently (ledger:check, before the refund)')
@@ -124,15 +137,33 @@ t.test('balance: every cap of the rider category now, window in agency time, spe
     riderCategory: 'adult',
     timeZone: ZONE,
     caps: [
-      { capId: 'adult-day', period: 'day', window: { start: '2026-11-10T04:00:00+02:00', end: '2026-11-11T04:00:00+02:00' }, spent: money('54.00'), cap: money('54.00'), remaining: money('0.00') },
-      { capId: 'adult-month', period: 'month', window: { start: '2026-11-01T04:00:00+02:00', end: '2026-12-01T04:00:00+02:00' }, spent: money('77.00'), cap: money('900.00'), remaining: money('823.00') },
+      {
+        capId: 'adult-day',
+        period: 'day',
+        window: { start: '2026-11-10T04:00:00+02:00', end: '2026-11-11T04:00:00+02:00' },
+        spent: money('54.00'),
+        cap: money('54.00'),
+        remaining: money('0.00'),
+      },
+      {
+        capId: 'adult-month',
+        period: 'month',
+        window: { start: '2026-11-01T04:00:00+02:00', end: '2026-12-01T04:00:00+02:00' },
+        spent: money('77.00'),
+        cap: money('900.00'),
+        remaining: money('823.00'),
+      },
     ],
     asOf: '2026-11-10T18:00:00.000Z',
   })
 })
 
 t.test('trips: journeys newest first, legs, charges per tap, adjustments and explanations', async (t) => {
-  const pages: { journeys: { journeyId: string; startedAt: string; total: { amount: string }; legs: unknown[]; taps: Record<string, unknown>[] }[]; hasMore: boolean; nextCursor: string | null }[] = []
+  const pages: {
+    journeys: { journeyId: string; startedAt: string; total: { amount: string }; legs: unknown[]; taps: Record<string, unknown>[] }[]
+    hasMore: boolean
+    nextCursor: string | null
+  }[] = []
   let cursor: string | null = null
   do {
     const res = await get(`/v1/cards/${ALICE}/trips?from=2026-11-01&to=2026-11-30&limit=3${cursor ? `&cursor=${cursor}` : ''}`)
@@ -140,7 +171,15 @@ t.test('trips: journeys newest first, legs, charges per tap, adjustments and exp
     pages.push(res.json())
     cursor = pages.at(-1)?.nextCursor ?? null
   } while (cursor !== null)
-  t.same(pages.map((p) => [p.journeys.length, p.hasMore]), [[3, true], [3, true], [1, false]], 'seven journeys in pages of three')
+  t.same(
+    pages.map((p) => [p.journeys.length, p.hasMore]),
+    [
+      [3, true],
+      [3, true],
+      [1, false],
+    ],
+    'seven journeys in pages of three',
+  )
   const journeys = pages.flatMap((p) => p.journeys)
   t.same(
     journeys.map((j) => [j.startedAt, j.total.amount]),
@@ -164,26 +203,75 @@ t.test('trips: journeys newest first, legs, charges per tap, adjustments and exp
     flags: ['capped'],
     cap: { capId: 'adult-day', saved: money('18.00') },
     adjustments: [],
-    explanation: 'Bus single fare on route bus-15 from stop S5 (18.00 UAH). Your daily cap of 54.00 UAH (2026-11-10 04:00 to 2026-11-11 04:00) was already reached, so this ride is free: it saved you 18.00 UAH.',
+    explanation:
+      'Bus single fare on route bus-15 from stop S5 (18.00 UAH). ' +
+      'Your daily cap of 54.00 UAH (2026-11-10 04:00 to 2026-11-11 04:00) was already reached, so this ride is free: it saved you 18.00 UAH.',
   })
   t.match(reRated?.taps[0], {
     tapId: bus1305,
     charged: money('0.00'),
     chargedAtTap: money('18.00'),
     cap: { capId: 'adult-day', saved: money('18.00') },
-    adjustments: [{ change: money('-18.00'), reason: 'late_tap', explanation: /because your tap at 2026-11-10 06:30 reached us late .* changed from 18\.00 to 0\.00 UAH/ }],
+    adjustments: [
+      { change: money('-18.00'), reason: 'late_tap', explanation: /because your tap at 2026-11-10 06:30 reached us late .* changed from 18\.00 to 0\.00 UAH/ },
+    ],
   })
-  t.match((reRated?.taps[0] as { adjustments: { postedAt: string }[] }).adjustments[0]?.postedAt, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+0[23]:00$/, 'when, in agency time')
-  t.match(lateRide?.taps[0], { tapId: late.tapId, charged: money('18.00'), chargedAtTap: money('18.00'), adjustments: [], explanation: 'Bus single fare on route bus-30 from stop S7: 18.00 UAH.' })
+  t.match(
+    (reRated?.taps[0] as { adjustments: { postedAt: string }[] } | undefined)?.adjustments[0]?.postedAt,
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+0[23]:00$/,
+    'when, in agency time',
+  )
+  t.match(lateRide?.taps[0], {
+    tapId: late.tapId,
+    charged: money('18.00'),
+    chargedAtTap: money('18.00'),
+    adjustments: [],
+    explanation: 'Bus single fare on route bus-30 from stop S7: 18.00 UAH.',
+  })
   t.match(incomplete?.legs, [{ routeId: 'rail-1', fromStopId: 'R1', toStopId: null, complete: false, tapIds: [rail] }])
-  t.match(incomplete?.taps[0], { charged: money('20.00'), flags: ['incomplete'], explanation: /No exit tap for this ride on route rail-1 from stop R1, so it was charged the highest fare from there, 20\.00 UAH \(Rail across zones\)/ })
+  t.match(incomplete?.taps[0], {
+    charged: money('20.00'),
+    flags: ['incomplete'],
+    explanation: /No exit tap for this ride on route rail-1 from stop R1, so it was charged the highest fare from there, 20\.00 UAH \(Rail across zones\)/,
+  })
   t.same(transfer?.legs, [
-    { routeId: 'bus-10', operatorId: 'lutsk-bus', fromStopId: 'S1', toStopId: null, boardedAt: '2026-11-09T08:00:00+02:00', alightedAt: null, complete: true, tapIds: [busMorning] },
-    { routeId: 'trolley-1', operatorId: 'lutsk-trolley', fromStopId: 'S2', toStopId: null, boardedAt: '2026-11-09T08:40:00+02:00', alightedAt: null, complete: true, tapIds: [trolley] },
+    {
+      routeId: 'bus-10',
+      operatorId: 'lutsk-bus',
+      fromStopId: 'S1',
+      toStopId: null,
+      boardedAt: '2026-11-09T08:00:00+02:00',
+      alightedAt: null,
+      complete: true,
+      tapIds: [busMorning],
+    },
+    {
+      routeId: 'trolley-1',
+      operatorId: 'lutsk-trolley',
+      fromStopId: 'S2',
+      toStopId: null,
+      boardedAt: '2026-11-09T08:40:00+02:00',
+      alightedAt: null,
+      complete: true,
+      tapIds: [trolley],
+    },
   ])
   t.match(transfer?.taps, [
-    { tapId: busMorning, charged: money('18.00'), explanation: 'Bus single fare on route bus-10 from stop S1: 18.00 UAH.', summary: 'Bus single fare, route bus-10: 18.00 UAH' },
-    { tapId: trolley, charged: money('5.00'), flags: ['transfer'], explanation: /^Transfer from bus to trolleybus within 60 min \(40 min after the ride before\) on route trolley-1 from stop S2: 5\.00 UAH instead of the 15\.00 UAH Trolleybus single fare\.$/ },
+    {
+      tapId: busMorning,
+      charged: money('18.00'),
+      explanation: 'Bus single fare on route bus-10 from stop S1: 18.00 UAH.',
+      summary: 'Bus single fare, route bus-10: 18.00 UAH',
+    },
+    {
+      tapId: trolley,
+      charged: money('5.00'),
+      flags: ['transfer'],
+      explanation: new RegExp(
+        /^Transfer from bus to trolleybus within 60 min \(40 min after the ride before\) on route trolley-1 from stop S2: /.source +
+          /5\.00 UAH instead of the 15\.00 UAH Trolleybus single fare\.$/.source,
+      ),
+    },
   ])
   t.match(journeys[3]?.taps[0], { tapId: bus0710, charged: money('18.00') })
   t.match(journeys[2]?.taps[0], { tapId: bus0940, charged: money('18.00'), cap: null })
@@ -197,7 +285,12 @@ t.test('statement: opening, every line, closing; reconciles with the ledger', as
   const res = await get(`/v1/cards/${ALICE}/statement?month=${month}`)
   t.equal(res.statusCode, 200)
   t.match(res.headers['content-type'], /^application\/json/)
-  const body = res.json() as { opening: { amount: string }; closing: { amount: string }; from: string; lines: { kind: string; reason: string | null; amount: { amount: string }; balance: { amount: string }; ride: { tapId: string } | null }[] }
+  const body = res.json() as {
+    opening: { amount: string }
+    closing: { amount: string }
+    from: string
+    lines: { kind: string; reason: string | null; amount: { amount: string }; balance: { amount: string }; ride: { tapId: string } | null }[]
+  }
   t.same(body.opening, money('40.00'), 'the back-dated top-up is the opening balance')
   t.match(body.from, new RegExp(`^${month}-01T00:00:00\\+0[23]:00$`), "the month begins at midnight in the agency's time")
   t.same(
@@ -246,19 +339,39 @@ t.test('statement as CSV: header row, RFC 4180, the same numbers', async (t) => 
   t.equal(rows[0], 'posted_at,type,description,ride_time,route,stop,amount,balance,currency,transfer_id,tap_id')
   t.match(rows[1], /^\d{4}-\d{2}-01T00:00:00\+0[23]:00,opening_balance,Balance at the start of \d{4}-\d{2},,,,,40\.00,UAH,,$/)
   t.match(rows[3], /,fare,"Fare, route bus-10",2026-11-09T08:00:00\+02:00,bus-10,S1,-18\.00,222\.00,UAH,/, 'a field with a comma is quoted')
-  t.match(rows[10], /,fare_adjustment,"Fare adjustment \(a late tap re-rated the ride\), route bus-10",2026-11-10T13:05:00\+02:00,bus-10,S4,18\.00,143\.00,UAH,/)
+  t.match(
+    rows[10],
+    /,fare_adjustment,"Fare adjustment \(a late tap re-rated the ride\), route bus-10",2026-11-10T13:05:00\+02:00,bus-10,S4,18\.00,143\.00,UAH,/,
+  )
   t.match(rows.at(-2), /,closing_balance,Balance at the end of \d{4}-\d{2},,,,,130\.00,UAH,,$/)
   t.equal(rows.length, 1 + 1 + 10 + 1 + 1, 'header, opening, ten lines, closing, and the empty string after the last CRLF')
 
   const json = await get(`/v1/cards/${ALICE}/statement?month=${month}`, aliceToken, { accept: 'text/html' })
   t.equal(json.statusCode, 406)
   t.equal(json.json().error.code, 'NOT_ACCEPTABLE')
-  t.equal((await get(`/v1/cards/${ALICE}/statement?month=${month}`, aliceToken, { accept: '*/*' })).headers['content-type']?.toString().startsWith('application/json'), true, 'any type: JSON')
+  t.equal(
+    (await get(`/v1/cards/${ALICE}/statement?month=${month}`, aliceToken, { accept: '*/*' })).headers['content-type']
+      ?.toString()
+      .startsWith('application/json'),
+    true,
+    'any type: JSON',
+  )
 })
 
 t.test('CSV cells cannot become formulas', async (t) => {
   t.equal(
-    toCsv(['text', 'number'], [['=HYPERLINK("http://x")', '-18.00'], ['+1', '18.00'], ['-cmd', '0'], ['@SUM(A1)', '1.5'], ['\tx', '2'], ['plain "quoted"', '3'], ['line\nbreak', '4']]),
+    toCsv(
+      ['text', 'number'],
+      [
+        ['=HYPERLINK("http://x")', '-18.00'],
+        ['+1', '18.00'],
+        ['-cmd', '0'],
+        ['@SUM(A1)', '1.5'],
+        ['\tx', '2'],
+        ['plain "quoted"', '3'],
+        ['line\nbreak', '4'],
+      ],
+    ),
     'text,number\r\n"\'=HYPERLINK(""http://x"")",-18.00\r\n\'+1,18.00\r\n\'-cmd,0\r\n\'@SUM(A1),1.5\r\n\'\tx,2\r\n"plain ""quoted""",3\r\n"line\nbreak",4\r\n',
   )
 })
@@ -273,13 +386,18 @@ t.test('who sees what: rider her own cards, admin all, a kiosk balances only, ev
     ['a kiosk (balance:read)', kiosk, { balance: 200, trips: 404, statement: 404 }],
     ['another rider', issuer.riderToken('rider-bob'), { balance: 404, trips: 404, statement: 404 }],
     ['an operator', issuer.sign({ sub: 'u-1', role: 'operator', operator_id: 'lutsk-bus' }, AUDIENCE.api), { balance: 404, trips: 404, statement: 404 }],
-    ['a validator (no balance:read)', issuer.sign({ sub: 'v-1', role: 'device', operator_id: 'lutsk-bus', scope: 'taps:write' }, AUDIENCE.api), { balance: 404, trips: 404, statement: 404 }],
+    [
+      'a validator (no balance:read)',
+      issuer.sign({ sub: 'v-1', role: 'device', operator_id: 'lutsk-bus', scope: 'taps:write' }, AUDIENCE.api),
+      { balance: 404, trips: 404, statement: 404 },
+    ],
   ]
   for (const [who, token, expected] of cases) {
     for (const view of ['balance', 'trips', 'statement'] as const) {
       const res = await get(urls[view], token)
       t.equal(res.statusCode, expected[view], `${who}: ${view}`)
-      if (res.statusCode === 404) t.same(res.json(), { error: { code: 'CARD_NOT_FOUND', message: 'no such card' } }, `${who}: ${view} looks like no card at all`)
+      if (res.statusCode === 404)
+        t.same(res.json(), { error: { code: 'CARD_NOT_FOUND', message: 'no such card' } }, `${who}: ${view} looks like no card at all`)
     }
   }
   for (const view of ['balance', 'trips', 'statement'] as const) {
@@ -304,7 +422,10 @@ t.test('trips pages stay whole while taps arrive between them', async (t) => {
   const seen: string[] = []
   let current = await page(null)
   seen.push(...current.journeys.map((j) => j.journeyId))
-  t.same(seen, [first[7], first[6], first[5]].map((e) => e?.tapId))
+  t.same(
+    seen,
+    [first[7], first[6], first[5]].map((e) => e?.tapId),
+  )
   // Meanwhile: a ride newer than the page shown, one between journeys already shown, one older than the cursor.
   const newer = tapEvent({ card: PAGER, time: '2026-11-20T12:00:00+02:00' })
   const between = tapEvent({ card: PAGER, time: '2026-11-07T15:00:00+02:00' })
@@ -316,8 +437,21 @@ t.test('trips pages stay whole while taps arrive between them', async (t) => {
     seen.push(...current.journeys.map((j) => j.journeyId))
   }
   t.equal(new Set(seen).size, seen.length, 'no journey twice')
-  t.same(seen, [7, 6, 5, 4].map((i) => first[i]?.tapId).concat([older.tapId], [3, 2, 1, 0].map((i) => first[i]?.tapId)), 'none missing, in order; the older ride arrives in its place')
-  t.same((await page(null)).journeys.map((j) => j.journeyId), [newer.tapId, first[7]?.tapId, between.tapId], 'a new first page shows the newer rides')
+  t.same(
+    seen,
+    [7, 6, 5, 4]
+      .map((i) => first[i]?.tapId)
+      .concat(
+        [older.tapId],
+        [3, 2, 1, 0].map((i) => first[i]?.tapId),
+      ),
+    'none missing, in order; the older ride arrives in its place',
+  )
+  t.same(
+    (await page(null)).journeys.map((j) => j.journeyId),
+    [newer.tapId, first[7]?.tapId, between.tapId],
+    'a new first page shows the newer rides',
+  )
 
   for (const [query, code] of [
     ['cursor=bm90LWEtY3Vyc29y', 'CURSOR_INVALID'],
@@ -337,11 +471,17 @@ t.test('trips pages stay whole while taps arrive between them', async (t) => {
 
 t.test('/docs shows an example of every rider route', async (t) => {
   type Media = { example?: { cardToken?: string } | string; schema?: { example?: unknown } }
-  const spec = (await app.inject('/docs/json')).json() as { paths: Record<string, { get?: { responses: Record<string, { content?: Record<string, Media> }> } }> }
+  const spec = (await app.inject('/docs/json')).json() as {
+    paths: Record<string, { get?: { responses: Record<string, { content?: Record<string, Media> }> } }>
+  }
   const ok = (path: string) => spec.paths[path]?.get?.responses['200']?.content
   for (const path of ['/v1/cards/{cardToken}/balance', '/v1/cards/{cardToken}/trips', '/v1/cards/{cardToken}/statement']) {
     const json = ok(path)?.['application/json']
-    t.equal(((json?.example ?? json?.schema?.example) as { cardToken?: string } | undefined)?.cardToken, 'ct_demo_adult_0001', `${path}: an example of its answer`)
+    t.equal(
+      ((json?.example ?? json?.schema?.example) as { cardToken?: string } | undefined)?.cardToken,
+      'ct_demo_adult_0001',
+      `${path}: an example of its answer`,
+    )
   }
   const csv = ok('/v1/cards/{cardToken}/statement')?.['text/csv']
   t.match(csv?.example ?? csv?.schema?.example, /^posted_at,type,description,/, 'and of the CSV statement')
@@ -380,13 +520,28 @@ t.test("a replaced card: cap progress and explanations carry the old card's ride
 
   const charged = await ledgerCharged([lost, found])
   t.ok(charged.equals(new Decimal('54.00')), 'the ledger charged 18.00 three times across both cards; the fourth ride reached the day cap')
-  const balance = (await get(`/v1/cards/${found}/balance`, carolToken)).json() as { caps: { capId: string; spent: { amount: string }; remaining: { amount: string } }[] }
-  t.same(balance.caps.map((c) => [c.capId, c.spent.amount, c.remaining.amount]), [['adult-day', '54.00', '0.00'], ['adult-month', '54.00', '846.00']], "the new card's caps count the old card's rides")
+  const balance = (await get(`/v1/cards/${found}/balance`, carolToken)).json() as {
+    caps: { capId: string; spent: { amount: string }; remaining: { amount: string } }[]
+  }
+  t.same(
+    balance.caps.map((c) => [c.capId, c.spent.amount, c.remaining.amount]),
+    [
+      ['adult-day', '54.00', '0.00'],
+      ['adult-month', '54.00', '846.00'],
+    ],
+    "the new card's caps count the old card's rides",
+  )
   t.ok(new Decimal(balance.caps[0]?.spent.amount ?? '0').equals(charged), 'spent is what the ledger charged')
 
   const trips = (await get(`/v1/cards/${found}/trips?from=2026-11-10&to=2026-11-10`, carolToken)).json() as { journeys: { taps: Record<string, unknown>[] }[] }
   t.equal(trips.journeys.length, 2, "the new card's own journeys only")
-  t.match(trips.journeys[0]?.taps[0], { tapId: evening.tapId, charged: money('0.00'), flags: ['capped'], cap: { capId: 'adult-day', saved: money('18.00') }, explanation: /daily cap of 54\.00 UAH .* was already reached, so this ride is free/ })
+  t.match(trips.journeys[0]?.taps[0], {
+    tapId: evening.tapId,
+    charged: money('0.00'),
+    flags: ['capped'],
+    cap: { capId: 'adult-day', saved: money('18.00') },
+    explanation: /daily cap of 54\.00 UAH .* was already reached, so this ride is free/,
+  })
   t.match(trips.journeys[1]?.taps[0], { tapId: noon.tapId, charged: money('18.00'), cap: null })
 })
 
@@ -420,12 +575,21 @@ t.test('a category change: rides before it are explained and capped with the cat
   t.teardown(() => later.close())
   const ask = (url: string) => later.inject({ method: 'GET', url, headers: { authorization: `Bearer ${danaToken}` } })
 
-  const balance = (await ask(`/v1/cards/${card}/balance`)).json() as { riderCategory: string; caps: { capId: string; spent: { amount: string }; remaining: { amount: string } }[] }
+  const balance = (await ask(`/v1/cards/${card}/balance`)).json() as {
+    riderCategory: string
+    caps: { capId: string; spent: { amount: string }; remaining: { amount: string } }[]
+  }
   t.equal(balance.riderCategory, 'pupil')
-  t.same(balance.caps.map((c) => [c.capId, c.spent.amount, c.remaining.amount]), [['pupil-day', '9.00', '18.00']], 'caps start afresh at the change: only the pupil ride counts, as in the ledger')
+  t.same(
+    balance.caps.map((c) => [c.capId, c.spent.amount, c.remaining.amount]),
+    [['pupil-day', '9.00', '18.00']],
+    'caps start afresh at the change: only the pupil ride counts, as in the ledger',
+  )
 
   const day = (time: string) => formatInstant(ZONE, Date.parse(time)).slice(0, 10)
-  const trips = (await ask(`/v1/cards/${card}/trips?from=${day(adultRides[0]?.tappedAt ?? '')}&to=${day(pupilRide.tappedAt)}`)).json() as { journeys: { taps: Record<string, unknown>[] }[] }
+  const trips = (await ask(`/v1/cards/${card}/trips?from=${day(adultRides[0]?.tappedAt ?? '')}&to=${day(pupilRide.tappedAt)}`)).json() as {
+    journeys: { taps: Record<string, unknown>[] }[]
+  }
   t.match(
     trips.journeys.map((j) => j.taps[0]),
     [

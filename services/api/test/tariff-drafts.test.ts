@@ -7,15 +7,15 @@
  * @fare/tariffs, and the ledger's TariffBook sees it only from then.
  */
 import path from 'node:path'
-import t from 'tap'
-import { sql } from 'kysely'
 import { AUDIENCE } from '@fare/auth'
 import { createTestDatabase } from '@fare/db/testing'
 import { createLogger, createMetricsRegistry } from '@fare/platform'
 import { createTariffBook, feedDigest, readFeedFolder, saveTariffVersion } from '@fare/tariffs'
-import { buildApp } from '../src/app.ts'
-import { createTestIssuer } from '../../../test/support/keys.ts'
+import { sql } from 'kysely'
+import t from 'tap'
 import { declareUncompressedSize, multipartBody, renameEntries, zipFeed } from '../../../test/support/feed-zip.ts'
+import { createTestIssuer } from '../../../test/support/keys.ts'
+import { buildApp } from '../src/app.ts'
 
 const DEMO = readFeedFolder(path.join(import.meta.dirname, '../../../infra/demo-tariff'))
 const NOW = new Date('2026-12-02T10:00:00Z')
@@ -25,19 +25,38 @@ t.teardown(database.drop)
 const { db } = database
 const issuer = createTestIssuer()
 const app = await buildApp(
-  { logger: createLogger({ level: 'silent', name: 'api-test' }), db, registry: createMetricsRegistry('api'), jwtPublicKeyPem: issuer.publicKeyPem, now: () => NOW },
+  {
+    logger: createLogger({ level: 'silent', name: 'api-test' }),
+    db,
+    registry: createMetricsRegistry('api'),
+    jwtPublicKeyPem: issuer.publicKeyPem,
+    now: () => NOW,
+  },
   { feedLimits: { uploadBytes: 256 * 1024, fileBytes: 64 * 1024, feedBytes: 256 * 1024, files: 16 } },
 )
 t.teardown(() => app.close())
 const admin = { authorization: `Bearer ${issuer.adminToken()}` }
 
 const uploadZip = (archive: Buffer, headers: Record<string, string> = admin, name = 'Lutsk 2027') =>
-  app.inject({ method: 'POST', url: `/v1/tariffs/drafts?name=${encodeURIComponent(name)}`, headers: { ...headers, 'content-type': 'application/zip' }, payload: archive })
+  app.inject({
+    method: 'POST',
+    url: `/v1/tariffs/drafts?name=${encodeURIComponent(name)}`,
+    headers: { ...headers, 'content-type': 'application/zip' },
+    payload: archive,
+  })
 const uploadParts = (files: Record<string, string>, fields: Record<string, string> = {}) => {
   const { body, contentType } = multipartBody(files, fields)
   return app.inject({ method: 'POST', url: '/v1/tariffs/drafts?name=parts', headers: { ...admin, 'content-type': contentType }, payload: body })
 }
-const draftCount = async () => Number((await db.selectFrom('tariff_drafts').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n)
+const draftCount = async () =>
+  Number(
+    (
+      await db
+        .selectFrom('tariff_drafts')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  )
 
 t.test('a zip archive becomes a draft, stored as uploaded, unseen by the ledger', async (t) => {
   const res = await uploadZip(await zipFeed(DEMO))
@@ -63,10 +82,17 @@ t.test('multipart files become a draft too', async (t) => {
 
 t.test('a feed the fare engine refuses is FEED_INVALID with its file and line; nothing is written', async (t) => {
   const before = await draftCount()
-  const broken = { ...DEMO, 'fare_products.txt': (DEMO['fare_products.txt'] ?? '').replace('bus-single,Bus single fare,pupil,9.00,UAH', 'bus-single,Bus single fare,pupil,nine,UAH') }
+  const broken = {
+    ...DEMO,
+    'fare_products.txt': (DEMO['fare_products.txt'] ?? '').replace('bus-single,Bus single fare,pupil,9.00,UAH', 'bus-single,Bus single fare,pupil,nine,UAH'),
+  }
   for (const res of [await uploadZip(await zipFeed(broken)), await uploadParts(broken)]) {
     t.equal(res.statusCode, 422)
-    t.match(res.json().error, { code: 'FEED_INVALID', message: /^fare_products\.txt line 3, field amount/, details: { file: 'fare_products.txt', line: 3, field: 'amount' } })
+    t.match(res.json().error, {
+      code: 'FEED_INVALID',
+      message: /^fare_products\.txt line 3, field amount/,
+      details: { file: 'fare_products.txt', line: 3, field: 'amount' },
+    })
   }
   t.equal((await uploadZip(await zipFeed({}))).json().error.code, 'FEED_INVALID', 'an empty archive')
   t.equal(await draftCount(), before)
@@ -83,18 +109,38 @@ t.test('unsafe or oversized uploads are refused before anything is written', asy
   await refused('a zip bomb (declared size over the limit)', await uploadZip(bomb), 413, 'FEED_TOO_LARGE')
   await refused('a zip bomb that lies about its size', await uploadZip(declareUncompressedSize(bomb, 100)), 400, 'FEED_ARCHIVE_INVALID')
   await refused('an archive over the upload limit', await uploadZip(Buffer.alloc(300 * 1024)), 413, 'BODY_TOO_LARGE')
-  await refused('path traversal', await uploadZip(renameEntries(await zipFeed({ ...DEMO, 'xx/agency.txt': 'x' }), 'xx/agency.txt', '../agency.txt')), 400, 'FEED_FILE_NAME_INVALID')
-  await refused('an absolute path', await uploadZip(renameEntries(await zipFeed({ ...DEMO, 'xagency.txt': 'x' }), 'xagency.txt', '/agency.txt')), 400, 'FEED_FILE_NAME_INVALID')
+  await refused(
+    'path traversal',
+    await uploadZip(renameEntries(await zipFeed({ ...DEMO, 'xx/agency.txt': 'x' }), 'xx/agency.txt', '../agency.txt')),
+    400,
+    'FEED_FILE_NAME_INVALID',
+  )
+  await refused(
+    'an absolute path',
+    await uploadZip(renameEntries(await zipFeed({ ...DEMO, 'xagency.txt': 'x' }), 'xagency.txt', '/agency.txt')),
+    400,
+    'FEED_FILE_NAME_INVALID',
+  )
   await refused('a file in a folder', await uploadZip(await zipFeed({ 'feed/agency.txt': DEMO['agency.txt'] ?? '' })), 400, 'FEED_FILE_NAME_INVALID')
   await refused('a non-.txt entry', await uploadZip(await zipFeed({ ...DEMO, 'nested.zip': Buffer.from('PK') })), 400, 'FEED_FILE_NAME_INVALID')
-  await refused('too many files', await uploadZip(await zipFeed(Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`f${i}.txt`, 'a'])))), 413, 'FEED_TOO_LARGE')
+  await refused(
+    'too many files',
+    await uploadZip(await zipFeed(Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`f${i}.txt`, 'a'])))),
+    413,
+    'FEED_TOO_LARGE',
+  )
   await refused('not a zip', await uploadZip(Buffer.from('agency_id,agency_name\n')), 400, 'FEED_ARCHIVE_INVALID')
   await refused('a multipart file over the limit', await uploadParts({ ...DEMO, 'stops.txt': 'x'.repeat(100 * 1024) }), 413, 'FEED_TOO_LARGE')
   await refused('a multipart traversal', await uploadParts({ '../agency.txt': 'x' }), 400, 'FEED_FILE_NAME_INVALID')
   await refused('a multipart field', await uploadParts(DEMO, { note: 'hi' }), 400, 'FEED_UPLOAD_INVALID')
   const asJson = await app.inject({ method: 'POST', url: '/v1/tariffs/drafts?name=json', headers: admin, payload: { 'agency.txt': 'x' } })
   t.equal(asJson.json().error.code, 'FEED_UPLOAD_INVALID', 'a JSON body')
-  const asText = await app.inject({ method: 'POST', url: '/v1/tariffs/drafts?name=text', headers: { ...admin, 'content-type': 'text/plain' }, payload: 'agency_id' })
+  const asText = await app.inject({
+    method: 'POST',
+    url: '/v1/tariffs/drafts?name=text',
+    headers: { ...admin, 'content-type': 'text/plain' },
+    payload: 'agency_id',
+  })
   t.equal(asText.statusCode, 415, 'another content type')
   t.equal(await draftCount(), before, 'nothing was written')
 })
@@ -109,17 +155,36 @@ t.test('only admins', async (t) => {
     const headers = { authorization: `Bearer ${token}` }
     t.equal((await uploadZip(archive, headers)).statusCode, 403, `${who} uploads`)
     t.equal((await app.inject({ method: 'GET', url: '/v1/tariffs/drafts', headers })).statusCode, 403, `${who} lists`)
-    t.equal((await app.inject({ method: 'POST', url: '/v1/tariffs/drafts/1/activation', headers, payload: { effectiveFrom: '2027-01-01T00:00:00Z' } })).statusCode, 403, `${who} activates`)
-    t.equal((await app.inject({ method: 'POST', url: '/v1/tariffs/drafts/1/simulations', headers, payload: { from: '2026-11-01T00:00:00Z', to: '2026-11-02T00:00:00Z' } })).statusCode, 403, `${who} simulates`)
+    t.equal(
+      (await app.inject({ method: 'POST', url: '/v1/tariffs/drafts/1/activation', headers, payload: { effectiveFrom: '2027-01-01T00:00:00Z' } })).statusCode,
+      403,
+      `${who} activates`,
+    )
+    t.equal(
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/v1/tariffs/drafts/1/simulations',
+          headers,
+          payload: { from: '2026-11-01T00:00:00Z', to: '2026-11-02T00:00:00Z' },
+        })
+      ).statusCode,
+      403,
+      `${who} simulates`,
+    )
   }
   t.equal((await uploadZip(archive, {})).statusCode, 401, 'no token')
 })
 
 t.test('activation: only from a future instant; the ledger sees the version from then', async (t) => {
   await saveTariffVersion(db, { name: 'demo', effectiveFrom: '2020-01-01T00:00:00Z', files: DEMO })
-  const dearer = { ...DEMO, 'fare_products.txt': (DEMO['fare_products.txt'] ?? '').replace('bus-single,Bus single fare,adult,18.00,UAH', 'bus-single,Bus single fare,adult,20.00,UAH') }
+  const dearer = {
+    ...DEMO,
+    'fare_products.txt': (DEMO['fare_products.txt'] ?? '').replace('bus-single,Bus single fare,adult,18.00,UAH', 'bus-single,Bus single fare,adult,20.00,UAH'),
+  }
   const draft = (await uploadZip(await zipFeed(dearer))).json()
-  const activate = (effectiveFrom: string, id = draft.id) => app.inject({ method: 'POST', url: `/v1/tariffs/drafts/${id}/activation`, headers: admin, payload: { effectiveFrom } })
+  const activate = (effectiveFrom: string, id = draft.id) =>
+    app.inject({ method: 'POST', url: `/v1/tariffs/drafts/${id}/activation`, headers: admin, payload: { effectiveFrom } })
 
   for (const past of [NOW.toISOString(), '2026-12-01T00:00:00+02:00']) {
     const res = await activate(past)
@@ -129,7 +194,15 @@ t.test('activation: only from a future instant; the ledger sees the version from
   t.equal((await activate('2027-01-01')).json().error.code, 'REQUEST_INVALID', 'no time and offset')
   t.equal((await activate('2027-02-30T00:00:00Z')).json().error.code, 'TARIFF_EFFECTIVE_FROM_INVALID', 'a day the month does not have')
   t.equal((await activate('2027-01-01T00:00:00Z', '999999')).json().error.code, 'TARIFF_DRAFT_NOT_FOUND')
-  t.equal(await db.selectFrom('tariff_versions').select('id').execute().then((r) => r.length), 1, 'nothing published')
+  t.equal(
+    await db
+      .selectFrom('tariff_versions')
+      .select('id')
+      .execute()
+      .then((r) => r.length),
+    1,
+    'nothing published',
+  )
 
   const res = await activate('2027-01-01T00:00:00+02:00')
   t.equal(res.statusCode, 200, res.body)
@@ -155,7 +228,13 @@ t.test('activation: only from a future instant; the ledger sees the version from
 
 t.test('one simulation at a time per api process', async (t) => {
   const draft = (await uploadZip(await zipFeed(DEMO))).json()
-  const simulate = () => app.inject({ method: 'POST', url: `/v1/tariffs/drafts/${draft.id}/simulations`, headers: admin, payload: { from: '2026-11-01T00:00:00Z', to: '2026-11-02T00:00:00Z' } })
+  const simulate = () =>
+    app.inject({
+      method: 'POST',
+      url: `/v1/tariffs/drafts/${draft.id}/simulations`,
+      headers: admin,
+      payload: { from: '2026-11-01T00:00:00Z', to: '2026-11-02T00:00:00Z' },
+    })
   // Hold the first simulation on a lock of the taps table, so the second certainly arrives while it runs.
   let release = () => {}
   const held = new Promise<void>((resolve) => (release = resolve))
@@ -169,7 +248,9 @@ t.test('one simulation at a time per api process', async (t) => {
   await isLocked
   const first = simulate()
   for (let waited = 0; ; waited += 50) {
-    const waiting = await sql<{ n: string }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(db)
+    const waiting = await sql<{
+      n: string
+    }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(db)
     if (waiting.rows[0]?.n !== '0') break
     if (waited > 30_000) throw new Error('the first simulation never waited on the lock')
     await new Promise((resolve) => setTimeout(resolve, 50))

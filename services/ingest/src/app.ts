@@ -1,15 +1,15 @@
-import type { FastifyInstance } from 'fastify'
-import swagger from '@fastify/swagger'
-import swaggerUi from '@fastify/swagger-ui'
-import { sql } from 'kysely'
-import { accessTokens, AUDIENCE, limitPerCaller } from '@fare/auth'
+import { AUDIENCE, accessTokens, limitPerCaller } from '@fare/auth'
 import { DEFAULT_TAP_WINDOW, openApiDocument, type TapWindow } from '@fare/contracts'
 import type { Db } from '@fare/db'
-import { createHttpServer, errorHandling, opsRoutes, Counter, type HttpTimeouts, type Logger, type MetricsSource, type Registry } from '@fare/platform'
+import { Counter, createHttpServer, errorHandling, type HttpTimeouts, type Logger, type MetricsSource, opsRoutes, type Registry } from '@fare/platform'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { FastifyInstance } from 'fastify'
+import { sql } from 'kysely'
 import { BatchBodyTooLarge } from './errors.ts'
-import type { TapSink } from './tap-producer.ts'
-import { tapRoutes } from './routes/taps.ts'
 import { distributionRoutes } from './routes/distribution.ts'
+import { tapRoutes } from './routes/taps.ts'
+import type { TapSink } from './tap-producer.ts'
 
 export interface IngestDeps {
   logger: Logger
@@ -65,7 +65,11 @@ export async function buildApp(deps: IngestDeps, options: IngestOptions): Promis
       : {}),
   })
   const tapsAccepted = new Counter({ name: 'ingest_taps_accepted_total', help: 'Taps acknowledged by Kafka and answered accepted', registers: [deps.registry] })
-  const brokerUnavailable = new Counter({ name: 'ingest_broker_unavailable_total', help: 'Tap requests answered 503 because Kafka did not acknowledge in time', registers: [deps.registry] })
+  const brokerUnavailable = new Counter({
+    name: 'ingest_broker_unavailable_total',
+    help: 'Tap requests answered 503 because Kafka did not acknowledge in time',
+    registers: [deps.registry],
+  })
   const now = deps.now ?? (() => new Date())
   const db = deps.db
 

@@ -7,7 +7,7 @@
  * its own Kafka producer, so `accepted` still means "Kafka acknowledged".
  */
 import cluster, { type Worker } from 'node:cluster'
-import { onStopRequest, serveClusterMetrics, SHUTDOWN_TIMEOUT_MS, type Logger } from '@fare/platform'
+import { type Logger, onStopRequest, SHUTDOWN_TIMEOUT_MS, serveClusterMetrics } from '@fare/platform'
 
 export function runPrimary(workers: number, logger: Logger): void {
   let stopping = false

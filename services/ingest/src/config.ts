@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { readTapWindow, type TapWindow } from '@fare/contracts'
-import { ConfigError, EnvReader, readCommonConfig, readHttpTimeouts, type CommonConfig, type HttpTimeouts } from '@fare/platform'
+import { type CommonConfig, ConfigError, EnvReader, type HttpTimeouts, readCommonConfig, readHttpTimeouts } from '@fare/platform'
 
 export interface IngestConfig extends CommonConfig {
   readonly host: string
@@ -50,7 +50,9 @@ export function readIngestConfig(env = new EnvReader()): IngestConfig {
   }
   if (config.httpTimeouts.connectionTimeoutMs <= config.produceTimeoutMs) {
     // A request waits up to the produce timeout with no traffic on its connection; it must not be cut off first.
-    throw new ConfigError([`INGEST_CONNECTION_TIMEOUT_MS (${config.httpTimeouts.connectionTimeoutMs}) must exceed KAFKA_PRODUCE_TIMEOUT_MS (${config.produceTimeoutMs})`])
+    throw new ConfigError([
+      `INGEST_CONNECTION_TIMEOUT_MS (${config.httpTimeouts.connectionTimeoutMs}) must exceed KAFKA_PRODUCE_TIMEOUT_MS (${config.produceTimeoutMs})`,
+    ])
   }
   if (config.tlsRequireClientCert && (!config.tlsCertFile || !config.tlsCaFile)) {
     throw new ConfigError(['INGEST_TLS_REQUIRE_CLIENT_CERT=true needs INGEST_TLS_CERT_FILE, INGEST_TLS_KEY_FILE and INGEST_TLS_CA_FILE'])

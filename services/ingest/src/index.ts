@@ -4,5 +4,5 @@
  * else under src/ is the service's own.
  */
 export { buildApp, type IngestDeps, type IngestOptions, type IngestTls } from './app.ts'
-export { readIngestConfig, type IngestConfig } from './config.ts'
+export { type IngestConfig, readIngestConfig } from './config.ts'
 export { createKafkaTapSink, type KafkaTapSinkOptions, type TapSink } from './tap-producer.ts'

@@ -13,8 +13,9 @@
  * Kafka answers: an ingest started while the broker is down serves, says
  * not-ready, and answers taps 503 until it has connected.
  */
-import { createLogger, KeyPartitioner, retryWithBackoff, withDeadline, type Kafka, type Logger, type Producer } from '@fare/platform'
+
 import type { TapRecord } from '@fare/contracts'
+import { createLogger, type Kafka, KeyPartitioner, type Logger, type Producer, retryWithBackoff, withDeadline } from '@fare/platform'
 
 export interface TapSink {
   send(records: readonly TapRecord[]): Promise<void>
@@ -56,7 +57,11 @@ interface Waiter {
 }
 
 export function createKafkaTapSink(kafka: Kafka, options: KafkaTapSinkOptions): TapSink {
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: KeyPartitioner, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } })
+  const producer: Producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    createPartitioner: KeyPartitioner,
+    retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+  })
   const admin = kafka.admin()
   const closing = new AbortController()
   let connected = false
@@ -108,8 +113,12 @@ export function createKafkaTapSink(kafka: Kafka, options: KafkaTapSinkOptions): 
         messages: records,
       })
       .then(
-        () => batchWaiters.forEach((w) => w.resolve()),
-        (err: unknown) => batchWaiters.forEach((w) => w.reject(err)),
+        () => {
+          for (const w of batchWaiters) w.resolve()
+        },
+        (err: unknown) => {
+          for (const w of batchWaiters) w.reject(err)
+        },
       )
   }
 
@@ -152,7 +161,8 @@ export function createKafkaTapSink(kafka: Kafka, options: KafkaTapSinkOptions): 
     async close() {
       closing.abort()
       flush()
-      const disconnect = (client: { disconnect(): Promise<void> }) => withDeadline(client.disconnect(), DISCONNECT_TIMEOUT_MS, 'Kafka client did not disconnect in time')
+      const disconnect = (client: { disconnect(): Promise<void> }) =>
+        withDeadline(client.disconnect(), DISCONNECT_TIMEOUT_MS, 'Kafka client did not disconnect in time')
       await Promise.allSettled([disconnect(producer), disconnect(admin)])
     },
   }

@@ -16,7 +16,10 @@ const PREFIX = `{"schema":${JSON.stringify(TAP_EVENT_SCHEMA)},`
  * schema refuses unknown fields), so none is written twice.
  */
 export function tapRecordEncoder(context: TapContext): (tap: TapInput) => TapRecord {
-  const suffix = `,"deviceId":${JSON.stringify(context.deviceId)},"operatorId":${JSON.stringify(context.operatorId)},"receivedAt":${JSON.stringify(context.receivedAt)}}`
+  const suffix =
+    `,"deviceId":${JSON.stringify(context.deviceId)}` +
+    `,"operatorId":${JSON.stringify(context.operatorId)}` +
+    `,"receivedAt":${JSON.stringify(context.receivedAt)}}`
   return (tap) => {
     const own = JSON.stringify(tap)
     // A parsed tap has its required fields, so `own` is never the empty object "{}".

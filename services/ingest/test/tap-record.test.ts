@@ -1,7 +1,8 @@
 /** The record ingest writes for a tap is exactly the TapEvent the ledger decodes. */
-import t from 'tap'
-import fc from 'fast-check'
+
 import { parseTapEvent, parseTapInput, TAP_EVENT_SCHEMA } from '@fare/contracts'
+import fc from 'fast-check'
+import t from 'tap'
 import { tapRecordEncoder } from '../src/tap-record.ts'
 
 const id = fc.stringMatching(/^[A-Za-z0-9_.:-]{1,64}$/)
@@ -40,6 +41,12 @@ t.test('the value is the parsed tap with the device, operator and arrival time a
 
 t.test('context values are escaped as JSON', async (t) => {
   const encode = tapRecordEncoder({ deviceId: 'dev"ice\\1', operatorId: 'op\n1', receivedAt: '2026-11-28T10:00:00.000Z' })
-  const record = encode({ tapId: '01a22359-4902-7338-9363-1a8f9937720c', cardToken: 'ct_12345678', kind: 'entry', tappedAt: '2026-11-28T09:59:00Z', routeId: '10' })
+  const record = encode({
+    tapId: '01a22359-4902-7338-9363-1a8f9937720c',
+    cardToken: 'ct_12345678',
+    kind: 'entry',
+    tappedAt: '2026-11-28T09:59:00Z',
+    routeId: '10',
+  })
   t.match(JSON.parse(record.value), { deviceId: 'dev"ice\\1', operatorId: 'op\n1' })
 })

@@ -5,13 +5,13 @@
  * new taps can affect (and theirs), and what was already posted for those
  * taps and their journeys.
  */
-import { ZERO, type Decimal } from '@fare/money'
-import { anyOf, moneyFromDb } from '@fare/db'
-import { openCard, type Executor } from '@fare/bookkeeping'
+
+import { type Executor, openCard } from '@fare/bookkeeping'
 import type { SettledTap } from '@fare/contracts'
+import { anyOf, moneyFromDb } from '@fare/db'
+import { type Decimal, ZERO } from '@fare/money'
 import { loadEarlierCategories, loadPredecessors, type ProfileWithHistory } from '@fare/tariffs'
 import type { Posted, Span } from './rating.ts'
-
 
 export interface LoadedCard {
   readonly accountId: string
@@ -44,7 +44,13 @@ export async function loadCards(trx: Executor, cardTokens: readonly string[], cu
     for (const r of rows) {
       cards.set(r.card_token, {
         accountId: r.account_id,
-        profile: { riderCategoryId: r.rider_category_id, riderCategoryValidFrom: r.valid_from, riderCategoryValidTo: r.valid_to, fareMediaId: r.fare_media_id, earlier: earlier.get(r.card_token) ?? [] },
+        profile: {
+          riderCategoryId: r.rider_category_id,
+          riderCategoryValidFrom: r.valid_from,
+          riderCategoryValidTo: r.valid_to,
+          fareMediaId: r.fare_media_id,
+          earlier: earlier.get(r.card_token) ?? [],
+        },
         predecessors: predecessors.get(r.card_token) ?? [],
       })
       missing.delete(r.card_token)
@@ -60,7 +66,11 @@ export async function loadCards(trx: Executor, cardTokens: readonly string[], cu
  * replaced (`predecessors`, keyed by the card) in the same span; one query
  * for all cards.
  */
-export async function loadSpanTaps(trx: Executor, spans: ReadonlyMap<string, Span>, predecessors: ReadonlyMap<string, readonly string[]> = new Map()): Promise<Map<string, SettledTap[]>> {
+export async function loadSpanTaps(
+  trx: Executor,
+  spans: ReadonlyMap<string, Span>,
+  predecessors: ReadonlyMap<string, readonly string[]> = new Map(),
+): Promise<Map<string, SettledTap[]>> {
   const heirOf = new Map<string, string>()
   for (const token of spans.keys()) heirOf.set(token, token)
   for (const [heir, prior] of predecessors) if (spans.has(heir)) for (const token of prior) heirOf.set(token, heir)
@@ -82,7 +92,17 @@ export async function loadSpanTaps(trx: Executor, spans: ReadonlyMap<string, Spa
     const ms = r.tapped_at.getTime()
     if (!span || ms < span.fromMs || ms >= span.toMs) continue
     const list = spanTaps.get(heir) ?? []
-    list.push({ tapId: r.tap_id, cardToken: r.card_token, kind: r.kind, time: r.tapped_at_text, ms, routeId: r.route_id, stopId: r.stop_id, deviceId: r.device_id, operatorId: r.operator_id })
+    list.push({
+      tapId: r.tap_id,
+      cardToken: r.card_token,
+      kind: r.kind,
+      time: r.tapped_at_text,
+      ms,
+      routeId: r.route_id,
+      stopId: r.stop_id,
+      deviceId: r.device_id,
+      operatorId: r.operator_id,
+    })
     spanTaps.set(heir, list)
   }
   return spanTaps

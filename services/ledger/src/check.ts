@@ -13,12 +13,13 @@
  *  - every refund, manual adjustment and balance move has the audit row of the
  *    administrator who made it (`admin_actions`, docs/administration.md).
  */
-import { sql } from 'kysely'
-import { ZERO, type Decimal } from '@fare/money'
-import { moneyFromDb, type Db } from '@fare/db'
+
 import type { SettledTap } from '@fare/contracts'
+import { type Db, moneyFromDb } from '@fare/db'
+import { type Decimal, ZERO } from '@fare/money'
 import { createTariffBook, loadEarlierCategories, loadPredecessors } from '@fare/tariffs'
-import { planCard, type Posted } from './rating.ts'
+import { sql } from 'kysely'
+import { type Posted, planCard } from './rating.ts'
 
 export interface Violation {
   readonly invariant: string
@@ -52,7 +53,10 @@ export async function checkInvariants(db: Db, options: CheckOptions = {}): Promi
        or t.amount <= 0 or t.debit_account_id = t.credit_account_id or d.currency <> t.currency or c.currency <> t.currency`.execute(db)
   push('transfers well formed', malformed.rows, (r: { id: string }) => `transfer ${r.id}`)
 
-  const totals = await sql<{ currency: string; total: string }>`select currency, sum(balance)::text as total from accounts group by currency having sum(balance) <> 0`.execute(db)
+  const totals = await sql<{
+    currency: string
+    total: string
+  }>`select currency, sum(balance)::text as total from accounts group by currency having sum(balance) <> 0`.execute(db)
   push('transfers balance', totals.rows, (r: { currency: string; total: string }) => `balances in ${r.currency} sum to ${r.total}, not 0`)
 
   const cached = await sql<{ id: string; balance: string; derived: string }>`
@@ -61,10 +65,16 @@ export async function checkInvariants(db: Db, options: CheckOptions = {}): Promi
     left join (select credit_account_id as id, sum(amount) as s from transfers group by 1) c on c.id = a.id
     left join (select debit_account_id as id, sum(amount) as s from transfers group by 1) d on d.id = a.id
     where a.balance <> coalesce(c.s, 0) - coalesce(d.s, 0)`.execute(db)
-  push('cached balance equals sum of transfers', cached.rows, (r: { id: string; balance: string; derived: string }) => `account ${r.id}: cached ${r.balance}, transfers ${r.derived}`)
+  push(
+    'cached balance equals sum of transfers',
+    cached.rows,
+    (r: { id: string; balance: string; derived: string }) => `account ${r.id}: cached ${r.balance}, transfers ${r.derived}`,
+  )
 
   const twice = await sql<{ tap_id: string; n: string }>`
-    select tap_id::text as tap_id, count(*)::text as n from transfers where kind = 'fare' and tap_id is not null group by tap_id having count(*) > 1`.execute(db)
+    select tap_id::text as tap_id, count(*)::text as n from transfers where kind = 'fare' and tap_id is not null group by tap_id having count(*) > 1`.execute(
+    db,
+  )
   push('each tap has at most one fare transfer', twice.rows, (r: { tap_id: string; n: string }) => `tap ${r.tap_id} has ${r.n} fare transfers`)
 
   const orphan = await sql<{ id: string; tap_id: string }>`
@@ -79,26 +89,43 @@ export async function checkInvariants(db: Db, options: CheckOptions = {}): Promi
     select p.tap_id::text as tap_id, p.kafka_partition, p.kafka_offset::text as kafka_offset from taps p
     where not exists (select 1 from kafka_offsets o where o.consumer_group = ${consumerGroup} and o.topic = ${topic}
                       and o.partition = p.kafka_partition and o.next_offset > p.kafka_offset)`.execute(db)
-  push('recorded taps lie below the stored offsets', offsets.rows, (r: { tap_id: string; kafka_partition: number; kafka_offset: string }) => `tap ${r.tap_id} at ${r.kafka_partition}/${r.kafka_offset}`)
+  push(
+    'recorded taps lie below the stored offsets',
+    offsets.rows,
+    (r: { tap_id: string; kafka_partition: number; kafka_offset: string }) => `tap ${r.tap_id} at ${r.kafka_partition}/${r.kafka_offset}`,
+  )
   const rejectedBeyond = await sql<{ topic: string; partition: number; offset: string }>`
     select r.topic, r.partition, r."offset"::text as "offset" from rejected_taps r
     where r.topic = ${topic}
       and not exists (select 1 from kafka_offsets o where o.consumer_group = ${consumerGroup} and o.topic = r.topic
                       and o.partition = r.partition and o.next_offset > r."offset")`.execute(db)
-  push('rejected records lie below the stored offsets', rejectedBeyond.rows, (r: { topic: string; partition: number; offset: string }) => `${r.topic}/${r.partition}/${r.offset}`)
+  push(
+    'rejected records lie below the stored offsets',
+    rejectedBeyond.rows,
+    (r: { topic: string; partition: number; offset: string }) => `${r.topic}/${r.partition}/${r.offset}`,
+  )
 
   const deny = await sql<{ card_token: string; listed: boolean; last_action: string | null }>`
     with last as (select distinct on (card_token) card_token, action from deny_list_changes order by card_token, version desc)
     select coalesce(d.card_token, l.card_token) as card_token, d.card_token is not null as listed, l.action as last_action
     from deny_list d full join last l on l.card_token = d.card_token
     where (d.card_token is not null) <> (l.action = 'add')`.execute(db)
-  push('deny list agrees with its changes', deny.rows, (r: { card_token: string; listed: boolean; last_action: string | null }) => `card ${r.card_token}: listed=${r.listed}, last change ${r.last_action ?? 'none'}`)
+  push(
+    'deny list agrees with its changes',
+    deny.rows,
+    (r: { card_token: string; listed: boolean; last_action: string | null }) =>
+      `card ${r.card_token}: listed=${r.listed}, last change ${r.last_action ?? 'none'}`,
+  )
 
   const unaudited = await sql<{ id: string; kind: string }>`
     select t.id::text as id, t.kind from transfers t
     where t.kind in ('refund', 'manual_adjustment', 'balance_move')
       and not exists (select 1 from admin_actions a where a.transfer_id = t.id)`.execute(db)
-  push('refunds and adjustments have their audit row', unaudited.rows, (r: { id: string; kind: string }) => `${r.kind} transfer ${r.id} has no admin_actions row`)
+  push(
+    'refunds and adjustments have their audit row',
+    unaudited.rows,
+    (r: { id: string; kind: string }) => `${r.kind} transfer ${r.id} has no admin_actions row`,
+  )
 
   if (options.rerate ?? true) out.push(...(await checkRating(db, limit)))
   return out
@@ -108,9 +135,26 @@ export async function checkInvariants(db: Db, options: CheckOptions = {}): Promi
 async function checkRating(db: Db, limit: number): Promise<Violation[]> {
   const book = createTariffBook()
   await book.refresh(db)
-  const taps = await sql<{ tap_id: string; card_token: string; kind: 'entry' | 'exit'; tapped_at: Date; tapped_at_text: string; route_id: string; stop_id: string | null; device_id: string; operator_id: string }>`
+  const taps = await sql<{
+    tap_id: string
+    card_token: string
+    kind: 'entry' | 'exit'
+    tapped_at: Date
+    tapped_at_text: string
+    route_id: string
+    stop_id: string | null
+    device_id: string
+    operator_id: string
+  }>`
     select tap_id::text as tap_id, card_token, kind, tapped_at, tapped_at_text, route_id, stop_id, device_id, operator_id from taps`.execute(db)
-  const cards = await sql<{ card_token: string; account_id: string; rider_category_id: string; fare_media_id: string | null; valid_from: string | null; valid_to: string | null }>`
+  const cards = await sql<{
+    card_token: string
+    account_id: string
+    rider_category_id: string
+    fare_media_id: string | null
+    valid_from: string | null
+    valid_to: string | null
+  }>`
     select card_token, account_id::text as account_id, rider_category_id, fare_media_id,
            to_char(category_valid_from, 'YYYY-MM-DD') as valid_from, to_char(category_valid_to, 'YYYY-MM-DD') as valid_to from cards`.execute(db)
   const posted = await sql<{ tap_id: string; paid: string }>`
@@ -121,7 +165,17 @@ async function checkRating(db: Db, limit: number): Promise<Violation[]> {
   const byCard = new Map<string, SettledTap[]>()
   for (const r of taps.rows) {
     const list = byCard.get(r.card_token) ?? []
-    list.push({ tapId: r.tap_id, cardToken: r.card_token, kind: r.kind, time: r.tapped_at_text, ms: r.tapped_at.getTime(), routeId: r.route_id, stopId: r.stop_id, deviceId: r.device_id, operatorId: r.operator_id })
+    list.push({
+      tapId: r.tap_id,
+      cardToken: r.card_token,
+      kind: r.kind,
+      time: r.tapped_at_text,
+      ms: r.tapped_at.getTime(),
+      routeId: r.route_id,
+      stopId: r.stop_id,
+      deviceId: r.device_id,
+      operatorId: r.operator_id,
+    })
     byCard.set(r.card_token, list)
   }
   const out: Violation[] = []
@@ -136,7 +190,13 @@ async function checkRating(db: Db, limit: number): Promise<Violation[]> {
     // Planning against "nothing posted" yields exactly the full charge of every tap.
     const planned = planCard({
       book,
-      profile: { riderCategoryId: card.rider_category_id, riderCategoryValidFrom: card.valid_from, riderCategoryValidTo: card.valid_to, fareMediaId: card.fare_media_id, earlier: earlier.get(card.card_token) ?? [] },
+      profile: {
+        riderCategoryId: card.rider_category_id,
+        riderCategoryValidFrom: card.valid_from,
+        riderCategoryValidTo: card.valid_to,
+        fareMediaId: card.fare_media_id,
+        earlier: earlier.get(card.card_token) ?? [],
+      },
       cardToken: card.card_token,
       taps: [...context, ...list],
       newTapIds: new Set(),
@@ -153,7 +213,11 @@ async function checkRating(db: Db, limit: number): Promise<Violation[]> {
     for (const tap of list) {
       const want = expected.get(tap.tapId) ?? ZERO
       const got = paid.get(tap.tapId) ?? ZERO
-      if (!want.equals(got) && out.length < limit) out.push({ invariant: 'each tap charged what the engine says', detail: `tap ${tap.tapId} (card ${card.card_token}): posted ${got.toFixed(2)}, engine ${want.toFixed(2)}` })
+      if (!want.equals(got) && out.length < limit)
+        out.push({
+          invariant: 'each tap charged what the engine says',
+          detail: `tap ${tap.tapId} (card ${card.card_token}): posted ${got.toFixed(2)}, engine ${want.toFixed(2)}`,
+        })
     }
   }
   return out

@@ -1,5 +1,5 @@
 import { readTapWindow, type TapWindow } from '@fare/contracts'
-import { EnvReader, readCommonConfig, type CommonConfig } from '@fare/platform'
+import { type CommonConfig, EnvReader, readCommonConfig } from '@fare/platform'
 
 export interface LedgerConfig extends CommonConfig {
   readonly host: string

@@ -7,10 +7,11 @@
  * found and dead-lettered (isolate.ts), and a failure that is no record's
  * fault is retried after a growing pause, with the group kept informed.
  */
-import { KeyPartitioner, type Consumer, type EachBatchPayload, type Kafka, type Logger, type Producer } from '@fare/platform'
+
 import type { Db } from '@fare/db'
-import { backoffMs, describeError, isTransient, PartitionRevokedError, settleIsolating, type IsolationSteps } from './isolate.ts'
-import { deadLetterRecord, settleBatch, type RejectedRecord, type SettleHooks, type SettleOptions, type SettleResult } from './settle.ts'
+import { type Consumer, type EachBatchPayload, type Kafka, KeyPartitioner, type Logger, type Producer } from '@fare/platform'
+import { backoffMs, describeError, type IsolationSteps, isTransient, PartitionRevokedError, settleIsolating } from './isolate.ts'
+import { deadLetterRecord, type RejectedRecord, type SettleHooks, type SettleOptions, type SettleResult, settleBatch } from './settle.ts'
 
 export interface LedgerConsumerOptions {
   kafka: Kafka
@@ -100,7 +101,10 @@ export function createLedgerConsumer(options: LedgerConsumerOptions): LedgerCons
     const key = { consumerGroup, topic, partition, ...(batch.highWatermark ? { highWatermark: batch.highWatermark } : {}) }
     const hooks: SettleHooks = {
       onTopicRecreated: (storedNextOffset, highWatermark) =>
-        logger.warn({ partition, storedNextOffset, highWatermark }, 'stored offset is past the end of the partition: the topic was recreated; reading it from the start (tap ids keep this idempotent)'),
+        logger.warn(
+          { partition, storedNextOffset, highWatermark },
+          'stored offset is past the end of the partition: the topic was recreated; reading it from the start (tap ids keep this idempotent)',
+        ),
       assertStillOwned: () => {
         if (isStale()) throw new PartitionRevokedError(`partition ${partition} was revoked`)
       },
@@ -117,13 +121,17 @@ export function createLedgerConsumer(options: LedgerConsumerOptions): LedgerCons
       deadLetter: async (message, err) => {
         const detail = describeError(err)
         const result = await deadLetterRecord(db, key, message, detail, hooks)
-        if (result.rejected.length > 0) logger.error({ partition, offset: message.offset, err }, 'record dead-lettered: its transaction failed on its own (SETTLE_FAILED)')
+        if (result.rejected.length > 0)
+          logger.error({ partition, offset: message.offset, err }, 'record dead-lettered: its transaction failed on its own (SETTLE_FAILED)')
         settled(result, 0, partition)
         return result
       },
       onSplit: (messages, err) => {
         options.onRetry?.('split')
-        logger.warn({ partition, firstOffset: messages[0]?.offset, records: messages.length, err }, 'batch failed; rolled back, settling it in halves to find the record at fault')
+        logger.warn(
+          { partition, firstOffset: messages[0]?.offset, records: messages.length, err },
+          'batch failed; rolled back, settling it in halves to find the record at fault',
+        )
       },
       between: () => heartbeat().catch(() => undefined),
     }
@@ -141,8 +149,11 @@ export function createLedgerConsumer(options: LedgerConsumerOptions): LedgerCons
         // Not a record's fault (or, rarely, dead-lettering itself failed): nothing of the part in hand was committed.
         const delayMs = backoffMs(attempt, options.maxRetryDelayMs)
         options.onRetry?.('transient')
-        const why = isTransient(err) ? 'not the records\' fault' : 'dead-lettering failed'
-        logger.error({ err, partition, firstOffset: batch.firstOffset(), attempt, retryInMs: delayMs }, `batch failed (${why}); rolled back, retrying after a pause`)
+        const why = isTransient(err) ? "not the records' fault" : 'dead-lettering failed'
+        logger.error(
+          { err, partition, firstOffset: batch.firstOffset(), attempt, retryInMs: delayMs },
+          `batch failed (${why}); rolled back, retrying after a pause`,
+        )
         if (!(await pause(delayMs, heartbeat, () => isRunning() && !isStale()))) return
       }
     }

@@ -1,4 +1,4 @@
-import { parseTapEvent, TAP_EVENT_SCHEMA, type Parsed, type TapEvent } from '@fare/contracts'
+import { type Parsed, parseTapEvent, TAP_EVENT_SCHEMA, type TapEvent } from '@fare/contracts'
 import type { KafkaMessage } from '@fare/platform'
 import type { RejectCode } from './errors.ts'
 
@@ -32,7 +32,11 @@ export function decodeTapMessage(message: KafkaMessage): Decoded {
   const read = typeof version === 'string' && Object.hasOwn(READERS, version) ? READERS[version] : undefined
   if (!read) {
     const named = typeof version === 'string' ? `version ${JSON.stringify(version.slice(0, 40))}` : 'no version'
-    return { ok: false, code: typeof version === 'string' ? 'UNKNOWN_VERSION' : 'SCHEMA', reason: `tap event with ${named}; this ledger reads ${Object.keys(READERS).join(', ')}` }
+    return {
+      ok: false,
+      code: typeof version === 'string' ? 'UNKNOWN_VERSION' : 'SCHEMA',
+      reason: `tap event with ${named}; this ledger reads ${Object.keys(READERS).join(', ')}`,
+    }
   }
   const parsed = read(value)
   if (!parsed.ok) return { ok: false, code: 'SCHEMA', reason: `schema: ${parsed.error}` }

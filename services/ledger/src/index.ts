@@ -3,6 +3,7 @@
  * consumer that settles taps, its configuration, and the invariant check
  * behind `pnpm ledger:check`. Everything else under src/ is the service's own.
  */
+
+export { type CheckOptions, checkInvariants, DEFAULT_SOURCE, type Violation } from './check.ts'
+export { type LedgerConfig, readLedgerConfig } from './config.ts'
 export { createLedgerConsumer, type LedgerConsumer, type LedgerConsumerOptions } from './consumer.ts'
-export { readLedgerConfig, type LedgerConfig } from './config.ts'
-export { checkInvariants, DEFAULT_SOURCE, type CheckOptions, type Violation } from './check.ts'

@@ -26,8 +26,24 @@ export class PartitionRevokedError extends Error {}
 const TRANSIENT_SQLSTATE_CLASSES = new Set(['08', '53', '57', '58'])
 const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '55P03'])
 // Socket errors (Node), and what pg says of a connection that died under it.
-const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED'])
-const TRANSIENT_MESSAGES = /connection terminated|connection error|not queryable|terminating connection|timeout exceeded when trying to connect|client was closed|the database system is (starting up|shutting down|in recovery)/i
+const TRANSIENT_NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNABORTED',
+])
+const TRANSIENT_MESSAGES = new RegExp(
+  [
+    /connection terminated|connection error|not queryable|terminating connection/.source,
+    /timeout exceeded when trying to connect|client was closed|the database system is (starting up|shutting down|in recovery)/.source,
+  ].join('|'),
+  'i',
+)
 
 /** True when the error says nothing about the records (retry the same batch later); false when a record may be at fault. */
 export function isTransient(err: unknown): boolean {

@@ -4,8 +4,9 @@
  * transfers posted, rejected records by code, failed batches retried,
  * deny-list changes.
  */
-import { Counter, Gauge, Histogram, type Admin, type Registry } from '@fare/platform'
+
 import type { Db } from '@fare/db'
+import { type Admin, Counter, Gauge, Histogram, type Registry } from '@fare/platform'
 import type { SettleResult } from './settle.ts'
 import type { PartitionProgress, Stall } from './stall.ts'
 
@@ -26,8 +27,18 @@ export function createLedgerMetrics(registry: Registry): LedgerMetrics {
   const rejected = new Counter({ name: 'ledger_taps_rejected_total', help: 'Records sent to the DLQ', labelNames: ['code'], registers })
   const transfers = new Counter({ name: 'ledger_transfers_posted_total', help: 'Transfers posted', registers })
   const deny = new Counter({ name: 'ledger_deny_list_changes_total', help: 'Deny-list changes made by the ledger', labelNames: ['action'], registers })
-  const batchSize = new Histogram({ name: 'ledger_batch_records', help: 'Records per settled batch', buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000], registers })
-  const batchSeconds = new Histogram({ name: 'ledger_batch_seconds', help: 'Time to settle one batch', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers })
+  const batchSize = new Histogram({
+    name: 'ledger_batch_records',
+    help: 'Records per settled batch',
+    buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000],
+    registers,
+  })
+  const batchSeconds = new Histogram({
+    name: 'ledger_batch_seconds',
+    help: 'Time to settle one batch',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers,
+  })
   const tapsPerSecond = new Gauge({ name: 'ledger_taps_per_second', help: 'Taps recorded per second over the last 10 s', registers })
   const lag = new Gauge({ name: 'ledger_consumer_lag', help: 'High watermark minus next offset settled in Postgres', labelNames: ['partition'], registers })
   let stalls: () => readonly Stall[] = () => []
@@ -43,7 +54,12 @@ export function createLedgerMetrics(registry: Registry): LedgerMetrics {
       for (const partition of new Set([...measured, ...stalled])) this.set({ partition: String(partition) }, stalled.has(partition) ? 1 : 0)
     },
   })
-  const retries = new Counter({ name: 'ledger_batch_retries_total', help: 'Failed batches retried: split (searching for the record at fault) or transient (whole, after a pause)', labelNames: ['kind'], registers })
+  const retries = new Counter({
+    name: 'ledger_batch_retries_total',
+    help: 'Failed batches retried: split (searching for the record at fault) or transient (whole, after a pause)',
+    labelNames: ['kind'],
+    registers,
+  })
   const recent: { at: number; n: number }[] = []
   return {
     observe(result, seconds) {
@@ -62,7 +78,12 @@ export function createLedgerMetrics(registry: Registry): LedgerMetrics {
     },
     async updateLag(admin, db, topic, consumerGroup) {
       const offsets = await admin.fetchTopicOffsets(topic)
-      const stored = await db.selectFrom('kafka_offsets').select(['partition', 'next_offset']).where('consumer_group', '=', consumerGroup).where('topic', '=', topic).execute()
+      const stored = await db
+        .selectFrom('kafka_offsets')
+        .select(['partition', 'next_offset'])
+        .where('consumer_group', '=', consumerGroup)
+        .where('topic', '=', topic)
+        .execute()
       const next = new Map(stored.map((r) => [r.partition, BigInt(r.next_offset)]))
       const progress: PartitionProgress[] = []
       for (const o of offsets) {

@@ -4,11 +4,20 @@
  * versions, rate with the fare engine and return only the differences to
  * post. No IO here; settle.ts loads the state and writes what this returns.
  */
-import { Decimal, splitProRata, ZERO } from '@fare/money'
-import { rate, rerateWindow, type Charge, type Rating, type Tap, type Tariff, type CardProfile, type RateOptions } from '@fare/fares'
-import type { SettledTap } from '@fare/contracts'
-import { cardProfile, engineTap, ratingSegments, unratableReason, type ProfileWithHistory, type StoredProfile, type TariffBook, type TariffVersionInForce } from '@fare/tariffs'
 
+import type { SettledTap } from '@fare/contracts'
+import { type Charge, type RateOptions, type Rating, rate, rerateWindow, type Tariff } from '@fare/fares'
+import { Decimal, splitProRata, ZERO } from '@fare/money'
+import {
+  cardProfile,
+  engineTap,
+  type ProfileWithHistory,
+  ratingSegments,
+  type StoredProfile,
+  type TariffBook,
+  type TariffVersionInForce,
+  unratableReason,
+} from '@fare/tariffs'
 
 /** Signed sums already posted, from the rider's and the operators' side. */
 export interface Posted {
@@ -167,7 +176,8 @@ export function planCard(input: {
       }
       // Concession rides: the city owes the operator the full fare minus what the rider paid.
       const category = legCategory(charge)
-      const concessionTarget = category !== undefined && category !== fallback && charge.fullFare.greaterThan(charge.amount) ? charge.fullFare.minus(charge.amount) : ZERO
+      const concessionTarget =
+        category !== undefined && category !== fallback && charge.fullFare.greaterThan(charge.amount) ? charge.fullFare.minus(charge.amount) : ZERO
       const concessionBefore = posted.concessionByTap.get(charge.tapId) ?? ZERO
       const concessionDelta = concessionTarget.minus(concessionBefore)
       if (!concessionDelta.isZero()) {
@@ -231,18 +241,29 @@ function planSplits(rating: Rating, posted: Posted, inPostRange: (tapId: string)
     }
     const target = new Map<string, Decimal>()
     if (weights.size > 1) {
-      const shares = splitProRata(total, rating.currency, [...weights].map(([key, weight]) => ({ key, weight })))
+      const shares = splitProRata(
+        total,
+        rating.currency,
+        [...weights].map(([key, weight]) => ({ key, weight })),
+      )
       for (const [op, share] of shares) target.set(op, share.minus(direct.get(op) ?? ZERO))
       for (const [op, amount] of direct) if (!shares.has(op)) target.set(op, amount.negated())
     }
     const before = posted.splitByJourney.get(journeyId) ?? new Map<string, Decimal>()
-    planned.push(...settleSplit(journeyId, target, before, { total: total.toFixed(2), shares: Object.fromEntries([...target].map(([k, v]) => [k, v.toFixed(2)])) }))
+    planned.push(
+      ...settleSplit(journeyId, target, before, { total: total.toFixed(2), shares: Object.fromEntries([...target].map(([k, v]) => [k, v.toFixed(2)])) }),
+    )
   }
   return planned
 }
 
 /** Transfers between operators that move the posted split to the target (both maps sum to zero). */
-function settleSplit(journeyId: string, target: ReadonlyMap<string, Decimal>, before: ReadonlyMap<string, Decimal>, facts: Record<string, unknown>): PlannedTransfer[] {
+function settleSplit(
+  journeyId: string,
+  target: ReadonlyMap<string, Decimal>,
+  before: ReadonlyMap<string, Decimal>,
+  facts: Record<string, unknown>,
+): PlannedTransfer[] {
   const delta: { op: string; amount: Decimal }[] = []
   for (const op of new Set([...target.keys(), ...before.keys()])) {
     const d = (target.get(op) ?? ZERO).minus(before.get(op) ?? ZERO)

@@ -5,14 +5,25 @@
  * (same content: ignored) or conflicts (different content: rejected). And the
  * rows they become: `taps`, and `rejected_taps` for the rest.
  */
-import { sql } from 'kysely'
-import { anyOf, arrayLiteral, type TapRow } from '@fare/db'
+
 import type { Executor } from '@fare/bookkeeping'
-import { checkTapWindow, sameTap, settledTap, tapInstantMs, tapWindowMessage, type SettledTap, type TapEvent, type TapInput, type TapWindow } from '@fare/contracts'
+import {
+  checkTapWindow,
+  type SettledTap,
+  sameTap,
+  settledTap,
+  type TapEvent,
+  type TapInput,
+  type TapWindow,
+  tapInstantMs,
+  tapWindowMessage,
+} from '@fare/contracts'
+import { anyOf, arrayLiteral, type TapRow } from '@fare/db'
 import type { KafkaMessage } from '@fare/platform'
+import { type TariffBook, unratableReason } from '@fare/tariffs'
+import { sql } from 'kysely'
 import { decodeTapMessage } from './decode.ts'
 import type { RejectCode } from './errors.ts'
-import { unratableReason, type TariffBook } from '@fare/tariffs'
 
 export type { RejectCode } from './errors.ts'
 
@@ -36,7 +47,9 @@ export interface Candidate {
 }
 
 /** A recorded tap in the event's form, to compare with a new event of its id. */
-function recordedTap(row: Pick<TapRow, 'tap_id' | 'card_token' | 'kind' | 'tapped_at' | 'route_id' | 'stop_id' | 'vehicle_id' | 'device_id' | 'device_seq'>): TapInput & { deviceId: string } {
+function recordedTap(
+  row: Pick<TapRow, 'tap_id' | 'card_token' | 'kind' | 'tapped_at' | 'route_id' | 'stop_id' | 'vehicle_id' | 'device_id' | 'device_seq'>,
+): TapInput & { deviceId: string } {
   return {
     tapId: row.tap_id,
     cardToken: row.card_token,
@@ -96,11 +109,21 @@ export async function unseenTaps(trx: Executor, candidates: readonly Candidate[]
     } else if (sameTap(first, c.event)) duplicates++
     else reject(c.message, 'TAP_CONFLICT', `tap id ${c.tap.tapId} already seen in this batch with different content`, c.event)
   }
-  const recordedRows = unique.length === 0 ? [] : await trx
-    .selectFrom('taps')
-    .select(['tap_id', 'card_token', 'kind', 'tapped_at', 'route_id', 'stop_id', 'vehicle_id', 'device_id', 'device_seq'])
-    .where('tap_id', '=', anyOf(unique.map((c) => c.tap.tapId), 'uuid'))
-    .execute()
+  const recordedRows =
+    unique.length === 0
+      ? []
+      : await trx
+          .selectFrom('taps')
+          .select(['tap_id', 'card_token', 'kind', 'tapped_at', 'route_id', 'stop_id', 'vehicle_id', 'device_id', 'device_seq'])
+          .where(
+            'tap_id',
+            '=',
+            anyOf(
+              unique.map((c) => c.tap.tapId),
+              'uuid',
+            ),
+          )
+          .execute()
   const recorded = new Map(recordedRows.map((r) => [r.tap_id, r]))
   const unseen: Candidate[] = []
   for (const c of unique) {
@@ -127,14 +150,17 @@ export async function insertTaps(trx: Executor, partition: number, accepted: rea
     return arrayLiteral(out)
   }
   const result = await sql`
-    insert into taps (tap_id, card_token, kind, tapped_at, tapped_at_text, route_id, stop_id, vehicle_id, device_id, operator_id, device_seq, received_at, kafka_partition, kafka_offset)
-    select u.tap_id, u.card_token, u.kind, u.tapped_at, u.tapped_at_text, u.route_id, u.stop_id, u.vehicle_id, u.device_id, u.operator_id, u.device_seq, u.received_at, ${partition}::int, u.kafka_offset
+    insert into taps (tap_id, card_token, kind, tapped_at, tapped_at_text, route_id, stop_id, vehicle_id, device_id, operator_id, device_seq, received_at,
+                      kafka_partition, kafka_offset)
+    select u.tap_id, u.card_token, u.kind, u.tapped_at, u.tapped_at_text, u.route_id, u.stop_id, u.vehicle_id, u.device_id, u.operator_id, u.device_seq,
+           u.received_at, ${partition}::int, u.kafka_offset
     from unnest(${col((c) => c.event.tapId)}::uuid[], ${col((c) => c.event.cardToken)}::text[], ${col((c) => c.event.kind)}::text[],
                 ${col((c) => c.event.tappedAt)}::timestamptz[], ${col((c) => c.event.tappedAt)}::text[], ${col((c) => c.event.routeId)}::text[],
                 ${col((c) => c.event.stopId ?? null)}::text[], ${col((c) => c.event.vehicleId ?? null)}::text[], ${col((c) => c.event.deviceId)}::text[],
-                ${col((c) => c.event.operatorId)}::text[], ${col((c) => (c.event.deviceSeq ?? null) === null ? null : String(c.event.deviceSeq))}::bigint[],
+                ${col((c) => c.event.operatorId)}::text[], ${col((c) => ((c.event.deviceSeq ?? null) === null ? null : String(c.event.deviceSeq)))}::bigint[],
                 ${col((c) => c.event.receivedAt)}::timestamptz[], ${col((c) => c.message.offset)}::bigint[])
-         with ordinality as u(tap_id, card_token, kind, tapped_at, tapped_at_text, route_id, stop_id, vehicle_id, device_id, operator_id, device_seq, received_at, kafka_offset, n)
+         with ordinality as u(tap_id, card_token, kind, tapped_at, tapped_at_text, route_id, stop_id, vehicle_id, device_id, operator_id, device_seq,
+                              received_at, kafka_offset, n)
     order by u.n
     on conflict (tap_id) do nothing`.execute(trx)
   // Another partition recorded one of these ids meanwhile: retry the batch, which then sees it.
@@ -146,16 +172,18 @@ export async function insertRejected(trx: Executor, topic: string, partition: nu
   if (rejected.length === 0) return
   await trx
     .insertInto('rejected_taps')
-    .values(rejected.map((r) => ({
-      topic,
-      partition,
-      offset: r.offset,
-      tap_id: r.tapId ?? null,
-      card_token: r.cardToken ?? null,
-      code: r.code,
-      detail: r.detail,
-      value: r.message.value ? r.message.value.toString('utf8').replaceAll('\u0000', '') : null,
-    })))
+    .values(
+      rejected.map((r) => ({
+        topic,
+        partition,
+        offset: r.offset,
+        tap_id: r.tapId ?? null,
+        card_token: r.cardToken ?? null,
+        code: r.code,
+        detail: r.detail,
+        value: r.message.value ? r.message.value.toString('utf8').replaceAll('\u0000', '') : null,
+      })),
+    )
     .onConflict((oc) => oc.columns(['topic', 'partition', 'offset']).doNothing())
     .execute()
 }

@@ -7,16 +7,17 @@
  * previous batch, and the redelivered records are recognised by their offsets
  * and tap ids.
  */
-import type { Db } from '@fare/db'
-import { postTransfers, refreshDenyList, type DenyCheck, type Executor } from '@fare/bookkeeping'
-import type { RateOptions } from '@fare/fares'
+
+import { type DenyCheck, type Executor, postTransfers, refreshDenyList } from '@fare/bookkeeping'
 import { DEFAULT_TAP_WINDOW, type SettledTap, type TapWindow } from '@fare/contracts'
+import type { Db } from '@fare/db'
+import type { RateOptions } from '@fare/fares'
 import type { KafkaMessage } from '@fare/platform'
-import { loadCards, loadPosted, loadSpanTaps, type LoadedCard } from './card-state.ts'
-import { maxRideAmount, planCard, spanOf, type PlannedTransfer, type Posted, type Span } from './rating.ts'
-import { decodeTapMessage } from './decode.ts'
-import { checkRecords, insertRejected, insertTaps, unseenTaps, type Candidate, type Reject, type RejectedRecord } from './records.ts'
 import type { TariffBook } from '@fare/tariffs'
+import { type LoadedCard, loadCards, loadPosted, loadSpanTaps } from './card-state.ts'
+import { decodeTapMessage } from './decode.ts'
+import { maxRideAmount, type PlannedTransfer, type Posted, planCard, type Span, spanOf } from './rating.ts'
+import { type Candidate, checkRecords, insertRejected, insertTaps, type Reject, type RejectedRecord, unseenTaps } from './records.ts'
 import { resolveAccounts } from './transfer-accounts.ts'
 
 export type { RejectCode, RejectedRecord } from './records.ts'
@@ -81,7 +82,15 @@ export async function settleBatch(db: Db, batch: PartitionBatch, options: Settle
     const currency = options.tariffs.versions.at(-1)?.tariff.currency ?? 'UAH'
     const cards = await step('cards', () => loadCards(trx, [...byCard.keys()], currency))
     const { spans, spanTaps } = await step('span taps', () => loadSpans(trx, byCard, cards, options))
-    const posted = await step('posted sums', () => loadPosted(trx, [...spanTaps.values()].flatMap((list) => list.map((t) => t.tapId)), cards, spanTaps, currency))
+    const posted = await step('posted sums', () =>
+      loadPosted(
+        trx,
+        [...spanTaps.values()].flatMap((list) => list.map((t) => t.tapId)),
+        cards,
+        spanTaps,
+        currency,
+      ),
+    )
     const rated = step('rate + plan', () => rateCards({ byCard, cards, spans, spanTaps, posted, options, reject, timeEngine: hooks.onPhase !== undefined }))
     hooks.onPhase?.('  of which engine rate()', rated.engineMs)
     // Write: taps, rejects, transfers (one call: each account locked once), deny list, offsets.
@@ -125,7 +134,11 @@ function phaseTimer(onPhase: SettleHooks['onPhase']): PhaseTimer {
   }
   const timed = <T>(phase: string, run: () => T): T => {
     const out = run()
-    if (out instanceof Promise) return out.then((value: unknown) => (report(phase), value)) as T
+    if (out instanceof Promise)
+      return out.then((value: unknown) => {
+        report(phase)
+        return value
+      }) as T
     report(phase)
     return out
   }
@@ -168,7 +181,15 @@ async function loadSpans(
   options: SettleOptions,
 ): Promise<{ spans: Map<string, Span>; spanTaps: Map<string, SettledTap[]> }> {
   const spans = new Map<string, Span>()
-  for (const [token, fresh] of byCard) spans.set(token, spanOf(options.tariffs, fresh.map((c) => c.tap), options.rateOptions ?? {}))
+  for (const [token, fresh] of byCard)
+    spans.set(
+      token,
+      spanOf(
+        options.tariffs,
+        fresh.map((c) => c.tap),
+        options.rateOptions ?? {},
+      ),
+    )
   const predecessors = new Map([...cards].map(([token, card]) => [token, card.predecessors]))
   return { spans, spanTaps: await loadSpanTaps(trx, spans, predecessors) }
 }
@@ -197,7 +218,11 @@ function rateCards(input: {
   const plans: CardPlan[] = []
   const accepted: Candidate[] = []
   let engineMs = 0
-  const onRate = input.timeEngine ? (ms: number): void => void (engineMs += ms) : undefined
+  const onRate = input.timeEngine
+    ? (ms: number): void => {
+        engineMs += ms
+      }
+    : undefined
   for (const [token, fresh] of byCard) {
     const card = cards.get(token)
     const span = spans.get(token)
@@ -242,7 +267,7 @@ async function moveDenyList(
   const checks: DenyCheck[] = []
   for (const { token } of plans) {
     const card = cards.get(token)
-    const lastTap = (byCard.get(token) ?? []).reduce((a, b) => (b.tap.ms > a ? b.tap.ms : a), -Infinity)
+    const lastTap = (byCard.get(token) ?? []).reduce((a, b) => Math.max(b.tap.ms, a), -Infinity)
     const version = options.tariffs.at(lastTap)
     if (!card || !version) continue
     const maxRide = maxRideAmount(version.tariff, card.profile)
@@ -298,7 +323,15 @@ async function storeNextOffset(trx: Executor, batch: PartitionKey, nextOffset: s
       const next = eb.cast<string>(eb.val(nextOffset), 'bigint')
       const forward = eb.fn<string>('greatest', ['next_offset', next])
       return {
-        next_offset: highWatermark === undefined ? forward : eb.case().when('next_offset', '>', eb.cast<string>(eb.val(highWatermark), 'bigint')).then(next).else(forward).end(),
+        next_offset:
+          highWatermark === undefined
+            ? forward
+            : eb
+                .case()
+                .when('next_offset', '>', eb.cast<string>(eb.val(highWatermark), 'bigint'))
+                .then(next)
+                .else(forward)
+                .end(),
         updated_at: eb.fn<Date>('now'),
       }
     })
@@ -332,6 +365,16 @@ export async function deadLetterRecord(db: Db, batch: PartitionKey, message: Kaf
       await storeNextOffset(trx, batch, nextOffset)
     }
     hooks.assertStillOwned?.()
-    return { nextOffset, recorded: 0, duplicates: 0, skippedAlreadySettled: rejected.length === 0 ? 1 : 0, rejected, transfers: 0, cardsRated: 0, denied: [], restored: [] }
+    return {
+      nextOffset,
+      recorded: 0,
+      duplicates: 0,
+      skippedAlreadySettled: rejected.length === 0 ? 1 : 0,
+      rejected,
+      transfers: 0,
+      cardsRated: 0,
+      denied: [],
+      restored: [],
+    }
   })
 }

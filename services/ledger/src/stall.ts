@@ -56,7 +56,10 @@ export function createStallWatch(options: { stallSeconds: number; logger: Logger
         known.lag = lag
         if (!known.reported && isStalled(known, now)) {
           known.reported = true
-          options.logger.error(describe(partition, known, now), 'partition stalled: its stored offset has not moved while records wait; see "A partition is stalled" in docs/ledger.md')
+          options.logger.error(
+            describe(partition, known, now),
+            'partition stalled: its stored offset has not moved while records wait; see "A partition is stalled" in docs/ledger.md',
+          )
         }
       }
     },

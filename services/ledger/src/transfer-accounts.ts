@@ -3,7 +3,7 @@
  * operator's revenue) turned into account ids, creating an operator or
  * account the ledger meets for the first time.
  */
-import { ensureOperator, revenueAccountId, systemAccountId, type Executor, type TransferToPost } from '@fare/bookkeeping'
+import { type Executor, ensureOperator, revenueAccountId, systemAccountId, type TransferToPost } from '@fare/bookkeeping'
 import type { Db } from '@fare/db'
 import type { PlannedTransfer, Side } from './rating.ts'
 
@@ -27,13 +27,16 @@ export async function resolveAccounts(
   }
   if (operators.size === 0 && !needsConcession) return []
   const revenue = new Map<string, string>()
-  const existing = operators.size === 0 ? [] : await trx
-    .selectFrom('accounts')
-    .select(['id', 'operator_id'])
-    .where('kind', '=', 'operator_revenue')
-    .where('currency', '=', currency)
-    .where('operator_id', 'in', [...operators])
-    .execute()
+  const existing =
+    operators.size === 0
+      ? []
+      : await trx
+          .selectFrom('accounts')
+          .select(['id', 'operator_id'])
+          .where('kind', '=', 'operator_revenue')
+          .where('currency', '=', currency)
+          .where('operator_id', 'in', [...operators])
+          .execute()
   for (const row of existing) if (row.operator_id) revenue.set(row.operator_id, row.id)
   // The tariff's agency ids are operator ids; an agency not registered yet must still not stop the
   // partition. Missing operators and accounts are created in a short transaction of their own,
@@ -41,7 +44,9 @@ export async function resolveAccounts(
   // partition's batch wait on this one's commit (unique keys). An empty account left behind by
   // a batch that then rolls back is harmless; the next batch finds and uses it.
   const missing = [...operators].filter((op) => !revenue.has(op)).sort()
-  let concession = needsConcession ? (await trx.selectFrom('accounts').select('id').where('kind', '=', 'concession').where('currency', '=', currency).executeTakeFirst())?.id ?? '' : ''
+  let concession = needsConcession
+    ? ((await trx.selectFrom('accounts').select('id').where('kind', '=', 'concession').where('currency', '=', currency).executeTakeFirst())?.id ?? '')
+    : ''
   if (missing.length > 0 || (needsConcession && concession === '')) {
     await db.transaction().execute(async (own) => {
       for (const op of missing) {

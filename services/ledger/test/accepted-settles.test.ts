@@ -7,20 +7,21 @@
  * canonical form, passes the ledger's checks, and rates in the fare engine
  * without throwing, at the same instant (ms) the ledger reads.
  */
-import t from 'tap'
-import fc from 'fast-check'
+
 import { readFileSync } from 'node:fs'
-import type { KafkaMessage } from '@fare/platform'
-import { createMetricsRegistry } from '@fare/platform'
+import { DEFAULT_TAP_WINDOW, type TapRecord } from '@fare/contracts'
 import { parseInstant } from '@fare/fares'
 import { buildApp, type TapSink } from '@fare/ingest'
-import { DEFAULT_TAP_WINDOW, type TapRecord } from '@fare/contracts'
+import type { KafkaMessage } from '@fare/platform'
+import { createMetricsRegistry } from '@fare/platform'
 import { createTariffBook, readFeedFolder, saveTariffVersion } from '@fare/tariffs'
-import { decodeTapMessage } from '../src/decode.ts'
-import { checkRecords, type Candidate } from '../src/records.ts'
-import { planCard, spanOf } from '../src/rating.ts'
+import fc from 'fast-check'
+import t from 'tap'
 import { DEMO_TARIFF_FOLDER, TEST_TARIFF_EFFECTIVE_FROM } from '../../../test/support/stack.ts'
 import { OPERATOR, startEdgeStack } from '../../../test/validator/support.ts'
+import { decodeTapMessage } from '../src/decode.ts'
+import { planCard, spanOf } from '../src/rating.ts'
+import { type Candidate, checkRecords } from '../src/records.ts'
 
 const WINDOW = DEFAULT_TAP_WINDOW
 
@@ -49,7 +50,12 @@ const ingest = await buildApp(
 t.teardown(() => ingest.close())
 const token = stack.issuer.deviceToken('val-contract-prop', OPERATOR)
 
-const column = (file: string): string[] => readFileSync(new URL(file, `file://${DEMO_TARIFF_FOLDER}`), 'utf8').trim().split('\n').slice(1).map((line) => line.split(',')[0] as string)
+const column = (file: string): string[] =>
+  readFileSync(new URL(file, `file://${DEMO_TARIFF_FOLDER}`), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split(',')[0] as string)
 const ROUTES = column('routes.txt')
 const STOPS = column('stops.txt')
 
@@ -83,7 +89,9 @@ const writtenTime: fc.Arbitrary<TimeText> = fc
     // Fewer than 3 digits drop the finer ones from the instant as well; more add digits that must be cut.
     const fraction = fractionDigits < 3 ? millis.slice(0, fractionDigits) : millis + extraDigits
     const zone = offset === 0 ? utcAs : `${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`
-    const text = `${pad(wall.getUTCFullYear(), 4)}-${pad(wall.getUTCMonth() + 1)}-${pad(wall.getUTCDate())}${sep}${pad(wall.getUTCHours())}:${pad(wall.getUTCMinutes())}:${pad(wall.getUTCSeconds())}${fraction === '' ? '' : `.${fraction}`}${zone}`
+    const date = `${pad(wall.getUTCFullYear(), 4)}-${pad(wall.getUTCMonth() + 1)}-${pad(wall.getUTCDate())}`
+    const time = `${pad(wall.getUTCHours())}:${pad(wall.getUTCMinutes())}:${pad(wall.getUTCSeconds())}`
+    const text = `${date}${sep}${time}${fraction === '' ? '' : `.${fraction}`}${zone}`
     const meant = ms - Number(millis) + Number(fraction.slice(0, 3).padEnd(3, '0'))
     return Math.abs(offset) <= 14 * 60 && fraction.length <= 9 ? { text, ms: meant } : { text, invalid: true as const }
   })
@@ -103,7 +111,12 @@ const tapId = fc.oneof(
   { weight: 4, arbitrary: fc.uuid({ version: 7 }).map((id) => id.toUpperCase()) },
   { weight: 1, arbitrary: fc.uuid() },
   { weight: 1, arbitrary: fc.constantFrom('00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff') },
-  { weight: 1, arbitrary: fc.tuple(hex(8), hex(4), hex(3), hex(3), hex(12), fc.constantFrom('8', '9', 'a', 'b', 'c', '0')).map(([a, b, c, d, e, v]) => `${a}-${b}-7${c}-${v}${d}-${e}`) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(hex(8), hex(4), hex(3), hex(3), hex(12), fc.constantFrom('8', '9', 'a', 'b', 'c', '0'))
+      .map(([a, b, c, d, e, v]) => `${a}-${b}-7${c}-${v}${d}-${e}`),
+  },
   { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
 )
 
@@ -118,7 +131,10 @@ const generatedTap: fc.Arbitrary<GeneratedTap> = fc
   .record(
     {
       tapId,
-      cardToken: fc.oneof({ weight: 9, arbitrary: fc.constantFrom('ct_prop_card_0001', 'ct_prop_card_0002', 'ct_prop_card_0003') }, { weight: 1, arbitrary: fc.string({ maxLength: 12 }) }),
+      cardToken: fc.oneof(
+        { weight: 9, arbitrary: fc.constantFrom('ct_prop_card_0001', 'ct_prop_card_0002', 'ct_prop_card_0003') },
+        { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
+      ),
       kind: fc.oneof({ weight: 9, arbitrary: fc.constantFrom('entry', 'exit') }, { weight: 1, arbitrary: fc.constantFrom('Entry', 'entry\u0000') }),
       time: fc.oneof({ weight: 5, arbitrary: writtenTime }, { weight: 1, arbitrary: brokenTime }),
       routeId: id(ROUTES),
@@ -134,29 +150,38 @@ const generatedTap: fc.Arbitrary<GeneratedTap> = fc
 const repeat = fc.tuple(fc.nat(), fc.boolean(), fc.option(writtenTime, { nil: undefined }))
 
 /** 1 to 6 taps; about one in four repeats an earlier one, its id's case changed or its time rewritten. */
-const request = fc.array(fc.tuple(generatedTap, fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: repeat })), { minLength: 1, maxLength: 6 }).map((items) => {
-  const taps: GeneratedTap[] = []
-  for (const [tap, again] of items) {
-    const earlier = again ? taps[again[0] % Math.max(taps.length, 1)] : undefined
-    if (!earlier || !again) {
-      taps.push(tap)
-      continue
+const request = fc
+  .array(fc.tuple(generatedTap, fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: repeat })), { minLength: 1, maxLength: 6 })
+  .map((items) => {
+    const taps: GeneratedTap[] = []
+    for (const [tap, again] of items) {
+      const earlier = again ? taps[again[0] % Math.max(taps.length, 1)] : undefined
+      if (!earlier || !again) {
+        taps.push(tap)
+        continue
+      }
+      const [, changeCase, otherTime] = again
+      const idText = String(earlier.body.tapId)
+      taps.push({
+        body: { ...earlier.body, tapId: changeCase ? idText.toUpperCase() : idText, ...(otherTime ? { tappedAt: otherTime.text } : {}) },
+        time: otherTime ?? earlier.time,
+      })
     }
-    const [, changeCase, otherTime] = again
-    const idText = String(earlier.body.tapId)
-    taps.push({
-      body: { ...earlier.body, tapId: changeCase ? idText.toUpperCase() : idText, ...(otherTime ? { tappedAt: otherTime.text } : {}) },
-      time: otherTime ?? earlier.time,
-    })
-  }
-  return taps
-})
+    return taps
+  })
 
 const CANONICAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}(?:Z|[+-]\d{2}:\d{2})$/
 const CANONICAL_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
 function asMessage(record: TapRecord, offset: number): KafkaMessage {
-  return { key: Buffer.from(record.key), value: Buffer.from(record.value), offset: String(offset), timestamp: String(Date.now()), attributes: 0, headers: {} } as KafkaMessage
+  return {
+    key: Buffer.from(record.key),
+    value: Buffer.from(record.value),
+    offset: String(offset),
+    timestamp: String(Date.now()),
+    attributes: 0,
+    headers: {},
+  } as KafkaMessage
 }
 
 /** Why an accepted tap breaks the contract, or undefined when it keeps it. */
@@ -171,13 +196,15 @@ function brokenContract(tap: GeneratedTap, records: readonly TapRecord[]): strin
   if (!CANONICAL_ID.test(event.tapId) || !CANONICAL_TIME.test(event.tappedAt)) return `not canonical: ${event.tapId} ${event.tappedAt}`
   if (JSON.stringify(event) !== record.value) return `the ledger reads ${JSON.stringify(event)} from ${record.value}`
   const ledgerMs = Date.parse(event.tappedAt)
-  if (tap.time.invalid || (tap.time.ms !== undefined && ledgerMs !== tap.time.ms)) return `${tap.time.text} accepted as ${event.tappedAt} (${ledgerMs}), meant ${tap.time.ms ?? 'no valid time'}`
+  if (tap.time.invalid || (tap.time.ms !== undefined && ledgerMs !== tap.time.ms))
+    return `${tap.time.text} accepted as ${event.tappedAt} (${ledgerMs}), meant ${tap.time.ms ?? 'no valid time'}`
   if (parseInstant(event.tappedAt) !== ledgerMs) return `the engine reads ${event.tappedAt} as ${parseInstant(event.tappedAt)}, the ledger as ${ledgerMs}`
   const why: string[] = []
   const candidates: Candidate[] = checkRecords([asMessage(record, 0)], tariffs, WINDOW, (_m, code) => why.push(code))
   // Ingest does not know the tariff: a route or stop it lacks is the ledger's dead letter, with its code.
   const unknown = !ROUTES.includes(event.routeId) ? 'UNKNOWN_ROUTE' : event.stopId !== undefined && !STOPS.includes(event.stopId) ? 'UNKNOWN_STOP' : undefined
-  if (unknown !== undefined) return why.join() === unknown ? undefined : `the ledger's checks answer ${why.join() || 'nothing'} for ${record.value}, not ${unknown}`
+  if (unknown !== undefined)
+    return why.join() === unknown ? undefined : `the ledger's checks answer ${why.join() || 'nothing'} for ${record.value}, not ${unknown}`
   if (candidates.length !== 1) return `the ledger's checks refuse ${record.value}: ${why.join()}`
   const taps = candidates.map((c) => c.tap)
   try {
@@ -201,7 +228,12 @@ t.test('every accepted tap decodes in the ledger, canonical and at the instant m
   await fc.assert(
     fc.asyncProperty(request, async (taps) => {
       sent = []
-      const res = await ingest.inject({ method: 'POST', url: '/v1/taps', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: JSON.stringify({ taps: taps.map((x) => x.body) }) })
+      const res = await ingest.inject({
+        method: 'POST',
+        url: '/v1/taps',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        payload: JSON.stringify({ taps: taps.map((x) => x.body) }),
+      })
       if (res.statusCode !== 200) throw new Error(`${res.statusCode} ${res.body}`)
       const results = (res.json() as { results: { status: string; error?: { code: string } }[] }).results
       if (results.length !== taps.length) throw new Error(`${results.length} results for ${taps.length} taps`)
@@ -223,5 +255,9 @@ t.test('every accepted tap decodes in the ledger, canonical and at the instant m
   await admin.connect()
   t.teardown(() => admin.disconnect())
   const offsets = await admin.fetchTopicOffsets(stack.topics.taps)
-  t.equal(offsets.reduce((sum, o) => sum + Number(o.high), 0), sentTotal, 'every record sent is on the topic')
+  t.equal(
+    offsets.reduce((sum, o) => sum + Number(o.high), 0),
+    sentTotal,
+    'every record sent is on the topic',
+  )
 })

@@ -3,12 +3,13 @@
  * services connect as: it may read and append, but transfers and taps are
  * append-only for it: no UPDATE, DELETE or TRUNCATE, whatever the code does.
  */
-import t from 'tap'
-import { sql } from 'kysely'
+
+import { ensureOperator, openCard, topUp } from '@fare/bookkeeping'
 import { createDb } from '@fare/db'
 import { createTestDatabase } from '@fare/db/testing'
-import { ensureOperator, openCard, topUp } from '@fare/bookkeeping'
 import { parseAmount } from '@fare/money'
+import { sql } from 'kysely'
+import t from 'tap'
 
 const database = await createTestDatabase()
 t.teardown(() => database.drop())

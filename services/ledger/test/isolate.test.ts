@@ -4,10 +4,11 @@
  * dead-letter) or nobody's (connection lost, server gone, lock timeouts:
  * retry the batch whole, never dead-letter).
  */
-import t from 'tap'
-import { sql } from 'kysely'
+
 import { createDb } from '@fare/db'
 import { createTestDatabase } from '@fare/db/testing'
+import { sql } from 'kysely'
+import t from 'tap'
 import { backoffMs, describeError, isTransient, PartitionRevokedError } from '../src/isolate.ts'
 
 const database = await createTestDatabase()
@@ -27,10 +28,13 @@ t.test("a record's fault: data exceptions, integrity violations, an engine throw
     ['division by zero (22012)', () => sql`select 1 / 0`.execute(db)],
     ['a time offset Postgres refuses (22009)', () => sql`select '2026-03-03T23:20:00+16:00'::timestamptz`.execute(db)],
     ['a NUL in text (22021)', () => sql`select ${'a\u0000b'}::text`.execute(db)],
-    ['a check constraint (23514)', async () => {
-      await sql`create temporary table if not exists c (x int check (x > 0))`.execute(db)
-      await sql`insert into c values (-1)`.execute(db)
-    }],
+    [
+      'a check constraint (23514)',
+      async () => {
+        await sql`create temporary table if not exists c (x int check (x > 0))`.execute(db)
+        await sql`insert into c values (-1)`.execute(db)
+      },
+    ],
   ]
   for (const [what, run] of cases) {
     const err = await failure(run)
@@ -56,10 +60,12 @@ t.test("nobody's fault: the connection terminated, the server unreachable, a loc
     await sql`begin`.execute(holder)
     await sql`select * from locked for update`.execute(holder)
     try {
-      return await failure(() => db.transaction().execute(async (trx) => {
-        await sql`set local lock_timeout = '50ms'`.execute(trx)
-        await sql`select * from locked for update`.execute(trx)
-      }))
+      return await failure(() =>
+        db.transaction().execute(async (trx) => {
+          await sql`set local lock_timeout = '50ms'`.execute(trx)
+          await sql`select * from locked for update`.execute(trx)
+        }),
+      )
     } finally {
       await sql`rollback`.execute(holder)
     }
@@ -69,5 +75,8 @@ t.test("nobody's fault: the connection terminated, the server unreachable, a loc
 })
 
 t.test('the pause between retries grows, and is bounded', async (t) => {
-  t.same([1, 2, 3, 4, 8, 30, 1000].map((n) => backoffMs(n)), [250, 500, 1000, 2000, 30_000, 30_000, 30_000])
+  t.same(
+    [1, 2, 3, 4, 8, 30, 1000].map((n) => backoffMs(n)),
+    [250, 500, 1000, 2000, 30_000, 30_000, 30_000],
+  )
 })

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 
 /**
  * The first tables: operators, card accounts, taps, immutable transfers and
@@ -16,9 +16,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('accounts')
     .addColumn('id', 'bigserial', (c) => c.primaryKey())
-    .addColumn('kind', 'text', (c) =>
-      c.notNull().check(sql`kind in ('rider', 'operator_revenue', 'top_up_clearing', 'concession', 'refunds')`),
-    )
+    .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('rider', 'operator_revenue', 'top_up_clearing', 'concession', 'refunds')`))
     .addColumn('operator_id', 'text', (c) => c.references('operators.id'))
     .addColumn('currency', 'char(3)', (c) => c.notNull())
     // Cached balance (credits minus debits), updated in the same transaction as the transfers.
@@ -72,9 +70,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('credit_account_id', 'bigint', (c) => c.notNull().references('accounts.id'))
     .addColumn('amount', 'numeric(20, 2)', (c) => c.notNull().check(sql`amount > 0`))
     .addColumn('currency', 'char(3)', (c) => c.notNull())
-    .addColumn('kind', 'text', (c) =>
-      c.notNull().check(sql`kind in ('fare', 'fare_adjustment', 'top_up', 'refund', 'concession', 'manual_adjustment')`),
-    )
+    .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('fare', 'fare_adjustment', 'top_up', 'refund', 'concession', 'manual_adjustment')`))
     .addColumn('tap_id', 'uuid')
     .addColumn('journey_id', 'text')
     .addColumn('reason', 'text')

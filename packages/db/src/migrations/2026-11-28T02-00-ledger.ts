@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 
 /**
  * What the ledger needs beyond the foundation: rejected taps (the dead-letter
@@ -25,7 +25,10 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('rejected_taps_code').on('rejected_taps').columns(['code', 'rejected_at']).execute()
 
   // A denied card is restored when its balance reaches this (what one ride may take minus the credit allowance).
-  await db.schema.alterTable('deny_list').addColumn('restore_balance', 'numeric(20, 2)', (c) => c.notNull().defaultTo(0)).execute()
+  await db.schema
+    .alterTable('deny_list')
+    .addColumn('restore_balance', 'numeric(20, 2)', (c) => c.notNull().defaultTo(0))
+    .execute()
 
   await db.schema.createIndex('transfers_journey').on('transfers').column('journey_id').execute()
 

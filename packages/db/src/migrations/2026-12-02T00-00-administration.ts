@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 
 /**
  * What administrators need (docs/administration.md):
@@ -47,7 +47,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     for each statement execute function transfers_are_immutable()`.execute(db)
   await sql`revoke update, delete, truncate on admin_actions from fare_app`.execute(db)
 
-  await db.schema.alterTable('cards').addColumn('replaced_by', 'text', (c) => c.references('cards.card_token')).execute()
+  await db.schema
+    .alterTable('cards')
+    .addColumn('replaced_by', 'text', (c) => c.references('cards.card_token'))
+    .execute()
   // The ledger follows replacements back from the cards of every batch (loadPredecessors in @fare/tariffs).
   await sql`create index cards_replaced_by on cards (replaced_by) where replaced_by is not null`.execute(db)
   await db.schema.alterTable('devices').addColumn('last_token_at', 'timestamptz').execute()
@@ -74,14 +77,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     alter table accounts add constraint accounts_kind_check
     check (kind in ('rider', 'operator_revenue', 'top_up_clearing', 'concession', 'refunds', 'adjustments'))`.execute(db)
   await sql`drop index accounts_system`.execute(db)
-  await sql`create unique index accounts_system on accounts (kind, currency) where kind in ('top_up_clearing', 'concession', 'refunds', 'adjustments')`.execute(db)
+  await sql`create unique index accounts_system on accounts (kind, currency) where kind in ('top_up_clearing', 'concession', 'refunds', 'adjustments')`.execute(
+    db,
+  )
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop index accounts_system`.execute(db)
   await sql`create unique index accounts_system on accounts (kind, currency) where kind in ('top_up_clearing', 'concession', 'refunds')`.execute(db)
   await sql`alter table accounts drop constraint accounts_kind_check`.execute(db)
-  await sql`alter table accounts add constraint accounts_kind_check check (kind in ('rider', 'operator_revenue', 'top_up_clearing', 'concession', 'refunds'))`.execute(db)
+  await sql`alter table accounts add constraint accounts_kind_check
+    check (kind in ('rider', 'operator_revenue', 'top_up_clearing', 'concession', 'refunds'))`.execute(db)
   await sql`alter table transfers drop constraint transfers_kind_check`.execute(db)
   await sql`
     alter table transfers add constraint transfers_kind_check

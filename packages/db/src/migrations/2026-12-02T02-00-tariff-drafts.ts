@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 
 /**
  * Tariff drafts: feeds an admin uploaded and may simulate on past taps before
@@ -22,7 +22,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('activated_at', 'timestamptz')
     .addCheckConstraint(
       'tariff_drafts_activation_whole',
-      sql`(activated_version_id is null) = (activated_effective_from is null) and (activated_version_id is null) = (activated_by is null) and (activated_version_id is null) = (activated_at is null)`,
+      sql`(activated_version_id is null) = (activated_effective_from is null)
+        and (activated_version_id is null) = (activated_by is null)
+        and (activated_version_id is null) = (activated_at is null)`,
     )
     .execute()
 }

@@ -6,27 +6,64 @@
  */
 import { feedInvalid } from '../errors.ts'
 import type { FeedWarning } from '../model.ts'
-import { parseCsv, type CsvRow, type CsvTable } from './csv.ts'
+import { type CsvRow, type CsvTable, parseCsv } from './csv.ts'
 
 /** Columns the engine knows per file; others raise an "unknown column" warning. */
 const KNOWN_COLUMNS: Readonly<Record<string, readonly string[]>> = {
-  'agency.txt': [
-    'agency_id', 'agency_name', 'agency_url', 'agency_timezone', 'agency_lang', 'agency_phone', 'agency_fare_url', 'agency_email', 'cemv_support',
-  ],
+  'agency.txt': ['agency_id', 'agency_name', 'agency_url', 'agency_timezone', 'agency_lang', 'agency_phone', 'agency_fare_url', 'agency_email', 'cemv_support'],
   'routes.txt': [
-    'route_id', 'agency_id', 'route_short_name', 'route_long_name', 'route_desc', 'route_type', 'route_url', 'route_color', 'route_text_color',
-    'route_sort_order', 'continuous_pickup', 'continuous_drop_off', 'network_id', 'cemv_support',
+    'route_id',
+    'agency_id',
+    'route_short_name',
+    'route_long_name',
+    'route_desc',
+    'route_type',
+    'route_url',
+    'route_color',
+    'route_text_color',
+    'route_sort_order',
+    'continuous_pickup',
+    'continuous_drop_off',
+    'network_id',
+    'cemv_support',
   ],
   'stops.txt': [
-    'stop_id', 'stop_code', 'stop_name', 'tts_stop_name', 'stop_desc', 'stop_lat', 'stop_lon', 'zone_id', 'stop_url', 'location_type',
-    'parent_station', 'stop_timezone', 'wheelchair_boarding', 'level_id', 'platform_code', 'stop_access',
+    'stop_id',
+    'stop_code',
+    'stop_name',
+    'tts_stop_name',
+    'stop_desc',
+    'stop_lat',
+    'stop_lon',
+    'zone_id',
+    'stop_url',
+    'location_type',
+    'parent_station',
+    'stop_timezone',
+    'wheelchair_boarding',
+    'level_id',
+    'platform_code',
+    'stop_access',
   ],
   'fare_products.txt': ['fare_product_id', 'fare_product_name', 'rider_category_id', 'fare_media_id', 'amount', 'currency'],
   'fare_leg_rules.txt': [
-    'leg_group_id', 'network_id', 'from_area_id', 'to_area_id', 'from_timeframe_group_id', 'to_timeframe_group_id', 'fare_product_id', 'rule_priority',
+    'leg_group_id',
+    'network_id',
+    'from_area_id',
+    'to_area_id',
+    'from_timeframe_group_id',
+    'to_timeframe_group_id',
+    'fare_product_id',
+    'rule_priority',
   ],
   'fare_transfer_rules.txt': [
-    'from_leg_group_id', 'to_leg_group_id', 'transfer_count', 'duration_limit', 'duration_limit_type', 'fare_transfer_type', 'fare_product_id',
+    'from_leg_group_id',
+    'to_leg_group_id',
+    'transfer_count',
+    'duration_limit',
+    'duration_limit_type',
+    'fare_transfer_type',
+    'fare_product_id',
   ],
   'fare_leg_join_rules.txt': ['from_network_id', 'to_network_id', 'from_stop_id', 'to_stop_id'],
   'areas.txt': ['area_id', 'area_name'],
@@ -39,7 +76,16 @@ const KNOWN_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   'rider_categories.txt': ['rider_category_id', 'rider_category_name', 'is_default_fare_category', 'eligibility_url', 'min_age', 'max_age'],
   'fare_media.txt': ['fare_media_id', 'fare_media_name', 'fare_media_type'],
   'fare_caps.txt': [
-    'cap_id', 'amount', 'currency', 'period', 'duration_days', 'week_start_day', 'day_start_time', 'rider_category_id', 'fare_media_id', 'network_id',
+    'cap_id',
+    'amount',
+    'currency',
+    'period',
+    'duration_days',
+    'week_start_day',
+    'day_start_time',
+    'rider_category_id',
+    'fare_media_id',
+    'network_id',
   ],
 }
 

@@ -2,10 +2,10 @@
  * Reading one field of a row, shared by the readers: each failure is
  * FEED_INVALID naming the file, the row's line and the field.
  */
-import { parseAmount, ZERO, type Decimal } from '@fare/money'
+import { type Decimal, parseAmount, ZERO } from '@fare/money'
 import { checkDecimalPlaces } from '../compiled.ts'
 import { feedInvalid } from '../errors.ts'
-import { field, type CsvRow } from './csv.ts'
+import { type CsvRow, field } from './csv.ts'
 
 export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const
 
@@ -34,13 +34,16 @@ export function unique(file: string, row: CsvRow, name: string, key: string, see
 
 /** An optional id that, when given, must be one of `known`. */
 export function reference(
-  file: string, row: CsvRow, name: string, known: ReadonlySet<string> | ReadonlyMap<string, unknown>, what: string,
+  file: string,
+  row: CsvRow,
+  name: string,
+  known: ReadonlySet<string> | ReadonlyMap<string, unknown>,
+  what: string,
 ): string | undefined {
   const value = opt(field(row, name))
   if (value !== undefined && !known.has(value)) throw feedInvalid(file, row.line, name, `unknown ${what} ${JSON.stringify(value)}`)
   return value
 }
-
 
 /**
  * The required `amount` field: a decimal the engine carries exactly

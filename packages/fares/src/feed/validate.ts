@@ -5,7 +5,7 @@
  * a warning, reported and then ignored. One reader per file (readers/), called
  * in the order below, so the first error a feed has is the one reported.
  */
-import { checkAmountRange, type AmountAt } from '../compiled.ts'
+import { type AmountAt, checkAmountRange } from '../compiled.ts'
 import type { Cap, LegRule, ProductRow, Tariff } from '../model.ts'
 import { FeedReader } from './feed-reader.ts'
 import { readAgencies } from './readers/agency.ts'
@@ -86,14 +86,15 @@ function checkAmounts(products: ReadonlyMap<string, readonly ProductRow[]>, caps
 
 /** Networks (and '' for routes without one) whose leg rules never use to_area_id or to_timeframe_group_id: an entry is a whole leg. */
 function tapOnOnlyNetworks(
-  legRules: readonly LegRule[], hasRulePriority: boolean, listedNetworkIds: ReadonlySet<string>, networkIds: ReadonlySet<string>,
+  legRules: readonly LegRule[],
+  hasRulePriority: boolean,
+  listedNetworkIds: ReadonlySet<string>,
+  networkIds: ReadonlySet<string>,
 ): Set<string> {
   const tapOnOnly = new Set<string>()
   for (const networkId of new Set([...networkIds, ''])) {
     const usesDestination = legRules.some((rule) => {
-      const matchesNetwork = rule.networkId === undefined
-        ? hasRulePriority || !listedNetworkIds.has(networkId)
-        : rule.networkId === networkId
+      const matchesNetwork = rule.networkId === undefined ? hasRulePriority || !listedNetworkIds.has(networkId) : rule.networkId === networkId
       return matchesNetwork && (rule.toAreaId !== undefined || rule.toTimeframeGroupId !== undefined)
     })
     if (!usesDestination) tapOnOnly.add(networkId)

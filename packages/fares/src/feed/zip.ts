@@ -9,7 +9,10 @@ export function readZipEntries(archive: Buffer): Map<string, Buffer> {
   // The end-of-central-directory record sits in the last 64 KiB + 22 bytes.
   let eocd = -1
   for (let i = archive.length - 22; i >= Math.max(0, archive.length - 65_557); i--) {
-    if (archive.readUInt32LE(i) === 0x06054b50) { eocd = i; break }
+    if (archive.readUInt32LE(i) === 0x06054b50) {
+      eocd = i
+      break
+    }
   }
   if (eocd < 0) throw new Error('not a zip archive (no end of central directory)')
   const count = archive.readUInt16LE(eocd + 10)

@@ -15,8 +15,15 @@ function formatterFor(zone: string): Intl.DateTimeFormat {
   let formatter = formatters.get(zone)
   if (!formatter) {
     formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric',
-      hour: 'numeric', minute: 'numeric', second: 'numeric', era: 'short',
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      era: 'short',
     })
     formatters.set(zone, formatter)
   }
@@ -35,17 +42,38 @@ export function isValidTimeZone(zone: string): boolean {
 
 function computeOffsetMinutes(zone: string, epochMs: number): number {
   const parts = formatterFor(zone).formatToParts(new Date(epochMs))
-  let year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0, bc = false
+  let year = 0,
+    month = 1,
+    day = 1,
+    hour = 0,
+    minute = 0,
+    second = 0,
+    bc = false
   for (const part of parts) {
     switch (part.type) {
-      case 'year': year = Number(part.value); break
-      case 'month': month = Number(part.value); break
-      case 'day': day = Number(part.value); break
-      case 'hour': hour = Number(part.value); break
-      case 'minute': minute = Number(part.value); break
-      case 'second': second = Number(part.value); break
-      case 'era': bc = part.value.startsWith('B'); break
-      default: break
+      case 'year':
+        year = Number(part.value)
+        break
+      case 'month':
+        month = Number(part.value)
+        break
+      case 'day':
+        day = Number(part.value)
+        break
+      case 'hour':
+        hour = Number(part.value)
+        break
+      case 'minute':
+        minute = Number(part.value)
+        break
+      case 'second':
+        second = Number(part.value)
+        break
+      case 'era':
+        bc = part.value.startsWith('B')
+        break
+      default:
+        break
     }
   }
   if (bc) year = 1 - year
@@ -183,7 +211,15 @@ export function formatInstant(zone: string, epochMs: number): string {
   const dayNumber = Math.floor(wall / MS_PER_DAY)
   const seconds = Math.floor((wall - dayNumber * MS_PER_DAY) / 1000)
   const hours = Math.floor(seconds / 3600)
-  return datePrefix(dayNumber) + (hours < 60 ? TWO_DIGITS[hours] : pad(hours)) + ':' + TWO_DIGITS[Math.floor(seconds / 60) % 60] + ':' + TWO_DIGITS[seconds % 60] + offsetSuffix(offset)
+  return (
+    datePrefix(dayNumber) +
+    (hours < 60 ? TWO_DIGITS[hours] : pad(hours)) +
+    ':' +
+    TWO_DIGITS[Math.floor(seconds / 60) % 60] +
+    ':' +
+    TWO_DIGITS[seconds % 60] +
+    offsetSuffix(offset)
+  )
 }
 
 /**
@@ -195,7 +231,8 @@ const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\
 
 /** Two ASCII digits at i as a number, or -1. */
 function digits2(text: string, i: number): number {
-  const a = text.charCodeAt(i) - 48, b = text.charCodeAt(i + 1) - 48
+  const a = text.charCodeAt(i) - 48,
+    b = text.charCodeAt(i + 1) - 48
   return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1
 }
 
@@ -206,15 +243,31 @@ function digits2(text: string, i: number): number {
  */
 function parseCommonInstant(text: string): number {
   const length = text.length
-  if (length < 20 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84 ||
-    text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return Number.NaN
-  const y1 = digits2(text, 0), y2 = digits2(text, 2), month = digits2(text, 5), day = digits2(text, 8)
-  const hour = digits2(text, 11), minute = digits2(text, 14), second = digits2(text, 17)
-  if (y1 < 0 || y2 < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return Number.NaN
+  if (
+    length < 20 ||
+    text.charCodeAt(4) !== 45 ||
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(10) !== 84 ||
+    text.charCodeAt(13) !== 58 ||
+    text.charCodeAt(16) !== 58
+  )
+    return Number.NaN
+  const y1 = digits2(text, 0),
+    y2 = digits2(text, 2),
+    month = digits2(text, 5),
+    day = digits2(text, 8)
+  const hour = digits2(text, 11),
+    minute = digits2(text, 14),
+    second = digits2(text, 17)
+  if (y1 < 0 || y2 < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59)
+    return Number.NaN
   let i = 19
   let millis = 0
-  if (text.charCodeAt(i) === 46) { // fraction: exactly 3 digits here, others go the general way
-    const a = text.charCodeAt(20) - 48, b = text.charCodeAt(21) - 48, c = text.charCodeAt(22) - 48
+  if (text.charCodeAt(i) === 46) {
+    // fraction: exactly 3 digits here, others go the general way
+    const a = text.charCodeAt(20) - 48,
+      b = text.charCodeAt(21) - 48,
+      c = text.charCodeAt(22) - 48
     if (!(a >= 0 && a <= 9 && b >= 0 && b <= 9 && c >= 0 && c <= 9)) return Number.NaN
     const next = text.charCodeAt(23)
     if (next >= 48 && next <= 57) return Number.NaN
@@ -225,7 +278,8 @@ function parseCommonInstant(text: string): number {
   const z = text.charCodeAt(i)
   if (z === 90 && length === i + 1) offsetMin = 0
   else if ((z === 43 || z === 45) && length === i + 6 && text.charCodeAt(i + 3) === 58) {
-    const oh = digits2(text, i + 1), om = digits2(text, i + 4)
+    const oh = digits2(text, i + 1),
+      om = digits2(text, i + 4)
     if (oh < 0 || oh > 23 || om < 0 || om > 59) return Number.NaN
     offsetMin = (z === 45 ? -1 : 1) * (oh * 60 + om)
   } else return Number.NaN
@@ -243,11 +297,15 @@ function parseCommonInstant(text: string): number {
  */
 export function parseInstant(text: string): number | undefined {
   const common = parseCommonInstant(text)
-  if (common === common) return common
+  if (!Number.isNaN(common)) return common
   const m = ISO_INSTANT.exec(text)
   if (!m) return undefined
   const [, ys, mos, ds, hs, mis, ss, frac, zone] = m
-  const year = Number(ys), month = Number(mos), day = Number(ds), hour = Number(hs), minute = Number(mis)
+  const year = Number(ys),
+    month = Number(mos),
+    day = Number(ds),
+    hour = Number(hs),
+    minute = Number(mis)
   const second = ss === undefined ? 0 : Number(ss)
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 60) return undefined
   const dayNumber = dayNumberOf(year, month, day)
@@ -258,7 +316,8 @@ export function parseInstant(text: string): number | undefined {
   if (zone !== undefined && zone !== 'Z' && zone !== 'z') {
     const sign = zone.startsWith('-') ? -1 : 1
     const digits = zone.slice(1).replace(':', '')
-    const oh = Number(digits.slice(0, 2)), om = digits.length > 2 ? Number(digits.slice(2, 4)) : 0
+    const oh = Number(digits.slice(0, 2)),
+      om = digits.length > 2 ? Number(digits.slice(2, 4)) : 0
     if (oh > 23 || om > 59) return undefined
     offsetMin = sign * (oh * 60 + om)
   }
@@ -269,7 +328,9 @@ export function parseInstant(text: string): number | undefined {
 export function parseGtfsTime(text: string): number | undefined {
   const m = /^(\d{1,2}):(\d{2}):(\d{2})$/.exec(text)
   if (!m) return undefined
-  const h = Number(m[1]), mi = Number(m[2]), s = Number(m[3])
+  const h = Number(m[1]),
+    mi = Number(m[2]),
+    s = Number(m[3])
   if (mi > 59 || s > 59) return undefined
   return (h * 60 + mi) * 60 + s
 }
@@ -278,7 +339,9 @@ export function parseGtfsTime(text: string): number | undefined {
 export function parseDate(text: string): number | undefined {
   const m = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(text)
   if (!m) return undefined
-  const year = Number(m[1]), month = Number(m[2]), day = Number(m[3])
+  const year = Number(m[1]),
+    month = Number(m[2]),
+    day = Number(m[3])
   if (month < 1 || month > 12 || day < 1) return undefined
   const dayNumber = dayNumberOf(year, month, day)
   return civilOf(dayNumber).day === day ? dayNumber : undefined

@@ -4,12 +4,13 @@
  * each with its current window in the agency's time, what the rider spent in
  * it, and what remains before rides become free.
  */
-import { capStatus, formatInstant, rerateWindow, type CapPeriod } from '@fare/fares'
-import { Decimal } from '@fare/money'
+
 import type { Db } from '@fare/db'
+import { type CapPeriod, capStatus, formatInstant, rerateWindow } from '@fare/fares'
+import { Decimal } from '@fare/money'
 import type { TariffBook } from '@fare/tariffs'
 import { cardProfile, profileAt } from '@fare/tariffs'
-import { loadTaps, rateRecorded, type RatedCard } from './recorded-rating.ts'
+import { loadTaps, type RatedCard, rateRecorded } from './recorded-rating.ts'
 
 export interface CapNow {
   readonly capId: string

@@ -14,5 +14,5 @@ function field(value: string): string {
 }
 
 export function toCsv(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  return [header, ...rows].map((row) => row.map(field).join(',')).join('\r\n') + '\r\n'
+  return `${[header, ...rows].map((row) => row.map(field).join(',')).join('\r\n')}\r\n`
 }

@@ -4,8 +4,9 @@
  * transfers"), in plain words for the rider: which fare, which transfer, which
  * cap and what it saved, why a ride was incomplete, why a charge changed later.
  */
-import { formatAmount, type Decimal } from '@fare/money'
+
 import type { CapFacts, Charge, Explanation } from '@fare/fares'
+import { type Decimal, formatAmount } from '@fare/money'
 
 const PERIOD: Readonly<Record<CapFacts['period'], string>> = { day: 'daily', week: 'weekly', month: 'monthly', rolling: 'rolling' }
 
@@ -43,7 +44,8 @@ function capWords(explanation: Explanation, w: Wording): string | undefined {
   const window = `${w.time(cap.window.start)} to ${w.time(cap.window.end)}`
   return explanation.amount.isZero()
     ? `Your ${PERIOD[cap.period]} cap of ${money(cap.capAmount, w)} (${window}) was already reached, so this ride is free: it saved you ${money(saved, w)}.`
-    : `This ride reached your ${PERIOD[cap.period]} cap of ${money(cap.capAmount, w)} (${window}): you paid ${money(explanation.amount, w)} instead of ${money(explanation.increment, w)}, saving ${money(saved, w)}.`
+    : `This ride reached your ${PERIOD[cap.period]} cap of ${money(cap.capAmount, w)} (${window}): ` +
+        `you paid ${money(explanation.amount, w)} instead of ${money(explanation.increment, w)}, saving ${money(saved, w)}.`
 }
 
 /** The fare before caps; when a cap then lowers it, in brackets, so it does not read as what was charged. */
@@ -72,12 +74,20 @@ export function explainCharge(charge: Charge, w: Wording): string {
     case 'fare':
       return [fareWords(e, w), capWords(e, w)].filter(Boolean).join(' ')
     case 'group':
-      return [`Fare for another passenger travelling on your card, route ${e.leg.routeId}${limitingCap(e) ? ` (${money(e.increment, w)}).` : `: ${money(e.increment, w)}.`}`, capWords(e, w)]
+      return [
+        `Fare for another passenger travelling on your card, route ${e.leg.routeId}` +
+          (limitingCap(e) ? ` (${money(e.increment, w)}).` : `: ${money(e.increment, w)}.`),
+        capWords(e, w),
+      ]
         .filter(Boolean)
         .join(' ')
     case 'incomplete': {
       const from = e.leg.fromStopId === undefined ? '' : ` from stop ${e.leg.fromStopId}`
-      return `No exit tap for this ride on route ${e.leg.routeId}${from}, so it was charged the highest fare from there, ${money(e.amount, w)} (${e.rule.fareProductName || e.rule.fareProductId}); an incomplete ride gets no transfer and does not count towards caps. If your exit tap reaches us later, the real fare replaces it.`
+      return (
+        `No exit tap for this ride on route ${e.leg.routeId}${from}, so it was charged the highest fare from there, ` +
+        `${money(e.amount, w)} (${e.rule.fareProductName || e.rule.fareProductId}); ` +
+        'an incomplete ride gets no transfer and does not count towards caps. If your exit tap reaches us later, the real fare replaces it.'
+      )
     }
     case 'joined': {
       const at = w.tapTime(e.chargedWithTapId)
@@ -131,7 +141,10 @@ export function explainAdjustment(reason: string | null, postedAt: string, expla
   const when = w.time(postedAt)
   switch (reason) {
     case 'late_tap': {
-      const times = (facts.causeTapIds ?? []).map(w.tapTime).filter((t): t is string => t !== undefined).map(w.time)
+      const times = (facts.causeTapIds ?? [])
+        .map(w.tapTime)
+        .filter((t): t is string => t !== undefined)
+        .map(w.time)
       const cause = times.length > 0 ? `your tap${times.length > 1 ? 's' : ''} at ${times.join(', ')} reached us late` : 'a tap reached us late'
       return `Re-rated on ${when} because ${cause} (from a validator that was offline, for example): with it, this ride's charge changed${change}.`
     }

@@ -8,13 +8,14 @@
  * Pages are keyed by the journey's start and id (keyset, not offset): a tap
  * recorded while a rider pages never repeats or skips a journey already shown.
  */
-import { Decimal, formatAmount } from '@fare/money'
-import { formatInstant, rerateWindow, type Charge } from '@fare/fares'
-import { entriesOfTaps, type AccountEntry } from '@fare/bookkeeping'
+
+import { type AccountEntry, entriesOfTaps } from '@fare/bookkeeping'
 import type { Db } from '@fare/db'
+import { type Charge, formatInstant, rerateWindow } from '@fare/fares'
+import { Decimal, formatAmount } from '@fare/money'
 import type { TariffBook } from '@fare/tariffs'
-import { loadTaps, rateRecorded, type RatedCard, type RatedCharge, type RecordedTap } from './recorded-rating.ts'
 import { capSaving, explainAdjustment, explainCharge, limitingCap, type Wording } from './explain.ts'
+import { loadTaps, type RatedCard, type RatedCharge, type RecordedTap, rateRecorded } from './recorded-rating.ts'
 
 const ZERO = new Decimal(0)
 
@@ -125,7 +126,18 @@ function groupJourneys(taps: readonly RecordedTap[], rated: ReadonlyMap<string, 
 function legOf(charge: Charge | undefined, tap: RecordedTap, zone: string): LegView | undefined {
   if (!charge) {
     // Not priced by the tariff now in force: the tap itself is all we know of the ride.
-    return tap.kind === 'exit' ? undefined : { routeId: tap.routeId, operatorId: tap.operatorId, fromStopId: tap.stopId, toStopId: null, boardedAt: formatInstant(zone, tap.ms), alightedAt: null, complete: true, tapIds: [tap.tapId] }
+    return tap.kind === 'exit'
+      ? undefined
+      : {
+          routeId: tap.routeId,
+          operatorId: tap.operatorId,
+          fromStopId: tap.stopId,
+          toStopId: null,
+          boardedAt: formatInstant(zone, tap.ms),
+          alightedAt: null,
+          complete: true,
+          tapIds: [tap.tapId],
+        }
   }
   const e = charge.explanation
   if (e.kind !== 'fare' && e.kind !== 'group' && e.kind !== 'incomplete' && e.kind !== 'joined') return undefined
@@ -151,7 +163,12 @@ function tapView(tap: RecordedTap, rated: RatedCharge | undefined, entries: read
     if (entry.reason === 'new_tap') chargedAtTap = chargedAtTap.plus(paid)
     else {
       const postedAt = formatInstant(zone, entry.postedAt.getTime())
-      adjustments.push({ change: paid, reason: entry.reason ?? entry.kind, postedAt, explanation: explainAdjustment(entry.reason, postedAt, entry.explanation, w) })
+      adjustments.push({
+        change: paid,
+        reason: entry.reason ?? entry.kind,
+        postedAt,
+        explanation: explainAdjustment(entry.reason, postedAt, entry.explanation, w),
+      })
     }
   }
   const charged = adjustments.reduce((sum, a) => sum.plus(a.change), chargedAtTap)
@@ -176,19 +193,33 @@ function tapView(tap: RecordedTap, rated: RatedCharge | undefined, entries: read
   }
 }
 
-export async function journeyPage(db: Db, book: TariffBook, card: { cardToken: string; accountId: string; currency: string }, rating: RatedCard, query: JourneyQuery): Promise<JourneyPage> {
+export async function journeyPage(
+  db: Db,
+  book: TariffBook,
+  card: { cardToken: string; accountId: string; currency: string },
+  rating: RatedCard,
+  query: JourneyQuery,
+): Promise<JourneyPage> {
   const zone = query.timeZone
   const span = loadSpan(book, query)
   const taps = await loadTaps(db, rating, span.fromMs, span.toMs)
   const rated = rateRecorded(book, rating.profile, taps)
   // The taps of the cards it replaced are context for the rating; the journeys shown are the card's own.
-  const inRange = groupJourneys(taps.filter((t) => t.cardToken === card.cardToken), rated)
+  const inRange = groupJourneys(
+    taps.filter((t) => t.cardToken === card.cardToken),
+    rated,
+  )
     .filter((j) => j.key.startMs >= query.fromMs && j.key.startMs < query.toMs && (!query.after || newerFirst(query.after, j.key) < 0))
     .sort((a, b) => newerFirst(a.key, b.key))
   const page = inRange.slice(0, query.limit)
-  const entries = await entriesOfTaps(db, card.accountId, page.flatMap((j) => j.taps.map((t) => t.tapId)))
+  const entries = await entriesOfTaps(
+    db,
+    card.accountId,
+    page.flatMap((j) => j.taps.map((t) => t.tapId)),
+  )
   const entriesByTap = new Map<string, AccountEntry[]>()
-  for (const e of entries) if (e.tapId !== null && (e.kind === 'fare' || e.kind === 'fare_adjustment')) entriesByTap.set(e.tapId, [...(entriesByTap.get(e.tapId) ?? []), e])
+  for (const e of entries)
+    if (e.tapId !== null && (e.kind === 'fare' || e.kind === 'fare_adjustment')) entriesByTap.set(e.tapId, [...(entriesByTap.get(e.tapId) ?? []), e])
   const tapTimes = new Map(taps.map((t) => [t.tapId, t.time]))
   const w: Wording = {
     currency: card.currency,

@@ -13,11 +13,21 @@
  * ledger stores only with a transfer, never for a 0.00 charge (a capped ride,
  * an exit, a repeated tap).
  */
-import { sql } from 'kysely'
-import { rate, type Charge, type Tariff } from '@fare/fares'
+
 import type { SettledTap } from '@fare/contracts'
 import type { Db } from '@fare/db'
-import { cardProfile, engineTap, loadEarlierCategories, loadPredecessors, ratingSegments, type ProfileWithHistory, type TariffBook, type TariffVersionInForce } from '@fare/tariffs'
+import { type Charge, rate, type Tariff } from '@fare/fares'
+import {
+  cardProfile,
+  engineTap,
+  loadEarlierCategories,
+  loadPredecessors,
+  type ProfileWithHistory,
+  ratingSegments,
+  type TariffBook,
+  type TariffVersionInForce,
+} from '@fare/tariffs'
+import { sql } from 'kysely'
 
 /** A stored tap, of the card or of one it replaced. */
 export type RecordedTap = SettledTap
@@ -30,7 +40,6 @@ export interface RatedCard {
   /** The cards it replaced, directly or not: their taps rate with its own, as context. */
   readonly predecessors: readonly string[]
 }
-
 
 export interface RatedCharge {
   readonly charge: Charge
@@ -47,7 +56,13 @@ export async function loadRatedCard(db: Db, cardToken: string): Promise<RatedCar
   const predecessors = (await loadPredecessors(db, [cardToken])).get(cardToken) ?? []
   return {
     cardToken,
-    profile: { riderCategoryId: row.rider_category_id, riderCategoryValidFrom: row.valid_from, riderCategoryValidTo: row.valid_to, fareMediaId: row.fare_media_id, earlier },
+    profile: {
+      riderCategoryId: row.rider_category_id,
+      riderCategoryValidFrom: row.valid_from,
+      riderCategoryValidTo: row.valid_to,
+      fareMediaId: row.fare_media_id,
+      earlier,
+    },
     predecessors,
   }
 }

@@ -6,11 +6,12 @@
  * themselves, so closing = opening + the lines, to the kopiyka, and opening is
  * what the ledger held when the month began.
  */
-import { Decimal } from '@fare/money'
-import { dayNumberOf, formatInstant } from '@fare/fares'
-import { balanceBefore, entriesBetween, type AccountEntry } from '@fare/bookkeeping'
+
+import { type AccountEntry, balanceBefore, entriesBetween } from '@fare/bookkeeping'
 import type { Db, TransferKind } from '@fare/db'
-import { timeZoneAt, type TariffBook } from '@fare/tariffs'
+import { dayNumberOf, formatInstant } from '@fare/fares'
+import type { Decimal } from '@fare/money'
+import { type TariffBook, timeZoneAt } from '@fare/tariffs'
 import { dayStartMs } from './local-days.ts'
 
 export interface StatementLine {
@@ -73,14 +74,20 @@ export async function monthlyStatement(db: Db, book: TariffBook, accountId: stri
   const fromMs = monthStartMs(zone, year, monthNumber)
   const toMs = monthStartMs(zone, year, monthNumber + 1)
   // One snapshot: a transfer committed between the two reads would otherwise be in neither or both.
-  const { opening, entries, rides } = await db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
-    const opening = await balanceBefore(trx, accountId, new Date(fromMs))
-    const entries = await entriesBetween(trx, accountId, new Date(fromMs), new Date(toMs))
-    const tapIds = [...new Set(entries.flatMap((e) => (e.tapId === null ? [] : [e.tapId])))]
-    const rides = tapIds.length === 0 ? [] : await trx.selectFrom('taps').select(['tap_id', 'tapped_at', 'route_id', 'stop_id']).where('tap_id', 'in', tapIds).execute()
-    return { opening, entries, rides }
-  })
-  const rideOf = new Map(rides.map((r) => [r.tap_id, { tapId: r.tap_id, tappedAt: formatInstant(zone, new Date(r.tapped_at).getTime()), routeId: r.route_id, stopId: r.stop_id }]))
+  const { opening, entries, rides } = await db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const opening = await balanceBefore(trx, accountId, new Date(fromMs))
+      const entries = await entriesBetween(trx, accountId, new Date(fromMs), new Date(toMs))
+      const tapIds = [...new Set(entries.flatMap((e) => (e.tapId === null ? [] : [e.tapId])))]
+      const rides =
+        tapIds.length === 0 ? [] : await trx.selectFrom('taps').select(['tap_id', 'tapped_at', 'route_id', 'stop_id']).where('tap_id', 'in', tapIds).execute()
+      return { opening, entries, rides }
+    })
+  const rideOf = new Map(
+    rides.map((r) => [r.tap_id, { tapId: r.tap_id, tappedAt: formatInstant(zone, new Date(r.tapped_at).getTime()), routeId: r.route_id, stopId: r.stop_id }]),
+  )
   // Transfers of one ledger batch share their posting time: within it, in the order of the rides.
   const rideMsOf = new Map(rides.map((r) => [r.tap_id, new Date(r.tapped_at).getTime()]))
   const rideMs = (entry: AccountEntry): number => (entry.tapId === null ? 0 : (rideMsOf.get(entry.tapId) ?? 0))

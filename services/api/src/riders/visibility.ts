@@ -4,8 +4,8 @@
  * caller may not read is answered exactly as an unknown card (404
  * CARD_NOT_FOUND), so card tokens cannot be probed.
  */
-import { hasScope, type AccessClaims } from '@fare/auth'
-import { cardBalance, type CardBalance } from '@fare/bookkeeping'
+import { type AccessClaims, hasScope } from '@fare/auth'
+import { type CardBalance, cardBalance } from '@fare/bookkeeping'
 import type { Db } from '@fare/db'
 import { CardNotFound } from '../errors.ts'
 

@@ -4,13 +4,14 @@
  * an Idempotency-Key header: a retry gets the first answer, never a second
  * transfer (docs/administration.md).
  */
-import type { FastifyPluginAsync } from 'fastify'
-import { Type, type Static } from 'typebox'
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { postAccountTransfer, recordAdminAction, type AccountTransferKind, type AdminActionKind } from '@fare/bookkeeping'
+
+import { type AccountTransferKind, type AdminActionKind, postAccountTransfer, recordAdminAction } from '@fare/bookkeeping'
 import { AccountId, AmountText, CurrencyCode, ErrorBody, IdempotencyKey, Money, ReasonText } from '@fare/contracts'
 import type { Db } from '@fare/db'
 import { parseAmount, toMoney } from '@fare/money'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsync } from 'fastify'
+import { type Static, Type } from 'typebox'
 import { actorOf, adminOnly } from '../admin.ts'
 import { answerIdempotently } from '../idempotent.ts'
 
@@ -23,14 +24,20 @@ export interface AccountRoutesOptions {
 const params = Type.Object({ id: AccountId }, { additionalProperties: false })
 const headers = Type.Object({ 'idempotency-key': Type.Optional(IdempotencyKey) })
 
-const TopUpRequest = Type.Object({ amount: AmountText, currency: CurrencyCode }, { additionalProperties: false, examples: [{ amount: '50.00', currency: 'UAH' }] })
+const TopUpRequest = Type.Object(
+  { amount: AmountText, currency: CurrencyCode },
+  { additionalProperties: false, examples: [{ amount: '50.00', currency: 'UAH' }] },
+)
 const RefundRequest = Type.Object(
   { amount: AmountText, currency: CurrencyCode, reason: ReasonText },
   { additionalProperties: false, examples: [{ amount: '20.00', currency: 'UAH', reason: 'card returned; stored value paid back in cash (ticket 4411)' }] },
 )
 const AdjustmentRequest = Type.Object(
   { amount: AmountText, currency: CurrencyCode, direction: Type.Union([Type.Literal('credit'), Type.Literal('debit')]), reason: ReasonText },
-  { additionalProperties: false, examples: [{ amount: '8.00', currency: 'UAH', direction: 'credit', reason: 'validator on bus 12 charged twice (ticket 4412)' }] },
+  {
+    additionalProperties: false,
+    examples: [{ amount: '8.00', currency: 'UAH', direction: 'credit', reason: 'validator on bus 12 charged twice (ticket 4412)' }],
+  },
 )
 
 const TransferAnswer = Type.Object(
@@ -73,7 +80,12 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (pl
   const settings = { db: options.db, waitMs: options.idempotencyWaitMs }
 
   /** One route per kind: the same steps, a different transfer. */
-  function moneyRoute<B extends { amount: string; currency: string; reason?: string }>(path: string, summary: string, body: typeof TopUpRequest | typeof RefundRequest | typeof AdjustmentRequest, kindOf: (body: B) => AccountTransferKind) {
+  function moneyRoute<B extends { amount: string; currency: string; reason?: string }>(
+    path: string,
+    summary: string,
+    body: typeof TopUpRequest | typeof RefundRequest | typeof AdjustmentRequest,
+    kindOf: (body: B) => AccountTransferKind,
+  ) {
     app.post(
       path,
       {
@@ -84,8 +96,20 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (pl
         const input = request.body as B
         const kind = kindOf(input)
         return answerIdempotently<TransferAnswer>(request, reply, settings, async (trx, transferKey) => {
-          const posted = await postAccountTransfer(trx, { kind, accountId: request.params.id, amount: parseAmount(input.amount), currency: input.currency, transferKey })
-          await recordAdminAction(trx, { actor: actorOf(request), action: ACTIONS[kind], target: posted.accountId, reason: input.reason ?? null, transferId: posted.transferId })
+          const posted = await postAccountTransfer(trx, {
+            kind,
+            accountId: request.params.id,
+            amount: parseAmount(input.amount),
+            currency: input.currency,
+            transferKey,
+          })
+          await recordAdminAction(trx, {
+            actor: actorOf(request),
+            action: ACTIONS[kind],
+            target: posted.accountId,
+            reason: input.reason ?? null,
+            transferId: posted.transferId,
+          })
           return {
             status: 201,
             body: {
@@ -105,7 +129,10 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (pl
 
   moneyRoute('/v1/accounts/:id/top-ups', 'Top up a rider account (admin; Idempotency-Key)', TopUpRequest, () => 'top_up')
   moneyRoute('/v1/accounts/:id/refunds', 'Pay back stored value, with a reason (admin; Idempotency-Key)', RefundRequest, () => 'refund')
-  moneyRoute<Static<typeof AdjustmentRequest>>('/v1/accounts/:id/adjustments', 'Correct a balance, with a reason (admin; Idempotency-Key)', AdjustmentRequest, (body) =>
-    body.direction === 'credit' ? 'credit_adjustment' : 'debit_adjustment',
+  moneyRoute<Static<typeof AdjustmentRequest>>(
+    '/v1/accounts/:id/adjustments',
+    'Correct a balance, with a reason (admin; Idempotency-Key)',
+    AdjustmentRequest,
+    (body) => (body.direction === 'credit' ? 'credit_adjustment' : 'debit_adjustment'),
   )
 }

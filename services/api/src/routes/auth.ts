@@ -4,14 +4,15 @@
  * Every refusal is a 401 with a stable code; the
  * reason is in `details.reason` so a validator's log says what to fix.
  */
-import type { FastifyPluginAsync, FastifyReply } from 'fastify'
-import { Type } from 'typebox'
-import { sql } from 'kysely'
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+
 import { AssertionError, AUDIENCE, DEVICE_SCOPES, DeviceKeyError, signAccessToken, TokenInvalid, verifyDeviceAssertion } from '@fare/auth'
 import { COMPACT_JWT_PATTERN, DeviceId, DeviceTokenResponse, ErrorBody } from '@fare/contracts'
 import type { Db } from '@fare/db'
 import { withDetails } from '@fare/platform'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import { sql } from 'kysely'
+import { Type } from 'typebox'
 import { DeviceRevoked } from '../errors.ts'
 
 export interface AuthRoutesOptions {
@@ -35,7 +36,10 @@ const DeviceTokenRequest = Type.Object(
       {
         deviceId: 'val-bus-0012',
         assertion:
-          'eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJ2YWwtYnVzLTAwMTIiLCJzdWIiOiJ2YWwtYnVzLTAwMTIiLCJhdWQiOiJmYXJlLWRldmljZS10b2tlbiIsImlhdCI6MTc5NjIwMTcxMiwiZXhwIjoxNzk2MjAxODMyLCJqdGkiOiI1YjBlM2MxYS05ZDJmLTRlN2ItOGE2Yy0xZjJlM2Q0YzViNmEifQ.SAs_zt6DuS_6MVe2PLH0d5O5UsFj6CvTRdw4aanqb36T3ufLyJt9fTqK0kF5Ut_6xKprvSajHEX5GP3T3VQrtA',
+          'eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9.' +
+          'eyJpc3MiOiJ2YWwtYnVzLTAwMTIiLCJzdWIiOiJ2YWwtYnVzLTAwMTIiLCJhdWQiOiJmYXJlLWRldmljZS10b2tlbiIsImlhdCI6' +
+          'MTc5NjIwMTcxMiwiZXhwIjoxNzk2MjAxODMyLCJqdGkiOiI1YjBlM2MxYS05ZDJmLTRlN2ItOGE2Yy0xZjJlM2Q0YzViNmEifQ' +
+          '.SAs_zt6DuS_6MVe2PLH0d5O5UsFj6CvTRdw4aanqb36T3ufLyJt9fTqK0kF5Ut_6xKprvSajHEX5GP3T3VQrtA',
       },
     ],
   },
@@ -69,11 +73,15 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (plugin, 
       const { deviceId, assertion } = request.body
       const now = options.now()
       const nowSeconds = Math.floor(now.getTime() / 1000)
-      const device = await options.db.selectFrom('devices').select(['id', 'operator_id', 'public_key_pem', 'status']).where('id', '=', deviceId).executeTakeFirst()
+      const device = await options.db
+        .selectFrom('devices')
+        .select(['id', 'operator_id', 'public_key_pem', 'status'])
+        .where('id', '=', deviceId)
+        .executeTakeFirst()
       if (!device) throw refusal(reply, new TokenInvalid('unknown device'), 'unknown_device')
       if (device.status === 'revoked') throw refusal(reply, new DeviceRevoked(), 'revoked')
 
-      let claims
+      let claims: ReturnType<typeof verifyDeviceAssertion>
       try {
         claims = verifyDeviceAssertion(assertion, { deviceId, publicKeyPem: device.public_key_pem, audience: options.assertionAudience, nowSeconds })
       } catch (err) {

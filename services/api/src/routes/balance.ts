@@ -5,16 +5,17 @@
  * fare cap that applies to the card's rider category now: its current window
  * in the agency's time, what was spent in it and what remains.
  */
-import type { FastifyPluginAsync } from 'fastify'
-import { Type } from 'typebox'
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+
 import { authenticate } from '@fare/auth'
 import { ErrorBody, Money } from '@fare/contracts'
 import type { Db } from '@fare/db'
 import { toMoney } from '@fare/money'
+import type { TariffBook } from '@fare/tariffs'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsync } from 'fastify'
+import { Type } from 'typebox'
 import { capsNow } from '../riders/caps.ts'
 import { loadRatedCard } from '../riders/recorded-rating.ts'
-import type { TariffBook } from '@fare/tariffs'
 import { visibleCard } from '../riders/visibility.ts'
 import { CardParams } from './card-params.ts'
 
@@ -22,7 +23,10 @@ const CapView = Type.Object(
   {
     capId: Type.String(),
     period: Type.Union([Type.Literal('day'), Type.Literal('week'), Type.Literal('month'), Type.Literal('rolling')]),
-    window: Type.Object({ start: Type.String(), end: Type.String() }, { additionalProperties: false, description: "[start, end) in the agency's local time, with its UTC offset" }),
+    window: Type.Object(
+      { start: Type.String(), end: Type.String() },
+      { additionalProperties: false, description: "[start, end) in the agency's local time, with its UTC offset" },
+    ),
     spent: Money,
     cap: Money,
     remaining: Money,
@@ -98,7 +102,14 @@ export const balanceRoutes: FastifyPluginAsync<{ db: Db; now: () => Date; tariff
         balance: toMoney(card.balance, card.currency),
         riderCategory: card.riderCategoryId,
         timeZone: timeZone ?? null,
-        caps: caps.map((c) => ({ capId: c.capId, period: c.period, window: c.window, spent: toMoney(c.spent, card.currency), cap: toMoney(c.cap, card.currency), remaining: toMoney(c.remaining, card.currency) })),
+        caps: caps.map((c) => ({
+          capId: c.capId,
+          period: c.period,
+          window: c.window,
+          spent: toMoney(c.spent, card.currency),
+          cap: toMoney(c.cap, card.currency),
+          remaining: toMoney(c.remaining, card.currency),
+        })),
         asOf: now.toISOString(),
       }
     },

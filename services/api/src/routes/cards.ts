@@ -3,13 +3,14 @@
  * replace a lost one. Each change is one Postgres transaction with its audit
  * row, and the deny list follows in it (docs/administration.md).
  */
-import type { FastifyPluginAsync } from 'fastify'
-import { Type } from 'typebox'
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { blockCard, changeCategory, issueCard, replaceCard, unblockCard, type AdminCardView } from '@fare/bookkeeping'
+
+import { type AdminCardView, blockCard, changeCategory, issueCard, replaceCard, unblockCard } from '@fare/bookkeeping'
 import { CalendarDate, CardToken, CurrencyCode, ErrorBody, Identifier, Money, ReasonText } from '@fare/contracts'
 import type { Db } from '@fare/db'
 import { toMoney } from '@fare/money'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsync } from 'fastify'
+import { Type } from 'typebox'
 import { actorOf, adminOnly, answering } from '../admin.ts'
 
 const SUBJECT_MAX_LENGTH = 128
@@ -29,11 +30,17 @@ const IssueCard = Type.Object(
     fareMediaId: Type.Optional(Type.Union([Identifier(), Type.Null()])),
     ...Category,
   },
-  { additionalProperties: false, examples: [{ cardToken: CARD_EXAMPLE, riderId: 'rider-olena', riderCategoryId: 'pupil', validFrom: '2026-09-01', validTo: '2027-06-30' }] },
+  {
+    additionalProperties: false,
+    examples: [{ cardToken: CARD_EXAMPLE, riderId: 'rider-olena', riderCategoryId: 'pupil', validFrom: '2026-09-01', validTo: '2027-06-30' }],
+  },
 )
 const ChangeCategory = Type.Object(
   { ...Category, reason: Type.Optional(ReasonText) },
-  { additionalProperties: false, examples: [{ riderCategoryId: 'pensioner', validFrom: '2026-12-01', validTo: null, reason: 'pension certificate shown at the office' }] },
+  {
+    additionalProperties: false,
+    examples: [{ riderCategoryId: 'pensioner', validFrom: '2026-12-01', validTo: null, reason: 'pension certificate shown at the office' }],
+  },
 )
 const WithReason = Type.Object({ reason: ReasonText }, { additionalProperties: false, examples: [{ reason: 'reported stolen by the rider' }] })
 const ReplaceCard = Type.Object(
@@ -84,7 +91,13 @@ const ReplacementView = Type.Object(
     examples: [
       {
         old: { ...CARD_VIEW_EXAMPLE, status: 'blocked', denied: true, replacedBy: 'ct_0c4d8e1f6a2b9e73', createdAt: '2026-09-01T08:30:00.000Z' },
-        replacement: { ...CARD_VIEW_EXAMPLE, cardToken: 'ct_0c4d8e1f6a2b9e73', accountId: '57', balance: { amount: '164.00', currency: 'UAH' }, createdAt: '2026-12-02T10:05:00.000Z' },
+        replacement: {
+          ...CARD_VIEW_EXAMPLE,
+          cardToken: 'ct_0c4d8e1f6a2b9e73',
+          accountId: '57',
+          balance: { amount: '164.00', currency: 'UAH' },
+          createdAt: '2026-12-02T10:05:00.000Z',
+        },
         transferId: '3d6f1a2b-8c4e-4f7a-9b1d-2e5c7a9f0b34',
       },
     ],
@@ -119,11 +132,22 @@ export const cardRoutes: FastifyPluginAsync<{ db: Db }> = async (plugin, options
 
   app.post(
     '/v1/cards',
-    { onRequest: adminOnly, schema: { summary: 'Issue a card to a rider (admin)', tags: ['cards'], body: IssueCard, response: { 201: CardView, '4xx': ErrorBody } } },
+    {
+      onRequest: adminOnly,
+      schema: { summary: 'Issue a card to a rider (admin)', tags: ['cards'], body: IssueCard, response: { 201: CardView, '4xx': ErrorBody } },
+    },
     async (request, reply) => {
       const { cardToken, currency, riderId, fareMediaId, riderCategoryId, validFrom, validTo } = request.body
       const card = await answering(() =>
-        issueCard(db, actorOf(request), { cardToken, currency: currency ?? DEFAULT_CURRENCY, riderId: riderId ?? null, fareMediaId: fareMediaId ?? null, riderCategoryId, validFrom: validFrom ?? null, validTo: validTo ?? null }),
+        issueCard(db, actorOf(request), {
+          cardToken,
+          currency: currency ?? DEFAULT_CURRENCY,
+          riderId: riderId ?? null,
+          fareMediaId: fareMediaId ?? null,
+          riderCategoryId,
+          validFrom: validFrom ?? null,
+          validTo: validTo ?? null,
+        }),
       )
       return reply.status(201).send(view(card))
     },
@@ -131,22 +155,46 @@ export const cardRoutes: FastifyPluginAsync<{ db: Db }> = async (plugin, options
 
   app.put(
     '/v1/cards/:cardToken/category',
-    { onRequest: adminOnly, schema: { summary: "Change a card's rider category and its validity (admin)", tags: ['cards'], params, body: ChangeCategory, response: answers } },
+    {
+      onRequest: adminOnly,
+      schema: { summary: "Change a card's rider category and its validity (admin)", tags: ['cards'], params, body: ChangeCategory, response: answers },
+    },
     async (request) => {
       const { riderCategoryId, validFrom, validTo, reason } = request.body
-      return view(await answering(() => changeCategory(db, actorOf(request), request.params.cardToken, { riderCategoryId, validFrom: validFrom ?? null, validTo: validTo ?? null, reason: reason ?? null })))
+      return view(
+        await answering(() =>
+          changeCategory(db, actorOf(request), request.params.cardToken, {
+            riderCategoryId,
+            validFrom: validFrom ?? null,
+            validTo: validTo ?? null,
+            reason: reason ?? null,
+          }),
+        ),
+      )
     },
   )
 
   app.post(
     '/v1/cards/:cardToken/block',
-    { onRequest: adminOnly, schema: { summary: 'Block a card and put it on the deny list (admin; idempotent)', tags: ['cards'], params, body: WithReason, response: answers } },
+    {
+      onRequest: adminOnly,
+      schema: { summary: 'Block a card and put it on the deny list (admin; idempotent)', tags: ['cards'], params, body: WithReason, response: answers },
+    },
     async (request) => view(await answering(() => blockCard(db, actorOf(request), request.params.cardToken, request.body.reason))),
   )
 
   app.post(
     '/v1/cards/:cardToken/unblock',
-    { onRequest: adminOnly, schema: { summary: 'Unblock a card; it leaves the deny list if its balance allows (admin; idempotent)', tags: ['cards'], params, body: WithReason, response: answers } },
+    {
+      onRequest: adminOnly,
+      schema: {
+        summary: 'Unblock a card; it leaves the deny list if its balance allows (admin; idempotent)',
+        tags: ['cards'],
+        params,
+        body: WithReason,
+        response: answers,
+      },
+    },
     async (request) => view(await answering(() => unblockCard(db, actorOf(request), request.params.cardToken, request.body.reason))),
   )
 
@@ -154,7 +202,13 @@ export const cardRoutes: FastifyPluginAsync<{ db: Db }> = async (plugin, options
     '/v1/cards/:cardToken/replace',
     {
       onRequest: adminOnly,
-      schema: { summary: 'Replace a lost card: balance moved to the new card, the old one blocked (admin)', tags: ['cards'], params, body: ReplaceCard, response: { 200: ReplacementView, '4xx': ErrorBody } },
+      schema: {
+        summary: 'Replace a lost card: balance moved to the new card, the old one blocked (admin)',
+        tags: ['cards'],
+        params,
+        body: ReplaceCard,
+        response: { 200: ReplacementView, '4xx': ErrorBody },
+      },
     },
     async (request) => {
       const result = await answering(() => replaceCard(db, actorOf(request), request.params.cardToken, request.body))

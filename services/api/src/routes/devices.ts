@@ -10,12 +10,13 @@
  * tap upload would be more precise but costs ingest a Postgres write on its
  * hot path (or a scan of taps per device here).
  */
-import type { FastifyPluginAsync } from 'fastify'
-import { Type } from 'typebox'
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+
 import { DeviceKeyError, parseDevicePublicKey } from '@fare/auth'
 import { DeviceId, ErrorBody, OperatorId, PEM_TEXT_PATTERN } from '@fare/contracts'
 import type { Db, Device } from '@fare/db'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsync } from 'fastify'
+import { Type } from 'typebox'
 import { adminOnly } from '../admin.ts'
 import { DeviceExists, DeviceNotFound, KeyInvalid, OperatorNotFound } from '../errors.ts'
 
@@ -27,14 +28,26 @@ const RegisterDevice = Type.Object(
       {
         id: 'val-bus-0012',
         operatorId: 'lutsk-bus',
-        publicKeyPem: '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEVTR1LzPwhl4YmFMapWDhj6mgwRji\nvTHLL8Y5cwwT/fo2sxF1iRiXCK4JDMnAytCXgrAXGySQ7tSxeApHSBW0Tw==\n-----END PUBLIC KEY-----\n',
+        publicKeyPem:
+          '-----BEGIN PUBLIC KEY-----\n' +
+          'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEVTR1LzPwhl4YmFMapWDhj6mgwRji\n' +
+          'vTHLL8Y5cwwT/fo2sxF1iRiXCK4JDMnAytCXgrAXGySQ7tSxeApHSBW0Tw==\n' +
+          '-----END PUBLIC KEY-----\n',
       },
     ],
   },
 )
 
 /** A registered validator that has fetched an access token; the examples /docs shows. */
-const DEVICE_EXAMPLE = { id: 'val-bus-0012', operatorId: 'lutsk-bus', algorithm: 'ES256', status: 'active', revokedAt: null, lastSeenAt: '2026-12-02T08:55:12.000Z', createdAt: '2026-11-30T10:00:00.000Z' } as const
+const DEVICE_EXAMPLE = {
+  id: 'val-bus-0012',
+  operatorId: 'lutsk-bus',
+  algorithm: 'ES256',
+  status: 'active',
+  revokedAt: null,
+  lastSeenAt: '2026-12-02T08:55:12.000Z',
+  createdAt: '2026-11-30T10:00:00.000Z',
+} as const
 
 /** A device as the admin routes answer it, shown with `example`. */
 function deviceView(example: object) {
@@ -102,11 +115,16 @@ export const deviceRoutes: FastifyPluginAsync<{ db: Db; now: () => Date }> = asy
     '/v1/devices',
     {
       onRequest: adminOnly,
-      schema: { summary: 'Register a validator and its public key (admin)', tags: ['devices'], body: RegisterDevice, response: { 201: RegisteredDeviceView, '4xx': ErrorBody } },
+      schema: {
+        summary: 'Register a validator and its public key (admin)',
+        tags: ['devices'],
+        body: RegisterDevice,
+        response: { 201: RegisteredDeviceView, '4xx': ErrorBody },
+      },
     },
     async (request, reply) => {
       const { id, operatorId, publicKeyPem } = request.body
-      let key
+      let key: ReturnType<typeof parseDevicePublicKey>
       try {
         key = parseDevicePublicKey(publicKeyPem)
       } catch (err) {
@@ -128,10 +146,22 @@ export const deviceRoutes: FastifyPluginAsync<{ db: Db; now: () => Date }> = asy
 
   app.get(
     '/v1/devices',
-    { onRequest: adminOnly, schema: { summary: 'Registered devices by id, a page at a time, with when each was last seen (admin)', tags: ['devices'], querystring: DeviceListQuery, response: { 200: DeviceList, '4xx': ErrorBody } } },
+    {
+      onRequest: adminOnly,
+      schema: {
+        summary: 'Registered devices by id, a page at a time, with when each was last seen (admin)',
+        tags: ['devices'],
+        querystring: DeviceListQuery,
+        response: { 200: DeviceList, '4xx': ErrorBody },
+      },
+    },
     async (request) => {
       const limit = request.query.limit ?? 100
-      let query = options.db.selectFrom('devices').selectAll().orderBy('id').limit(limit + 1)
+      let query = options.db
+        .selectFrom('devices')
+        .selectAll()
+        .orderBy('id')
+        .limit(limit + 1)
       if (request.query.after !== undefined) query = query.where('id', '>', request.query.after)
       const rows = await query.execute()
       const page = rows.slice(0, limit)
@@ -151,10 +181,18 @@ export const deviceRoutes: FastifyPluginAsync<{ db: Db; now: () => Date }> = asy
 
   app.post(
     '/v1/devices/:id/revoke',
-    { onRequest: adminOnly, schema: { summary: 'Revoke a device (admin); idempotent', tags: ['devices'], params, response: { 200: RevokedDeviceView, '4xx': ErrorBody } } },
+    {
+      onRequest: adminOnly,
+      schema: { summary: 'Revoke a device (admin); idempotent', tags: ['devices'], params, response: { 200: RevokedDeviceView, '4xx': ErrorBody } },
+    },
     async (request) => {
       const revokedAt = options.now().toISOString()
-      await options.db.updateTable('devices').set({ status: 'revoked', revoked_at: revokedAt }).where('id', '=', request.params.id).where('status', '=', 'active').execute()
+      await options.db
+        .updateTable('devices')
+        .set({ status: 'revoked', revoked_at: revokedAt })
+        .where('id', '=', request.params.id)
+        .where('status', '=', 'active')
+        .execute()
       const device = await options.db.selectFrom('devices').selectAll().where('id', '=', request.params.id).executeTakeFirst()
       if (!device) throw new DeviceNotFound()
       return view(device)

@@ -5,25 +5,28 @@
  * every top-up, fare, adjustment and refund posted that month, closing
  * balance; closing = opening + the lines (riders/statement.ts).
  */
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
-import { Type } from 'typebox'
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+
 import { authenticate } from '@fare/auth'
 import { ErrorBody, Money } from '@fare/contracts'
 import type { Db } from '@fare/db'
-import { toMoney } from '@fare/money'
 import { civilOf } from '@fare/fares'
+import { toMoney } from '@fare/money'
+import { type TariffBook, timeZoneAt } from '@fare/tariffs'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
 import { NotAcceptable } from '../errors.ts'
 import { toCsv } from '../riders/csv.ts'
 import { today } from '../riders/local-days.ts'
 import { monthlyStatement, type Statement } from '../riders/statement.ts'
-import { timeZoneAt, type TariffBook } from '@fare/tariffs'
 import { visibleCard } from '../riders/visibility.ts'
 import { CardParams } from './card-params.ts'
 
 const StatementQuery = Type.Object(
   {
-    month: Type.Optional(Type.String({ minLength: 7, maxLength: 7, pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: "YYYY-MM in the agency's time zone (default: this month)" })),
+    month: Type.Optional(
+      Type.String({ minLength: 7, maxLength: 7, pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: "YYYY-MM in the agency's time zone (default: this month)" }),
+    ),
     format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { description: 'overrides the Accept header' })),
   },
   { additionalProperties: false, examples: [{ month: '2026-11' }, { month: '2026-11', format: 'csv' }] },
@@ -39,7 +42,10 @@ const Line = Type.Object(
     amount: { ...Money, description: 'money in positive, money out negative' },
     balance: { ...Money, description: 'the balance after this line' },
     ride: Type.Union([
-      Type.Object({ tapId: Type.String(), tappedAt: Type.String(), routeId: Type.String(), stopId: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false }),
+      Type.Object(
+        { tapId: Type.String(), tappedAt: Type.String(), routeId: Type.String(), stopId: Type.Union([Type.String(), Type.Null()]) },
+        { additionalProperties: false },
+      ),
       Type.Null(),
     ]),
   },
@@ -55,7 +61,16 @@ const STATEMENT_EXAMPLE = {
   opening: { amount: '40.00', currency: 'UAH' },
   closing: { amount: '117.00', currency: 'UAH' },
   lines: [
-    { transferId: '0b7d3c0e-2f4e-4c55-9a7e-0d8c2b9f4a11', postedAt: '2026-11-03T07:55:12+02:00', kind: 'top_up', reason: null, description: 'Top-up', amount: { amount: '100.00', currency: 'UAH' }, balance: { amount: '140.00', currency: 'UAH' }, ride: null },
+    {
+      transferId: '0b7d3c0e-2f4e-4c55-9a7e-0d8c2b9f4a11',
+      postedAt: '2026-11-03T07:55:12+02:00',
+      kind: 'top_up',
+      reason: null,
+      description: 'Top-up',
+      amount: { amount: '100.00', currency: 'UAH' },
+      balance: { amount: '140.00', currency: 'UAH' },
+      ride: null,
+    },
     {
       transferId: '5f0c9a51-8d3b-4f0e-b0a4-7c6e1d2a3b44',
       postedAt: '2026-11-03T08:00:01+02:00',
@@ -100,8 +115,10 @@ const CSV_EXAMPLE = [
   'posted_at,type,description,ride_time,route,stop,amount,balance,currency,transfer_id,tap_id',
   '2026-11-01T00:00:00+02:00,opening_balance,Balance at the start of 2026-11,,,,,40.00,UAH,,',
   '2026-11-03T07:55:12+02:00,top_up,Top-up,,,,100.00,140.00,UAH,0b7d3c0e-2f4e-4c55-9a7e-0d8c2b9f4a11,',
-  '2026-11-03T08:00:01+02:00,fare,"Fare, route bus-10",2026-11-03T08:00:00+02:00,bus-10,S1,-18.00,122.00,UAH,5f0c9a51-8d3b-4f0e-b0a4-7c6e1d2a3b44,019a4b1e-7c00-7000-8000-000000000001',
-  '2026-11-03T08:40:02+02:00,fare,"Fare, route trolley-1",2026-11-03T08:40:00+02:00,trolley-1,S2,-5.00,117.00,UAH,9e2a7b33-1c4d-4e5f-8a6b-2d3c4e5f6a77,019a4b42-d400-7000-8000-000000000002',
+  '2026-11-03T08:00:01+02:00,fare,"Fare, route bus-10",2026-11-03T08:00:00+02:00,bus-10,S1,-18.00,122.00,UAH,' +
+    '5f0c9a51-8d3b-4f0e-b0a4-7c6e1d2a3b44,019a4b1e-7c00-7000-8000-000000000001',
+  '2026-11-03T08:40:02+02:00,fare,"Fare, route trolley-1",2026-11-03T08:40:00+02:00,trolley-1,S2,-5.00,117.00,UAH,' +
+    '9e2a7b33-1c4d-4e5f-8a6b-2d3c4e5f6a77,019a4b42-d400-7000-8000-000000000002',
   '2026-12-01T00:00:00+02:00,closing_balance,Balance at the end of 2026-11,,,,,117.00,UAH,,',
   '',
 ].join('\r\n')
@@ -111,7 +128,19 @@ const CSV_HEADER = ['posted_at', 'type', 'description', 'ride_time', 'route', 's
 function statementCsv(s: Statement, currency: string): string {
   const rows: string[][] = [[s.from, 'opening_balance', `Balance at the start of ${s.month}`, '', '', '', '', s.opening.toFixed(2), currency, '', '']]
   for (const line of s.lines) {
-    rows.push([line.postedAt, line.kind, line.description, line.ride?.tappedAt ?? '', line.ride?.routeId ?? '', line.ride?.stopId ?? '', line.amount.toFixed(2), line.balance.toFixed(2), currency, line.transferId, line.ride?.tapId ?? ''])
+    rows.push([
+      line.postedAt,
+      line.kind,
+      line.description,
+      line.ride?.tappedAt ?? '',
+      line.ride?.routeId ?? '',
+      line.ride?.stopId ?? '',
+      line.amount.toFixed(2),
+      line.balance.toFixed(2),
+      currency,
+      line.transferId,
+      line.ride?.tapId ?? '',
+    ])
   }
   rows.push([s.to, 'closing_balance', `Balance at the end of ${s.month}`, '', '', '', '', s.closing.toFixed(2), currency, '', ''])
   return toCsv(CSV_HEADER, rows)
@@ -125,7 +154,11 @@ function negotiate(accept: string | undefined): Offered | undefined {
   if (accept === undefined || accept.trim() === '') return 'application/json'
   let best: { type: Offered; q: number; order: number } | undefined
   accept.split(',').forEach((part, order) => {
-    const [range = '', ...params] = part.trim().toLowerCase().split(';').map((p) => p.trim())
+    const [range = '', ...params] = part
+      .trim()
+      .toLowerCase()
+      .split(';')
+      .map((p) => p.trim())
     const qParam = params.find((p) => p.startsWith('q='))
     const q = qParam === undefined ? 1 : Number(qParam.slice(2))
     if (!(q > 0)) return

@@ -5,16 +5,27 @@
  * from a future instant through @fare/tariffs. A draft is never seen by the
  * ledger until it is activated.
  */
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
-import { Type } from 'typebox'
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import multipart from '@fastify/multipart'
+
 import { authenticate, requireRole } from '@fare/auth'
 import { ErrorBody, Money, TAP_TIME_MAX_LENGTH, TAP_TIME_PATTERN } from '@fare/contracts'
 import type { Db } from '@fare/db'
 import { FareError, loadFeedFromFiles, parseInstant, type Tariff } from '@fare/fares'
 import { withDetails } from '@fare/platform'
-import { activateDraft, createTariffBook, DraftActivationError, getDraft, listDrafts, saveDraft, TariffVersionError, type DraftSummary, type FeedFiles } from '@fare/tariffs'
+import {
+  activateDraft,
+  createTariffBook,
+  DraftActivationError,
+  type DraftSummary,
+  type FeedFiles,
+  getDraft,
+  listDrafts,
+  saveDraft,
+  TariffVersionError,
+} from '@fare/tariffs'
+import multipart from '@fastify/multipart'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
 import {
   EffectiveFromNotFuture,
   FeedInvalid,
@@ -28,8 +39,8 @@ import {
   TariffEffectiveFromInvalid,
   TariffVersionConflict,
 } from '../errors.ts'
-import { checkFeedFileName, FeedCollector, readZipFeed, type FeedLimits } from '../tariffs/feed-upload.ts'
-import { countTapsInRange, simulate, type SimulationLimits } from '../tariffs/simulation.ts'
+import { checkFeedFileName, FeedCollector, type FeedLimits, readZipFeed } from '../tariffs/feed-upload.ts'
+import { countTapsInRange, type SimulationLimits, simulate } from '../tariffs/simulation.ts'
 
 export interface TariffDraftRoutesOptions {
   db: Db
@@ -54,24 +65,46 @@ const DraftView = Type.Object(
     files: Type.Array(Type.String()),
     uploadedBy: Type.String(),
     createdAt: Type.String(),
-    activation: Type.Union([Type.Object({ versionId: Type.String(), effectiveFrom: Type.String(), by: Type.String(), at: Type.String() }, { additionalProperties: false }), Type.Null()]),
+    activation: Type.Union([
+      Type.Object({ versionId: Type.String(), effectiveFrom: Type.String(), by: Type.String(), at: Type.String() }, { additionalProperties: false }),
+      Type.Null(),
+    ]),
   },
   {
     additionalProperties: false,
-    examples: [{ id: '42', name: 'Lutsk 2027', sha256: '9f2c...', files: ['agency.txt', 'fare_products.txt'], uploadedBy: 'admin-1', createdAt: '2026-12-02T10:00:00.000Z', activation: null }],
+    examples: [
+      {
+        id: '42',
+        name: 'Lutsk 2027',
+        sha256: '9f2c...',
+        files: ['agency.txt', 'fare_products.txt'],
+        uploadedBy: 'admin-1',
+        createdAt: '2026-12-02T10:00:00.000Z',
+        activation: null,
+      },
+    ],
   },
 )
 
-const DraftList = Type.Object({ drafts: Type.Array(DraftView), nextBefore: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false, examples: [{ drafts: [], nextBefore: null }] })
+const DraftList = Type.Object(
+  { drafts: Type.Array(DraftView), nextBefore: Type.Union([Type.String(), Type.Null()]) },
+  { additionalProperties: false, examples: [{ drafts: [], nextBefore: null }] },
+)
 
-const UploadQuery = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\x00-\\x1F\\x7F]+$', examples: ['Lutsk 2027'] }) }, { additionalProperties: false })
+const UploadQuery = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\x00-\\x1F\\x7F]+$', examples: ['Lutsk 2027'] }) },
+  { additionalProperties: false },
+)
 const ListQuery = Type.Object(
   { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })), before: Type.Optional(DraftId) },
   { additionalProperties: false },
 )
 
 const ActivationBody = Type.Object({ effectiveFrom: Instant }, { additionalProperties: false, examples: [{ effectiveFrom: '2027-01-01T00:00:00+02:00' }] })
-const SimulationBody = Type.Object({ from: Instant, to: Instant }, { additionalProperties: false, examples: [{ from: '2026-11-01T00:00:00+02:00', to: '2026-12-01T00:00:00+02:00' }] })
+const SimulationBody = Type.Object(
+  { from: Instant, to: Instant },
+  { additionalProperties: false, examples: [{ from: '2026-11-01T00:00:00+02:00', to: '2026-12-01T00:00:00+02:00' }] },
+)
 
 const Distribution = Type.Union([
   Type.Object({ min: Money, p10: Money, p25: Money, p50: Money, p75: Money, p90: Money, max: Money }, { additionalProperties: false }),
@@ -119,10 +152,31 @@ const SimulationReport = Type.Object(
         to: '2026-11-02T00:00:00.000Z',
         cards: 1,
         tapsWithoutTariffInForce: 0,
-        inForce: { total: { amount: '36.00', currency: 'UAH' }, tapsRated: 2, tapsUnratable: 0, tapsUnpriced: 0, failures: [], caps: { ridersReachingACap: 0, windowsReached: {} } },
-        draft: { total: { amount: '40.00', currency: 'UAH' }, tapsRated: 2, tapsUnratable: 0, tapsUnpriced: 0, failures: [], caps: { ridersReachingACap: 0, windowsReached: {} } },
+        inForce: {
+          total: { amount: '36.00', currency: 'UAH' },
+          tapsRated: 2,
+          tapsUnratable: 0,
+          tapsUnpriced: 0,
+          failures: [],
+          caps: { ridersReachingACap: 0, windowsReached: {} },
+        },
+        draft: {
+          total: { amount: '40.00', currency: 'UAH' },
+          tapsRated: 2,
+          tapsUnratable: 0,
+          tapsUnpriced: 0,
+          failures: [],
+          caps: { ridersReachingACap: 0, windowsReached: {} },
+        },
         difference: { amount: '4.00', currency: 'UAH' },
-        revenueByOperator: [{ operatorId: 'lutsk-bus', inForce: { amount: '36.00', currency: 'UAH' }, draft: { amount: '40.00', currency: 'UAH' }, difference: { amount: '4.00', currency: 'UAH' } }],
+        revenueByOperator: [
+          {
+            operatorId: 'lutsk-bus',
+            inForce: { amount: '36.00', currency: 'UAH' },
+            draft: { amount: '40.00', currency: 'UAH' },
+            difference: { amount: '4.00', currency: 'UAH' },
+          },
+        ],
         monthlySpend: { riderMonths: 1, rises: { count: 1, distribution: null }, falls: { count: 0, distribution: null }, unchanged: 0 },
         elapsedMs: 3,
       },
@@ -139,7 +193,12 @@ function view(draft: DraftSummary) {
     uploadedBy: draft.uploadedBy,
     createdAt: draft.createdAt.toISOString(),
     activation: draft.activation
-      ? { versionId: draft.activation.versionId, effectiveFrom: draft.activation.effectiveFrom.toISOString(), by: draft.activation.by, at: draft.activation.at.toISOString() }
+      ? {
+          versionId: draft.activation.versionId,
+          effectiveFrom: draft.activation.effectiveFrom.toISOString(),
+          by: draft.activation.by,
+          at: draft.activation.at.toISOString(),
+        }
       : null,
   }
 }
@@ -160,8 +219,11 @@ async function readMultipartFeed(request: FastifyRequest, limits: FeedLimits): P
   let uploaded = 0
   try {
     // preservePath: the name as sent, so a path is refused rather than cut to its last segment.
-    for await (const part of request.parts({ preservePath: true, limits: { fileSize: limits.fileBytes, files: limits.files, fields: 0, parts: limits.files, headerPairs: 20 } })) {
-      if (part.type !== 'file') throw new FeedUploadInvalid('multipart parts must be the feed\'s files')
+    for await (const part of request.parts({
+      preservePath: true,
+      limits: { fileSize: limits.fileBytes, files: limits.files, fields: 0, parts: limits.files, headerPairs: 20 },
+    })) {
+      if (part.type !== 'file') throw new FeedUploadInvalid("multipart parts must be the feed's files")
       checkFeedFileName(part.filename)
       const data = await part.toBuffer()
       uploaded += data.length
@@ -174,7 +236,7 @@ async function readMultipartFeed(request: FastifyRequest, limits: FeedLimits): P
     const code = (err as { code?: string }).code
     if (code === 'FST_REQ_FILE_TOO_LARGE') throw new FeedTooLarge(`a file is larger than ${limits.fileBytes} bytes`)
     if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT') throw new FeedTooLarge(`more than ${limits.files} files`)
-    if (code === 'FST_FIELDS_LIMIT') throw new FeedUploadInvalid('multipart parts must be the feed\'s files, without other fields')
+    if (code === 'FST_FIELDS_LIMIT') throw new FeedUploadInvalid("multipart parts must be the feed's files, without other fields")
     throw err
   }
   return collector.files
@@ -220,7 +282,10 @@ export const tariffDraftRoutes: FastifyPluginAsync<TariffDraftRoutesOptions> = a
 
   app.get(
     '/v1/tariffs/drafts',
-    { onRequest: adminOnly, schema: { summary: 'Tariff drafts, newest first (admin)', tags: ['tariffs'], querystring: ListQuery, response: { 200: DraftList, '4xx': ErrorBody } } },
+    {
+      onRequest: adminOnly,
+      schema: { summary: 'Tariff drafts, newest first (admin)', tags: ['tariffs'], querystring: ListQuery, response: { 200: DraftList, '4xx': ErrorBody } },
+    },
     async (request) => {
       const limit = request.query.limit ?? 20
       const page = await listDrafts(db, { limit, ...(request.query.before ? { beforeId: request.query.before } : {}) })
@@ -308,7 +373,8 @@ export const tariffDraftRoutes: FastifyPluginAsync<TariffDraftRoutesOptions> = a
         if (!repeat && effectiveFromMs <= now.getTime()) throw new EffectiveFromNotFuture(effectiveFrom)
         return view(await activateDraft(db, request.params.draftId, { effectiveFrom, by: request.user.sub, at: now }))
       } catch (err) {
-        if (err instanceof DraftActivationError) throw err.code === 'TARIFF_DRAFT_NOT_FOUND' ? new TariffDraftNotFound() : new TariffDraftAlreadyActivated(err.message)
+        if (err instanceof DraftActivationError)
+          throw err.code === 'TARIFF_DRAFT_NOT_FOUND' ? new TariffDraftNotFound() : new TariffDraftAlreadyActivated(err.message)
         if (err instanceof TariffVersionError) {
           if (err.code === 'TARIFF_VERSION_CONFLICT') throw new TariffVersionConflict(err.message)
           if (err.code === 'TARIFF_EFFECTIVE_FROM_INVALID') throw new TariffEffectiveFromInvalid(err.message)

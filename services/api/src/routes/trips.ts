@@ -4,19 +4,20 @@
  * `to` are days in the agency's time zone, both included (default: the last
  * 30 days); pages follow `cursor` while `hasMore`.
  */
-import type { FastifyPluginAsync } from 'fastify'
-import { Type } from 'typebox'
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+
 import { authenticate } from '@fare/auth'
 import { ErrorBody, Money } from '@fare/contracts'
 import type { Db } from '@fare/db'
 import { toMoney } from '@fare/money'
+import { type TariffBook, timeZoneAt } from '@fare/tariffs'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsync } from 'fastify'
+import { Type } from 'typebox'
 import { CursorInvalid, DateRangeInvalid } from '../errors.ts'
 import { decodeCursor, encodeCursor } from '../riders/cursor.ts'
-import { journeyPage, type JourneyView } from '../riders/journeys.ts'
+import { type JourneyView, journeyPage } from '../riders/journeys.ts'
 import { dayStartMs, formatDay, parseDay, today } from '../riders/local-days.ts'
 import { loadRatedCard } from '../riders/recorded-rating.ts'
-import { timeZoneAt, type TariffBook } from '@fare/tariffs'
 import { visibleCard } from '../riders/visibility.ts'
 import { CardParams } from './card-params.ts'
 import { TRIPS_EXAMPLE } from './trips-example.ts'
@@ -143,7 +144,13 @@ export const tripRoutes: FastifyPluginAsync<{ db: Db; now: () => Date; tariffs: 
       if (toDay - fromDay + 1 > MAX_DAYS) throw new DateRangeInvalid(`at most ${MAX_DAYS} days at a time`)
       const rated = await loadRatedCard(options.db, card.cardToken)
       const page = rated
-        ? await journeyPage(options.db, options.tariffs, card, rated, { timeZone: zone, fromMs: dayStartMs(zone, fromDay), toMs: dayStartMs(zone, toDay + 1), limit, after })
+        ? await journeyPage(options.db, options.tariffs, card, rated, {
+            timeZone: zone,
+            fromMs: dayStartMs(zone, fromDay),
+            toMs: dayStartMs(zone, toDay + 1),
+            limit,
+            after,
+          })
         : { timeZone: zone, journeys: [], next: undefined }
       return {
         cardToken: card.cardToken,

@@ -7,8 +7,9 @@
  * bomb) is cut off at the limit. Only plain GTFS file names are accepted: no
  * folders, no `..`, no absolute paths, nothing but `.txt`.
  */
-import yauzl from 'yauzl'
+
 import type { FeedFiles } from '@fare/tariffs'
+import yauzl from 'yauzl'
 import { FeedArchiveInvalid, FeedFileNameInvalid, FeedTooLarge } from '../errors.ts'
 
 export interface FeedLimits {
@@ -29,7 +30,12 @@ const FEED_FILE_NAME = /^[A-Za-z0-9_-]{1,64}\.txt$/
 /** Refuses a name that is not a plain GTFS file name (FEED_FILE_NAME_INVALID). */
 export function checkFeedFileName(name: string): void {
   if (FEED_FILE_NAME.test(name)) return
-  const why = name.includes('..') || name.startsWith('/') || name.includes('\\') || /^[A-Za-z]:/.test(name) ? 'a path outside the feed' : name.includes('/') ? 'a file in a folder (put the .txt files at the root)' : 'not a GTFS .txt file name'
+  const why =
+    name.includes('..') || name.startsWith('/') || name.includes('\\') || /^[A-Za-z]:/.test(name)
+      ? 'a path outside the feed'
+      : name.includes('/')
+        ? 'a file in a folder (put the .txt files at the root)'
+        : 'not a GTFS .txt file name'
   throw new FeedFileNameInvalid(JSON.stringify(name.slice(0, 200)), why)
 }
 
@@ -89,9 +95,18 @@ function nextEntry(zip: yauzl.ZipFile): Promise<yauzl.Entry | undefined> {
     const cleanup = () => {
       zip.off('entry', onEntry).off('end', onEnd).off('error', onError)
     }
-    const onEntry = (entry: yauzl.Entry) => (cleanup(), resolve(entry))
-    const onEnd = () => (cleanup(), resolve(undefined))
-    const onError = (err: unknown) => (cleanup(), reject(new FeedArchiveInvalid(describe(err))))
+    const onEntry = (entry: yauzl.Entry) => {
+      cleanup()
+      resolve(entry)
+    }
+    const onEnd = () => {
+      cleanup()
+      resolve(undefined)
+    }
+    const onError = (err: unknown) => {
+      cleanup()
+      reject(new FeedArchiveInvalid(describe(err)))
+    }
     zip.on('entry', onEntry).on('end', onEnd).on('error', onError)
     zip.readEntry()
   })

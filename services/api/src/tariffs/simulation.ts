@@ -13,10 +13,10 @@
  * charge went (no revenue split).
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
-import { Decimal, formatAmount } from '@fare/money'
-import { FareError, rate, type Charge, type Tap, type Tariff } from '@fare/fares'
 import { arrayLiteral, type Db } from '@fare/db'
-import { cardProfile, unratableReason, type StoredProfile, type TariffBook } from '@fare/tariffs'
+import { type Charge, FareError, rate, type Tap, type Tariff } from '@fare/fares'
+import { Decimal, formatAmount } from '@fare/money'
+import { cardProfile, type StoredProfile, type TariffBook, unratableReason } from '@fare/tariffs'
 import { sql } from 'kysely'
 
 const ZERO = new Decimal(0)
@@ -156,11 +156,26 @@ async function loadProfiles(db: Db, tokens: readonly string[]): Promise<Map<stri
     select card_token, rider_category_id, fare_media_id,
            to_char(category_valid_from, 'YYYY-MM-DD') as valid_from, to_char(category_valid_to, 'YYYY-MM-DD') as valid_to
     from cards where card_token = any(${arrayLiteral([...tokens])}::text[])`.execute(db)
-  return new Map(rows.rows.map((r) => [r.card_token, { riderCategoryId: r.rider_category_id, riderCategoryValidFrom: r.valid_from, riderCategoryValidTo: r.valid_to, fareMediaId: r.fare_media_id }]))
+  return new Map(
+    rows.rows.map((r) => [
+      r.card_token,
+      { riderCategoryId: r.rider_category_id, riderCategoryValidFrom: r.valid_from, riderCategoryValidTo: r.valid_to, fareMediaId: r.fare_media_id },
+    ]),
+  )
 }
 
 async function loadTaps(db: Db, tokens: readonly string[], range: SimulationRange): Promise<Map<string, StoredTap[]>> {
-  const rows = await sql<{ tap_id: string; card_token: string; kind: 'entry' | 'exit'; tapped_at: Date; tapped_at_text: string; route_id: string; stop_id: string | null; device_id: string; operator_id: string }>`
+  const rows = await sql<{
+    tap_id: string
+    card_token: string
+    kind: 'entry' | 'exit'
+    tapped_at: Date
+    tapped_at_text: string
+    route_id: string
+    stop_id: string | null
+    device_id: string
+    operator_id: string
+  }>`
     select tap_id, card_token, kind, tapped_at, tapped_at_text, route_id, stop_id, device_id, operator_id from taps
     where card_token = any(${arrayLiteral([...tokens])}::text[])
       and tapped_at >= ${new Date(range.fromMs).toISOString()}::timestamptz and tapped_at < ${new Date(range.toMs).toISOString()}::timestamptz
@@ -168,7 +183,16 @@ async function loadTaps(db: Db, tokens: readonly string[], range: SimulationRang
   const byCard = new Map<string, StoredTap[]>()
   for (const r of rows.rows) {
     const list = byCard.get(r.card_token) ?? []
-    list.push({ tapId: r.tap_id, kind: r.kind, routeId: r.route_id, ...(r.stop_id === null ? {} : { stopId: r.stop_id }), deviceId: r.device_id, time: r.tapped_at_text, ms: r.tapped_at.getTime(), operatorId: r.operator_id })
+    list.push({
+      tapId: r.tap_id,
+      kind: r.kind,
+      routeId: r.route_id,
+      ...(r.stop_id === null ? {} : { stopId: r.stop_id }),
+      deviceId: r.device_id,
+      time: r.tapped_at_text,
+      ms: r.tapped_at.getTime(),
+      operatorId: r.operator_id,
+    })
     byCard.set(r.card_token, list)
   }
   return byCard

@@ -3,14 +3,15 @@
  * tariff version in force. Both answer an ETag and 304 when the validator
  * already has the current version, so polling every few seconds costs little.
  */
-import type { FastifyPluginAsync, FastifyReply } from 'fastify'
-import { sql } from 'kysely'
-import { Type } from 'typebox'
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+
 import { authenticate } from '@fare/auth'
 import { DenyListResponse, ErrorBody, TariffResponse } from '@fare/contracts'
 import type { Db } from '@fare/db'
-import { publishedVersions, tariffVersionFeed, type PublishedVersion } from '@fare/tariffs'
+import { type PublishedVersion, publishedVersions, tariffVersionFeed } from '@fare/tariffs'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import { sql } from 'kysely'
+import { Type } from 'typebox'
 import { NoTariffInForce, TariffVersionNotFound } from '../errors.ts'
 
 /** A version's GTFS-Fares files by name; the example shows two of them, shortened (its sha256 is theirs). */
@@ -24,7 +25,10 @@ const TariffFeed = Type.Object(
         sha256: '2903adf6712464bfed87896dc0bc8c60b394b5d7a383cc10363c4299b36c17a4',
         files: {
           'fare_media.txt': 'fare_media_id,fare_media_name,fare_media_type\ntransit-card,Lutsk transit card,2\nbank-card,Contactless bank card,3\n',
-          'fare_products.txt': 'fare_product_id,fare_product_name,rider_category_id,amount,currency\nbus-single,Bus single fare,adult,18.00,UAH\nbus-single,Bus single fare,pupil,9.00,UAH\n',
+          'fare_products.txt':
+            'fare_product_id,fare_product_name,rider_category_id,amount,currency\n' +
+            'bus-single,Bus single fare,adult,18.00,UAH\n' +
+            'bus-single,Bus single fare,pupil,9.00,UAH\n',
         },
       },
     ],
@@ -69,7 +73,10 @@ export const distributionRoutes: FastifyPluginAsync<DistributionRoutesOptions> =
         .setIsolationLevel('repeatable read')
         .setAccessMode('read only')
         .execute(async (trx) => {
-          const head = await trx.selectFrom('deny_list_changes').select((eb) => eb.fn.max('version').as('version')).executeTakeFirst()
+          const head = await trx
+            .selectFrom('deny_list_changes')
+            .select((eb) => eb.fn.max('version').as('version'))
+            .executeTakeFirst()
           const version = BigInt((head?.version as string | null | undefined) ?? '0')
           // A validator ahead of the server (a restored database) is given the full list to start over from.
           if (since === undefined || since > version) {
@@ -101,7 +108,11 @@ export const distributionRoutes: FastifyPluginAsync<DistributionRoutesOptions> =
     '/v1/tariff',
     {
       onRequest: authenticate('tariff:read'),
-      schema: { summary: 'The tariff version in force (and the next one, if scheduled)', tags: ['distribution'], response: { 200: TariffResponse, '4xx': ErrorBody } },
+      schema: {
+        summary: 'The tariff version in force (and the next one, if scheduled)',
+        tags: ['distribution'],
+        response: { 200: TariffResponse, '4xx': ErrorBody },
+      },
     },
     async (request, reply) => {
       const { current, next } = await publishedVersions(db, options.now())

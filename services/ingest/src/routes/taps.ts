@@ -5,10 +5,26 @@
  * after Kafka acknowledged. If Kafka fails, the whole request is 503 and
  * nothing is reported accepted.
  */
-import type { FastifyPluginAsync } from 'fastify'
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+
 import { authenticate, ScopeDenied } from '@fare/auth'
-import { checkTapWindow, ErrorBody, MAX_TAPS_PER_REQUEST, parseTapContext, parseTapInput, sameTap, TapBatchRequest, TapBatchResponse, tapInstantMs, type TapInput, type TapRecord, type TapResult, type TapWindow, tapWindowMessage } from '@fare/contracts'
+import {
+  checkTapWindow,
+  ErrorBody,
+  MAX_TAPS_PER_REQUEST,
+  parseTapContext,
+  parseTapInput,
+  sameTap,
+  TapBatchRequest,
+  TapBatchResponse,
+  type TapInput,
+  type TapRecord,
+  type TapResult,
+  type TapWindow,
+  tapInstantMs,
+  tapWindowMessage,
+} from '@fare/contracts'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsync } from 'fastify'
 import { BatchTooLarge, BROKER_RETRY_AFTER_SECONDS, BrokerUnavailable, TAP_CONFLICT, TAP_INVALID, TAP_TIME_OUT_OF_RANGE } from '../errors.ts'
 import type { TapSink } from '../tap-producer.ts'
 import { tapRecordEncoder } from '../tap-record.ts'
@@ -75,7 +91,11 @@ export const tapRoutes: FastifyPluginAsync<TapRoutesOptions> = async (plugin, op
           // The same tap twice in one request is one record: sent once, accepted for both.
           results.push({ tapId: sentId, status: 'accepted' })
         } else {
-          results.push({ tapId: sentId, status: 'rejected', error: { code: TAP_CONFLICT, message: `tap id ${tap.tapId} is earlier in this request with different content; the first is kept` } })
+          results.push({
+            tapId: sentId,
+            status: 'rejected',
+            error: { code: TAP_CONFLICT, message: `tap id ${tap.tapId} is earlier in this request with different content; the first is kept` },
+          })
         }
       }
 

@@ -22,7 +22,7 @@ export function readAgencies(feed: FeedReader): Agencies {
     const agencyId = field(row, 'agency_id')
     if (agencies.has(agencyId)) throw feedInvalid(FILE, row.line, 'agency_id', `duplicate key ${JSON.stringify(agencyId)}`)
     if (defaultTimezone !== undefined && timezone !== defaultTimezone) {
-      feed.warn(FILE, row.line, 'agency_timezone', 'agencies of one feed should share a time zone; each route uses its own agency\'s')
+      feed.warn(FILE, row.line, 'agency_timezone', "agencies of one feed should share a time zone; each route uses its own agency's")
     }
     defaultTimezone ??= timezone
     agencies.set(agencyId, { agencyId, timezone })

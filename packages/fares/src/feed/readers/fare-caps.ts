@@ -2,7 +2,7 @@
 import { feedInvalid } from '../../errors.ts'
 import type { Cap, CapPeriod, FareMedium, RiderCategory } from '../../model.ts'
 import { parseGtfsTime } from '../../time/zone.ts'
-import { field, type CsvRow } from '../csv.ts'
+import { type CsvRow, field } from '../csv.ts'
 import type { FeedReader } from '../feed-reader.ts'
 import { amount, integer, reference, required, unique, WEEKDAYS } from '../fields.ts'
 
@@ -33,7 +33,12 @@ export function readFareCaps(feed: FeedReader, known: CapReferences): Cap[] {
       throw feedInvalid(FILE, row.line, 'day_start_time', `not a time of day: ${JSON.stringify(dayStartText)}`)
     }
     caps.push({
-      line: row.line, capId, amount: capAmount, currency: capCurrency, period, dayStartSecond,
+      line: row.line,
+      capId,
+      amount: capAmount,
+      currency: capCurrency,
+      period,
+      dayStartSecond,
       riderCategoryId: reference(FILE, row, 'rider_category_id', known.riderCategories, 'rider category'),
       fareMediaId: reference(FILE, row, 'fare_media_id', known.fareMedia, 'fare medium'),
       networkId: reference(FILE, row, 'network_id', known.networkIds, 'network'),
@@ -49,8 +54,12 @@ function readPeriod(feed: FeedReader, row: CsvRow): CapPeriod {
   const durationDays = integer(FILE, row, 'duration_days', 1, 366)
   const weekStartText = field(row, 'week_start_day').toLowerCase()
   switch (periodText) {
-    case 'day': period = { kind: 'day' }; break
-    case 'month': period = { kind: 'month' }; break
+    case 'day':
+      period = { kind: 'day' }
+      break
+    case 'month':
+      period = { kind: 'month' }
+      break
     case 'week': {
       const weekStartDay = weekStartText === '' ? 0 : WEEKDAYS.indexOf(weekStartText as (typeof WEEKDAYS)[number])
       if (weekStartDay < 0) throw feedInvalid(FILE, row.line, 'week_start_day', `not a weekday: ${JSON.stringify(weekStartText)}`)

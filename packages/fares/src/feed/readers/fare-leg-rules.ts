@@ -33,7 +33,7 @@ export function readFareLegRules(feed: FeedReader, known: LegRuleReferences): Fa
     const toAreaId = reference(FILE, row, 'to_area_id', known.areaIds, 'area')
     const fromTimeframeGroupId = reference(FILE, row, 'from_timeframe_group_id', known.timeframeGroupIds, 'timeframe group')
     const toTimeframeGroupId = reference(FILE, row, 'to_timeframe_group_id', known.timeframeGroupIds, 'timeframe group')
-    const priority = hasRulePriority ? integer(FILE, row, 'rule_priority', 0, Number.MAX_SAFE_INTEGER) ?? 0 : 0
+    const priority = hasRulePriority ? (integer(FILE, row, 'rule_priority', 0, Number.MAX_SAFE_INTEGER) ?? 0) : 0
     const legGroupId = opt(field(row, 'leg_group_id'))
     const key = [networkId, fromAreaId, toAreaId, fromTimeframeGroupId, toTimeframeGroupId, productId].map((v) => v ?? '').join('\u0000')
     unique(FILE, row, 'fare_product_id', key, keys)

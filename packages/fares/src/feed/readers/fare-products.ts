@@ -17,7 +17,9 @@ export interface FareProducts {
 }
 
 export function readFareProducts(
-  feed: FeedReader, riderCategories: ReadonlyMap<string, RiderCategory>, fareMedia: ReadonlyMap<string, FareMedium>,
+  feed: FeedReader,
+  riderCategories: ReadonlyMap<string, RiderCategory>,
+  fareMedia: ReadonlyMap<string, FareMedium>,
 ): FareProducts {
   const products = new Map<string, ProductRow[]>()
   const productKeys = new Set<string>()
@@ -34,7 +36,13 @@ export function readFareProducts(
     if (rowCurrency !== currency) throw feedInvalid(FILE, row.line, 'currency', `the engine prices one currency per feed (${currency})`)
     const list = products.get(productId) ?? []
     list.push({
-      productId, productName: field(row, 'fare_product_name'), riderCategoryId, fareMediaId, amount: rowAmount, currency: rowCurrency, line: row.line,
+      productId,
+      productName: field(row, 'fare_product_name'),
+      riderCategoryId,
+      fareMediaId,
+      amount: rowAmount,
+      currency: rowCurrency,
+      line: row.line,
     })
     products.set(productId, list)
   }

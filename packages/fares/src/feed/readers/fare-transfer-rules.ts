@@ -4,7 +4,7 @@
  * finite transfer_count of its same-group rules.
  */
 import { feedInvalid } from '../../errors.ts'
-import type { DurationLimitType, FareTransferType, ProductRow, FareTransferRule } from '../../model.ts'
+import type { DurationLimitType, FareTransferRule, FareTransferType, ProductRow } from '../../model.ts'
 import type { CsvRow } from '../csv.ts'
 import type { FeedReader } from '../feed-reader.ts'
 import { integer, reference, unique } from '../fields.ts'
@@ -17,7 +17,9 @@ export interface FareTransferRules {
 }
 
 export function readFareTransferRules(
-  feed: FeedReader, legGroupIds: ReadonlySet<string>, products: ReadonlyMap<string, readonly ProductRow[]>,
+  feed: FeedReader,
+  legGroupIds: ReadonlySet<string>,
+  products: ReadonlyMap<string, readonly ProductRow[]>,
 ): FareTransferRules {
   const fareTransferRules: FareTransferRule[] = []
   const keys = new Set<string>()
@@ -38,8 +40,15 @@ export function readFareTransferRules(
       maxTransferCount.set(group, Math.max(maxTransferCount.get(group) ?? 0, transferCount))
     }
     fareTransferRules.push({
-      index: fareTransferRules.length, line: row.line, fromLegGroupId, toLegGroupId, transferCount,
-      durationLimitSeconds, durationLimitType, fareTransferType, productId,
+      index: fareTransferRules.length,
+      line: row.line,
+      fromLegGroupId,
+      toLegGroupId,
+      transferCount,
+      durationLimitSeconds,
+      durationLimitType,
+      fareTransferType,
+      productId,
     })
   }
   return { fareTransferRules, maxTransferCount }
@@ -58,9 +67,7 @@ function readTransferCount(feed: FeedReader, row: CsvRow, sameGroup: boolean): n
 }
 
 /** duration_limit needs its type; a type without a limit is ignored with a warning. */
-function readDurationLimit(
-  feed: FeedReader, row: CsvRow,
-): { durationLimitSeconds: number | undefined; durationLimitType: DurationLimitType | undefined } {
+function readDurationLimit(feed: FeedReader, row: CsvRow): { durationLimitSeconds: number | undefined; durationLimitType: DurationLimitType | undefined } {
   const durationLimitSeconds = integer(FILE, row, 'duration_limit', 1, Number.MAX_SAFE_INTEGER)
   const durationLimitType = integer(FILE, row, 'duration_limit_type', 0, 3) as DurationLimitType | undefined
   if (durationLimitSeconds !== undefined && durationLimitType === undefined) {

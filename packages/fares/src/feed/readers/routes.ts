@@ -20,7 +20,7 @@ export function readRoutes(feed: FeedReader, agencies: ReadonlyMap<string, Agenc
   const routeIds = new Set(routeRows.map((row) => field(row, 'route_id')))
   const routeNetworkIds = readRouteNetworks(feed, routeIds, networkIds)
   const routes = new Map<string, Route>()
-  const singleAgency = agencies.size === 1 ? [...agencies.keys()][0] ?? '' : undefined
+  const singleAgency = agencies.size === 1 ? ([...agencies.keys()][0] ?? '') : undefined
   for (const row of routeRows) {
     const routeId = required('routes.txt', row, 'route_id')
     if (routes.has(routeId)) throw feedInvalid('routes.txt', row.line, 'route_id', `duplicate key ${JSON.stringify(routeId)}`)

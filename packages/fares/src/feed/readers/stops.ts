@@ -5,7 +5,7 @@
 import { feedInvalid } from '../../errors.ts'
 import type { Stop } from '../../model.ts'
 import { isValidTimeZone } from '../../time/zone.ts'
-import { field, type CsvRow } from '../csv.ts'
+import { type CsvRow, field } from '../csv.ts'
 import type { FeedReader } from '../feed-reader.ts'
 import { opt, reference, required } from '../fields.ts'
 

@@ -2,7 +2,7 @@
 import { feedInvalid } from '../../errors.ts'
 import type { Service, Timeframe } from '../../model.ts'
 import { parseGtfsTime } from '../../time/zone.ts'
-import { field, type CsvRow } from '../csv.ts'
+import { type CsvRow, field } from '../csv.ts'
 import type { FeedReader } from '../feed-reader.ts'
 import { required } from '../fields.ts'
 
