@@ -52,6 +52,31 @@ export interface LegCharges {
   readonly units: number[]
 }
 
+/** A leg's charge: what every charge takes from the leg's entry tap, the given figures, and the explanation in words. */
+function legCharge(
+  ctx: ChargeContext,
+  leg: TapLeg,
+  agencyId: string,
+  journeyId: string,
+  figures: Pick<Charge, 'amount' | 'flags' | 'fullFare' | 'legFare' | 'explanation'>,
+): Charge {
+  // Fields listed rather than spread: this runs for every leg, and a literal keeps one object shape.
+  const { amount, flags, fullFare, legFare, explanation } = figures
+  return {
+    tapId: leg.entry.tapId,
+    time: leg.entry.time,
+    agencyId,
+    networkId: leg.networkId,
+    journeyId,
+    amount,
+    flags,
+    fullFare,
+    legFare,
+    explanation,
+    sentence: ctx.say(explanation),
+  }
+}
+
 /** Explanation facts of a rule and product: immutable, so shared by every charge that uses them. */
 function ruleFacts(c: CompiledTariff, rule: LegRule, product: ProductRow): RuleFacts {
   let byProduct = c.ruleFacts.get(rule)
@@ -151,19 +176,7 @@ function chargeIncompleteLeg(ctx: ChargeContext, leg: TapLeg, category: string |
     amount,
   }
   units[index] = max.units
-  charges[index] = {
-    tapId: leg.entry.tapId,
-    time: leg.entry.time,
-    agencyId,
-    networkId: leg.networkId,
-    journeyId: leg.entry.tapId,
-    amount,
-    flags: ['incomplete'],
-    fullFare: c.dec(full),
-    legFare: amount,
-    explanation,
-    sentence: ctx.say(explanation),
-  }
+  charges[index] = legCharge(ctx, leg, agencyId, leg.entry.tapId, { amount, flags: ['incomplete'], fullFare: c.dec(full), legFare: amount, explanation })
 }
 
 /** Another passenger on a group tap: their own cheapest fare, capped. */
@@ -201,19 +214,13 @@ function chargeGroupLeg(
     amount,
   }
   units[index] = capped.charge
-  charges[index] = {
-    tapId: leg.entry.tapId,
-    time: leg.entry.time,
-    agencyId,
-    networkId: leg.networkId,
-    journeyId: leg.entry.tapId,
+  charges[index] = legCharge(ctx, leg, agencyId, leg.entry.tapId, {
     amount,
     flags: capped.capped ? ['capped'] : [],
     fullFare: c.dec(full),
     legFare: c.dec(own.units),
     explanation,
-    sentence: ctx.say(explanation),
-  }
+  })
 }
 
 /** A complete leg: its span's increment, capped; a leg joined into an earlier one's span is 0.00. */
@@ -242,19 +249,7 @@ function chargeCompleteLeg(
     const firstTap = (legs[completeIndexes[span.start] as number] as TapLeg).entry.tapId
     const explanation: Explanation = { kind: 'joined', taps: tapIds, leg: facts, chargedWithTapId: firstTap, amount: ZERO }
     units[index] = 0
-    charges[index] = {
-      tapId: leg.entry.tapId,
-      time: leg.entry.time,
-      agencyId,
-      networkId: leg.networkId,
-      journeyId,
-      amount: ZERO,
-      flags: ['transfer'],
-      fullFare: ZERO,
-      legFare: ZERO,
-      explanation,
-      sentence: ctx.say(explanation),
-    }
+    charges[index] = legCharge(ctx, leg, agencyId, journeyId, { amount: ZERO, flags: ['transfer'], fullFare: ZERO, legFare: ZERO, explanation })
     return
   }
   const capped = ledger.charge({
@@ -303,19 +298,7 @@ function chargeCompleteLeg(
   if (capped.capped) flags.push('capped')
   const full = journeys.fullIncrementOfLeg[index] ?? span.increment
   units[index] = capped.charge
-  charges[index] = {
-    tapId: leg.entry.tapId,
-    time: leg.entry.time,
-    agencyId,
-    networkId: leg.networkId,
-    journeyId,
-    amount,
-    flags,
-    fullFare: c.dec(full),
-    legFare: span.option.amount,
-    explanation,
-    sentence: ctx.say(explanation),
-  }
+  charges[index] = legCharge(ctx, leg, agencyId, journeyId, { amount, flags, fullFare: c.dec(full), legFare: span.option.amount, explanation })
 }
 
 /**
