@@ -11,6 +11,7 @@ import { loadFeedFromFiles, rate, splitJourneyRevenue } from '@fare/fares'
 import { checkInvariants } from '@fare/ledger'
 import { type Decimal, parseAmount } from '@fare/money'
 import { saveTariffVersion } from '@fare/tariffs'
+import { sql } from 'kysely'
 import t from 'tap'
 import { createLedgerBench, engineTotal, fundCard, tapEvent } from './harness.ts'
 import { withDearerBus, withRail } from './tariffs.ts'
@@ -237,4 +238,16 @@ t.test('the invariants hold, and the engine agrees with every posted charge', as
   const violations = await checkInvariants(db, { source: bench.source })
   t.same(violations, [])
   t.ok(engineTotal(loadFeedFromFiles(RAIL), [tapEvent({ card: 'x', time: '2026-03-03T07:10:00+02:00' })]).equals(D('18.00')))
+})
+
+t.test('a report row that no longer agrees with the engine is reported', async (t) => {
+  const row = await db.selectFrom('tap_charges').select(['tap_id', 'amount']).where('amount', '>', '0').orderBy('tap_id').executeTakeFirstOrThrow()
+  await sql`update tap_charges set amount = amount + 1 where tap_id = ${row.tap_id}`.execute(db)
+  t.teardown(() => sql`update tap_charges set amount = ${row.amount} where tap_id = ${row.tap_id}`.execute(db))
+  const violations = await checkInvariants(db, { source: bench.source })
+  t.same(
+    violations.map((v) => v.invariant),
+    ["each tap's report row agrees with the engine"],
+  )
+  t.match(violations[0]?.detail, row.tap_id)
 })

@@ -11,12 +11,24 @@ export interface DbOptions {
   onIdleConnectionError?: (err: Error) => void
 }
 
+const DATE_OID = 1082
+
+/**
+ * Dates stay 'YYYY-MM-DD' text: pg's default makes a JS Date at local midnight
+ * of the process's time zone, which shifts a service day wherever TZ is not UTC.
+ */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === DATE_OID ? (value: string) => value : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+}
+
 /** A Kysely instance over a pg pool. Numeric and bigint stay strings (pg's default) for exact mapping. */
 export function createDb(databaseUrl: string, options: DbOptions = {}): Db {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: options.maxConnections ?? 10,
     application_name: options.applicationName ?? 'fare',
+    types,
   })
   // pg emits 'error' for an idle connection that dies (a Postgres restart, a
   // terminated backend); unheard, that event kills the process. The pool has

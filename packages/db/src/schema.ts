@@ -175,6 +175,35 @@ interface TariffDraftsTable {
   activated_at: ColumnType<Date | null, undefined, Date | string>
 }
 
+/** One row per rated tap: the engine's current figures, kept by the ledger with its transfers (migration 2026-12-02T04-00). */
+interface TapChargesTable {
+  tap_id: string
+  card_token: string
+  operator_id: string
+  route_id: string
+  stop_id: string | null
+  device_id: string
+  tap_kind: 'entry' | 'exit'
+  tapped_at: ColumnType<Date, Date | string, Date | string>
+  service_day: ColumnType<string, string, string>
+  local_hour: number
+  rider_category_id: string | null
+  charge_kind: string
+  journey_id: string | null
+  tariff_version_id: string
+  full_fare: string
+  leg_fare: string
+  before_caps: string
+  amount: string
+  first_amount: string
+  concession: string
+  split: string
+  currency: string
+  capped_by: string | null
+  first_rated_at: ColumnType<Date, Date | string | undefined, Date | string>
+  rated_at: ColumnType<Date, Date | string | undefined, Date | string>
+}
+
 export interface Database {
   operators: OperatorsTable
   accounts: AccountsTable
@@ -191,6 +220,7 @@ export interface Database {
   idempotency_records: IdempotencyRecordsTable
   admin_actions: AdminActionsTable
   card_category_history: CardCategoryHistoryTable
+  tap_charges: TapChargesTable
 }
 
 export type Device = Selectable<DevicesTable>
@@ -198,6 +228,7 @@ export type TariffVersion = Selectable<TariffVersionsTable>
 export type TariffDraft = Selectable<TariffDraftsTable>
 export type RejectedTap = Selectable<RejectedTapsTable>
 export type AdminAction = Selectable<AdminActionsTable>
+export type TapCharge = Selectable<TapChargesTable>
 
 export type Operator = Selectable<OperatorsTable>
 export type Account = Selectable<AccountsTable>

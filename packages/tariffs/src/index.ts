@@ -26,4 +26,5 @@ export {
 export { activateDraft, type Draft, DraftActivationError, type DraftActivationRefusal, type DraftSummary, getDraft, listDrafts, saveDraft } from './drafts.ts'
 export { type FeedFiles, feedDigest, readFeedFolder } from './feed.ts'
 export { type PublishedVersion, type PublishedVersions, publishedVersions, type TariffVersionFeed, tariffVersionFeed } from './published.ts'
+export { formatDay, parseDay, type ServiceTime, serviceDayStartMs, serviceDayStartSecond, serviceTimeOf } from './service-days.ts'
 export { type NewTariffVersion, saveTariffVersion, TariffVersionError, type TariffVersionErrorCode } from './store.ts'

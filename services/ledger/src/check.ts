@@ -162,6 +162,8 @@ async function checkRating(db: Db, limit: number): Promise<Violation[]> {
     from transfers t join taps p on p.tap_id = t.tap_id join cards c on c.card_token = p.card_token
     where t.kind in ('fare', 'fare_adjustment') group by t.tap_id`.execute(db)
   const paid = new Map(posted.rows.map((r) => [r.tap_id, moneyFromDb(r.paid)]))
+  const readSide = await db.selectFrom('tap_charges').select(['tap_id', 'operator_id', 'amount', 'concession', 'split', 'full_fare']).execute()
+  const readRows = new Map(readSide.map((r) => [r.tap_id, r]))
   const byCard = new Map<string, SettledTap[]>()
   for (const r of taps.rows) {
     const list = byCard.get(r.card_token) ?? []
@@ -188,7 +190,7 @@ async function checkRating(db: Db, limit: number): Promise<Violation[]> {
     // The taps of the cards it replaced rate with its own, as the ledger rated them (context only).
     const context = (predecessors.get(card.card_token) ?? []).flatMap((token) => byCard.get(token) ?? [])
     // Planning against "nothing posted" yields exactly the full charge of every tap.
-    const planned = planCard({
+    const { transfers: planned, charges } = planCard({
       book,
       profile: {
         riderCategoryId: card.rider_category_id,
@@ -217,6 +219,24 @@ async function checkRating(db: Db, limit: number): Promise<Violation[]> {
         out.push({
           invariant: 'each tap charged what the engine says',
           detail: `tap ${tap.tapId} (card ${card.card_token}): posted ${got.toFixed(2)}, engine ${want.toFixed(2)}`,
+        })
+    }
+    for (const charge of charges) {
+      const row = readRows.get(charge.tapId)
+      const agrees =
+        row !== undefined &&
+        row.operator_id === charge.operatorId &&
+        moneyFromDb(row.amount).equals(charge.amount) &&
+        moneyFromDb(row.concession).equals(charge.concession) &&
+        moneyFromDb(row.split).equals(charge.split) &&
+        moneyFromDb(row.full_fare).equals(charge.fullFare)
+      if (!agrees && out.length < limit)
+        out.push({
+          invariant: "each tap's report row agrees with the engine",
+          detail: row
+            ? `tap ${charge.tapId}: tap_charges has ${row.operator_id} ${row.amount} (concession ${row.concession}, split ${row.split}), ` +
+              `engine ${charge.operatorId} ${charge.amount.toFixed(2)} (concession ${charge.concession.toFixed(2)}, split ${charge.split.toFixed(2)})`
+            : `tap ${charge.tapId}: no tap_charges row`,
         })
     }
   }

@@ -14,6 +14,7 @@ import {
   type ProfileWithHistory,
   ratingSegments,
   type StoredProfile,
+  serviceTimeOf,
   type TariffBook,
   type TariffVersionInForce,
   unratableReason,
@@ -41,6 +42,33 @@ export interface PlannedTransfer {
   readonly journeyId?: string
   readonly reason: string
   readonly explanation: unknown
+}
+
+/** A charge as the engine gives it now, for the read side (`tap_charges`); amounts exact. */
+export interface RatedCharge {
+  readonly tapId: string
+  readonly operatorId: string
+  readonly riderCategoryId: string | undefined
+  readonly chargeKind: string
+  readonly journeyId: string | undefined
+  readonly tariffVersionId: string
+  readonly serviceDay: string
+  readonly localHour: number
+  readonly fullFare: Decimal
+  readonly legFare: Decimal
+  readonly beforeCaps: Decimal
+  readonly amount: Decimal
+  readonly concession: Decimal
+  /** Revenue the journey's split moved to (+) or from (-) this operator; on the operator's first leg of the journey. */
+  readonly split: Decimal
+  readonly cappedBy: string | undefined
+  readonly currency: string
+}
+
+/** What to post for a card, and its charges in the posting range as they now stand. */
+export interface CardPlanResult {
+  readonly transfers: PlannedTransfer[]
+  readonly charges: RatedCharge[]
 }
 
 export interface Span {
@@ -111,7 +139,7 @@ export function planCard(input: {
   readonly options: RateOptions
   /** Profiling: wall time spent inside the engine's `rate`. */
   readonly onRate?: (ms: number) => void
-}): PlannedTransfer[] {
+}): CardPlanResult {
   const { book, posted, span, newTapIds } = input
   // A recorded tap its tariff version cannot rate (a route or stop the version
   // no longer knows, say after a back-dated correction) keeps what was posted
@@ -141,9 +169,12 @@ export function planCard(input: {
   const newIds = [...newTapIds].sort()
 
   const planned: PlannedTransfer[] = []
+  const charges: RatedCharge[] = []
   for (const { version, rating } of segments) {
     const tariff = version.tariff
     const fallback = defaultCategory(tariff)
+    const splits = planSplits(rating, posted, inPostRange, tapById)
+    const splitPlaced = new Set<string>()
     for (const charge of rating.charges) {
       if (!inPostRange(charge.tapId)) continue
       const tap = tapById.get(charge.tapId) as SettledTap
@@ -200,8 +231,12 @@ export function planCard(input: {
           },
         })
       }
+      const journeyOperator = `${charge.journeyId ?? ''}\u0000${operatorId}`
+      const split = charge.explanation.kind === 'exit' || splitPlaced.has(journeyOperator) ? undefined : splits.targets.get(journeyOperator)
+      if (split) splitPlaced.add(journeyOperator)
+      charges.push(ratedCharge(version, tap, charge, operatorId, category, concessionTarget, split ?? ZERO))
     }
-    planned.push(...planSplits(rating, posted, inPostRange, tapById))
+    planned.push(...splits.transfers)
   }
   // Journeys that had a split posted but no longer exist (a late tap regrouped them): move it back.
   const liveJourneys = new Set(segments.flatMap((s) => s.rating.charges.map((c) => c.journeyId ?? '')))
@@ -209,7 +244,39 @@ export function planCard(input: {
     if (liveJourneys.has(journeyId) || !inPostRange(journeyId)) continue
     planned.push(...settleSplit(journeyId, new Map(), byOperator, { reason: 'journey regrouped' }))
   }
-  return planned
+  return { transfers: planned, charges }
+}
+
+function ratedCharge(
+  version: TariffVersionInForce,
+  tap: SettledTap,
+  charge: Charge,
+  operatorId: string,
+  category: string | undefined,
+  concession: Decimal,
+  split: Decimal,
+): RatedCharge {
+  const explanation = charge.explanation
+  const priced = explanation.kind === 'fare' || explanation.kind === 'group' ? explanation : undefined
+  const service = serviceTimeOf(version.tariff, tap.ms)
+  return {
+    tapId: charge.tapId,
+    operatorId,
+    riderCategoryId: category,
+    chargeKind: explanation.kind,
+    journeyId: charge.journeyId,
+    tariffVersionId: version.id,
+    serviceDay: service.day,
+    localHour: service.hour,
+    fullFare: charge.fullFare,
+    legFare: charge.legFare,
+    beforeCaps: priced ? priced.increment : charge.amount,
+    amount: charge.amount,
+    concession,
+    split,
+    cappedBy: priced?.caps.find((c) => c.limiting)?.capId,
+    currency: version.tariff.currency,
+  }
 }
 
 /**
@@ -217,7 +284,12 @@ export function planCard(input: {
  * leg's operator; the journey total is then re-divided pro rata to the legs'
  * own fares with `revenue_split` transfers between the operators.
  */
-function planSplits(rating: Rating, posted: Posted, inPostRange: (tapId: string) => boolean, tapById: ReadonlyMap<string, SettledTap>): PlannedTransfer[] {
+function planSplits(
+  rating: Rating,
+  posted: Posted,
+  inPostRange: (tapId: string) => boolean,
+  tapById: ReadonlyMap<string, SettledTap>,
+): { transfers: PlannedTransfer[]; targets: Map<string, Decimal> } {
   const journeys = new Map<string, Charge[]>()
   for (const charge of rating.charges) {
     if (charge.journeyId === undefined || !inPostRange(charge.journeyId)) continue
@@ -226,6 +298,8 @@ function planSplits(rating: Rating, posted: Posted, inPostRange: (tapId: string)
     journeys.set(charge.journeyId, list)
   }
   const planned: PlannedTransfer[] = []
+  // Per journey and operator (key `journeyId \0 operatorId`): the split's net for the operator.
+  const targets = new Map<string, Decimal>()
   const operatorOf = (c: Charge): string => (c.agencyId !== '' ? c.agencyId : (tapById.get(c.tapId)?.operatorId ?? ''))
   for (const [journeyId, charges] of journeys) {
     // Most journeys stay with one operator and were never split: nothing to divide or move back.
@@ -249,12 +323,13 @@ function planSplits(rating: Rating, posted: Posted, inPostRange: (tapId: string)
       for (const [op, share] of shares) target.set(op, share.minus(direct.get(op) ?? ZERO))
       for (const [op, amount] of direct) if (!shares.has(op)) target.set(op, amount.negated())
     }
+    for (const [op, amount] of target) targets.set(`${journeyId}\u0000${op}`, amount)
     const before = posted.splitByJourney.get(journeyId) ?? new Map<string, Decimal>()
     planned.push(
       ...settleSplit(journeyId, target, before, { total: total.toFixed(2), shares: Object.fromEntries([...target].map(([k, v]) => [k, v.toFixed(2)])) }),
     )
   }
-  return planned
+  return { transfers: planned, targets }
 }
 
 /** Transfers between operators that move the posted split to the target (both maps sum to zero). */

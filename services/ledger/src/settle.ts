@@ -16,8 +16,9 @@ import type { KafkaMessage } from '@fare/platform'
 import type { TariffBook } from '@fare/tariffs'
 import { type LoadedCard, loadCards, loadPosted, loadSpanTaps } from './card-state.ts'
 import { decodeTapMessage } from './decode.ts'
-import { maxRideAmount, type PlannedTransfer, type Posted, planCard, type Span, spanOf } from './rating.ts'
+import { maxRideAmount, type PlannedTransfer, type Posted, planCard, type RatedCharge, type Span, spanOf } from './rating.ts'
 import { type Candidate, checkRecords, insertRejected, insertTaps, type Reject, type RejectedRecord, unseenTaps } from './records.ts'
+import { upsertTapCharges } from './tap-charges.ts'
 import { resolveAccounts } from './transfer-accounts.ts'
 
 export type { RejectCode, RejectedRecord } from './records.ts'
@@ -99,6 +100,7 @@ export async function settleBatch(db: Db, batch: PartitionBatch, options: Settle
     // Money last: the hot revenue accounts are locked from here to commit only.
     const transfers = await step('resolve accounts', () => resolveAccounts(db, trx, rated.plans, cards, currency))
     await step('post transfers', () => postTransfers(trx, transfers))
+    await step('report rows', () => upsertTapCharges(trx, rated.plans, byCard, spanTaps))
     const deny = await step('deny list', () => moveDenyList(trx, rated.plans, byCard, cards, options))
     await step('offsets', () => storeNextOffset(trx, batch, nextOffset).then(() => hooks.assertStillOwned?.()))
     return {
@@ -197,6 +199,7 @@ async function loadSpans(
 interface CardPlan {
   readonly token: string
   readonly planned: PlannedTransfer[]
+  readonly charges: RatedCharge[]
 }
 
 /**
@@ -228,7 +231,7 @@ function rateCards(input: {
     const span = spans.get(token)
     if (!card || !span) throw new Error(`internal: card ${token} not loaded`)
     try {
-      const planned = planCard({
+      const { transfers: planned, charges } = planCard({
         book: options.tariffs,
         profile: card.profile,
         cardToken: token,
@@ -239,7 +242,7 @@ function rateCards(input: {
         options: options.rateOptions ?? {},
         ...(onRate ? { onRate } : {}),
       })
-      plans.push({ token, planned })
+      plans.push({ token, planned, charges })
       accepted.push(...fresh)
     } catch (err) {
       const detail = err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err)

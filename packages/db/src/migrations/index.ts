@@ -14,6 +14,7 @@ import * as deviceAssertions from './2026-11-28T03-00-device-assertions.ts'
 import * as transferWriteCost from './2026-11-28T04-00-transfer-write-cost.ts'
 import * as administration from './2026-12-02T00-00-administration.ts'
 import * as tariffDrafts from './2026-12-02T02-00-tariff-drafts.ts'
+import * as tapCharges from './2026-12-02T04-00-tap-charges.ts'
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-28T00-00-foundation': foundation,
@@ -23,4 +24,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-28T04-00-transfer-write-cost': transferWriteCost,
   '2026-12-02T00-00-administration': administration,
   '2026-12-02T02-00-tariff-drafts': tariffDrafts,
+  '2026-12-02T04-00-tap-charges': tapCharges,
 }
