@@ -56,7 +56,8 @@ async function lineSums(ctx: ReportContext, accountId: string): Promise<Map<stri
       sql<string>`count(*)`.as('transfers'),
       sql<string>`sum(case when t.credit_account_id = ${accountId}::bigint then t.amount else -t.amount end)`.as('amount'),
     ])
-    .groupBy(line)
+    // By position: the line expression carries parameters, and a repeated one would be another expression to Postgres.
+    .groupBy(sql`1`)
     .execute()
   return new Map(rows.map((r) => [r.line, { transfers: Number(r.transfers), amount: moneyFromDb(r.amount) }]))
 }

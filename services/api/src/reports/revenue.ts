@@ -76,7 +76,7 @@ function figures(row: Sums): Record<string, number | Decimal> {
 
 /** Refunds posted in the range, by the service day of their posting (transfers credited to the refunds account). */
 async function refundsByDay(ctx: ReportContext): Promise<Map<string, Decimal>> {
-  const day = sql<string>`((t.created_at at time zone ${ctx.timeZone}) - make_interval(secs => ${ctx.dayStartSecond}))::date::text`
+  const day = sql<string>`((t.created_at at time zone ${ctx.timeZone}::text) - make_interval(secs => ${ctx.dayStartSecond}::double precision))::date::text`
   const rows = await ctx.db
     .selectFrom('transfers as t')
     .innerJoin('accounts as a', 'a.id', 't.credit_account_id')
@@ -85,7 +85,8 @@ async function refundsByDay(ctx: ReportContext): Promise<Map<string, Decimal>> {
     .where('t.created_at', '>=', ctx.fromInstant)
     .where('t.created_at', '<', ctx.toInstant)
     .select([day.as('day'), sql<string>`sum(t.amount)`.as('refunds')])
-    .groupBy(day)
+    // By position: the day expression carries parameters, and a repeated one would be another expression to Postgres.
+    .groupBy(sql`1`)
     .execute()
   return new Map(rows.map((r) => [r.day, moneyFromDb(r.refunds)]))
 }
