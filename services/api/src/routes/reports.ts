@@ -250,8 +250,12 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
     query: MonthQueryFields,
     range: monthOrRange,
     example: CONCESSIONS_EXAMPLE,
-    csvExample:
-      'operator,riderCategory,rides,fullFareValue,paidByRiders,owedByCity\r\nlutsk-bus,student,1,18.00,9.00,9.00\r\nlutsk-trolley,pensioner,1,15.00,0.00,15.00\r\n',
+    csvExample: [
+      'operator,riderCategory,rides,fullFareValue,paidByRiders,owedByCity',
+      'lutsk-bus,student,1,18.00,9.00,9.00',
+      'lutsk-trolley,pensioner,1,15.00,0.00,15.00',
+      '',
+    ].join('\r\n'),
     run: (ctx, query) => concessionsReport(ctx, query.month as string | undefined),
   })
   reportRoute(app, options, {
