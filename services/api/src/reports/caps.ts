@@ -33,27 +33,22 @@ function figures(row: { riders: string; rides: string; revenueForgone: string })
   return { riders: Number(row.riders), rides: Number(row.rides), revenueForgone: moneyFromDb(row.revenueForgone) }
 }
 
+/**
+ * One pass: the groups and the totals together (grouping sets), since distinct riders do not add up across
+ * groups; the totals' row is the one where capped_by is grouped away.
+ */
 export async function capsReport(ctx: ReportContext, groupBy: CapsGroup): Promise<Report> {
-  const cap = sql<string>`capped_by`
-  const day = sql<string>`service_day::text`
-  const rows =
-    groupBy === 'day'
-      ? (
-          await cappedCharges(ctx)
-            .select([day.as('day'), cap.as('cap'), ...FIGURES])
-            .groupBy([day, cap])
-            .orderBy(day)
-            .orderBy(cap)
-            .execute()
-        ).map((r): ReportRow => ({ day: r.day, cap: r.cap, ...figures(r) }))
-      : (
-          await cappedCharges(ctx)
-            .select([cap.as('cap'), ...FIGURES])
-            .groupBy(cap)
-            .orderBy(cap)
-            .execute()
-        ).map((r): ReportRow => ({ cap: r.cap, ...figures(r) }))
-  const totals = await cappedCharges(ctx).select(FIGURES).executeTakeFirstOrThrow()
+  const sets = groupBy === 'day' ? sql`grouping sets ((service_day, capped_by), ())` : sql`grouping sets ((capped_by), ())`
+  const day = groupBy === 'day' ? sql<string | null>`service_day::text` : sql<string | null>`null::text`
+  const found = await cappedCharges(ctx)
+    .select([day.as('day'), 'capped_by', sql<number>`grouping(capped_by)`.as('total'), ...FIGURES])
+    .groupBy(sets)
+    .orderBy(sql`grouping(capped_by)`)
+    .orderBy(day)
+    .orderBy('capped_by')
+    .execute()
+  const groups = found.filter((r) => Number(r.total) === 0)
+  const totals = found.find((r) => Number(r.total) === 1)
   return {
     name: 'caps',
     range: ctx.range,
@@ -62,7 +57,7 @@ export async function capsReport(ctx: ReportContext, groupBy: CapsGroup): Promis
     currency: ctx.currency,
     meta: { groupBy },
     columns: [...(groupBy === 'day' ? ['day'] : []), 'cap', 'riders', 'rides', 'revenueForgone'],
-    rows,
-    totals: figures(totals),
+    rows: groups.map((r): ReportRow => ({ ...(groupBy === 'day' ? { day: r.day } : {}), cap: r.capped_by, ...figures(r) })),
+    totals: figures(totals ?? { riders: '0', rides: '0', revenueForgone: '0' }),
   }
 }

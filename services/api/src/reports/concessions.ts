@@ -9,6 +9,7 @@ import { moneyFromDb } from '@fare/db'
 import { sql } from 'kysely'
 import type { ReportContext } from './context.ts'
 import type { Report, ReportRow } from './respond.ts'
+import { sumRows } from './totals.ts'
 
 /** The concession riders' charges in the range, of one operator or all. */
 function concessionCharges(ctx: ReportContext) {
@@ -45,7 +46,6 @@ export async function concessionsReport(ctx: ReportContext, month: string | unde
     .orderBy('operator_id')
     .orderBy('rider_category_id')
     .execute()
-  const totals = await concessionCharges(ctx).select(FIGURES).executeTakeFirstOrThrow()
   return {
     name: 'concessions',
     range: ctx.range,
@@ -55,6 +55,6 @@ export async function concessionsReport(ctx: ReportContext, month: string | unde
     meta: { month: month ?? null },
     columns: ['operator', 'riderCategory', 'rides', 'fullFareValue', 'paidByRiders', 'owedByCity'],
     rows: rows.map((r): ReportRow => ({ operator: r.operator_id, riderCategory: r.rider_category_id, ...figures(r) })),
-    totals: figures(totals),
+    totals: sumRows(rows.map(figures), { counts: ['rides'], money: ['fullFareValue', 'paidByRiders', 'owedByCity'] }),
   }
 }

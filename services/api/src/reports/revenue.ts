@@ -22,6 +22,7 @@ import { type Decimal, ZERO } from '@fare/money'
 import { sql } from 'kysely'
 import type { ReportContext } from './context.ts'
 import type { Report, ReportRow } from './respond.ts'
+import { sumRows } from './totals.ts'
 
 export const REVENUE_GROUPS = ['day', 'route', 'operator'] as const
 export type RevenueGroup = (typeof REVENUE_GROUPS)[number]
@@ -66,6 +67,8 @@ const FIGURES = [
   sql<string>`coalesce(sum(amount + concession + split), 0)`.as('net'),
 ] as const
 
+const TOTALLED = { counts: ['rides'], money: MONEY }
+
 type Sums = { rides: string } & Record<(typeof MONEY)[number], string>
 
 function figures(row: Sums): Record<string, number | Decimal> {
@@ -100,7 +103,6 @@ export async function revenueReport(ctx: ReportContext, groupBy: RevenueGroup): 
     .groupBy(key)
     .orderBy(key)
     .execute()
-  const totals = await charges(ctx).select(FIGURES).executeTakeFirstOrThrow()
   const withRefunds = groupBy === 'day' && ctx.operator === undefined
   const columns = [groupBy, 'rides', ...MONEY, ...(withRefunds ? ['refunds'] : [])]
   const base = {
@@ -116,7 +118,7 @@ export async function revenueReport(ctx: ReportContext, groupBy: RevenueGroup): 
     return {
       ...base,
       rows: grouped.map((r): ReportRow => ({ [groupBy]: r.key, ...figures(r) })),
-      totals: figures(totals),
+      totals: sumRows(grouped.map(figures), TOTALLED),
     }
   }
   // Days with refunds but no rides get a row of their own.
@@ -128,6 +130,6 @@ export async function revenueReport(ctx: ReportContext, groupBy: RevenueGroup): 
   return {
     ...base,
     rows: days.map((day): ReportRow => ({ day, ...figures(byDay.get(day) ?? EMPTY), refunds: refunds.get(day) ?? ZERO })),
-    totals: { ...figures(totals), refunds: refundTotal },
+    totals: { ...sumRows(grouped.map(figures), TOTALLED), refunds: refundTotal },
   }
 }
