@@ -63,6 +63,10 @@ const ACCESS: Record<string, Row> = {
   'api POST /v1/accounts/:id/adjustments': adminOnly,
   'api GET /v1/devices': adminOnly,
   'api GET /v1/reports/ridership': reportRead,
+  'api GET /v1/reports/revenue': reportRead,
+  'api GET /v1/reports/concessions': reportRead,
+  'api GET /v1/reports/caps': reportRead,
+  'api GET /v1/reports/operator-statement': reportRead,
   'api GET /v1/tariffs/drafts': adminOnly,
   'api POST /v1/tariffs/drafts': adminOnly,
   'api GET /v1/tariffs/drafts/:draftId': adminOnly,
@@ -90,10 +94,14 @@ for (const id of ['val-matrix-1', 'val-matrix-2', 'val-matrix-3']) await stack.r
 const version = await saveTariffVersion(database.db, { name: 'matrix', effectiveFrom: '2026-01-01T00:00:00Z', files: readFeedFolder(DEMO_TARIFF_FOLDER) })
 const draft = await saveDraft(database.db, { name: 'matrix', files: readFeedFolder(DEMO_TARIFF_FOLDER), uploadedBy: 'admin-1' })
 
-/** Reports name their data in the query: the range, and for someone else's, another operator. */
+/**
+ * Reports name their data in the query: the range, and for someone else's, another operator. An operator
+ * statement is one operator's books: on "own" data it names the operator (an admin must; an operator may).
+ */
 function reportQuery(route: RouteEntry, whose: 'own' | 'other'): string {
   if (!route.path.startsWith('/v1/reports/') && !route.path.startsWith('/v1/exports/')) return ''
-  return `?from=2026-11-01&to=2026-12-01${whose === 'other' ? '&operator=someone-else' : ''}`
+  const own = route.path === '/v1/reports/operator-statement' ? `&operator=${OPERATOR}` : ''
+  return `?from=2026-11-01&to=2026-12-01${whose === 'other' ? '&operator=someone-else' : own}`
 }
 
 /** Path parameters naming the caller's own data, and someone else's (`:id` is a device under /v1/devices, else an account). */
