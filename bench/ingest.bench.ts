@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url'
 import { AUDIENCE, signAccessToken } from '@fare/auth'
 import { newTapId, TAP_EVENT_SCHEMA, type TapEvent } from '@fare/contracts'
 import { createKafka, createLogger, ensureTopics } from '@fare/platform'
-import { serviceSource } from '../test/support/entries.ts'
+import { serviceEntry } from '../test/support/entries.ts'
 import { createTestPki } from '../test/support/tls.ts'
 import { writeLatestRun } from './latest-run.ts'
 
@@ -62,7 +62,7 @@ const token = signAccessToken(
 const WORKERS = process.env.INGEST_WORKERS ?? String(availableParallelism())
 // BENCH_PROFILE=dir: each ingest process writes a CPU profile (.cpuprofile) there when it stops.
 const profileArgs = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []
-const ingest = spawn(process.execPath, [...profileArgs, '--import', 'tsx', serviceSource('ingest')], {
+const ingest = spawn(process.execPath, [...profileArgs, '--import', 'tsx', serviceEntry('ingest')], {
   cwd: ROOT,
   env: {
     ...process.env,

@@ -21,8 +21,8 @@ export function serviceCommand(service: ServiceName): string[] {
   return compiledArgs(`services/${service}/main.js`)
 }
 
-/** A service's main.ts (for runs through tsx, as the ingest benchmark makes). */
-export function serviceSource(service: ServiceName): string {
+/** A service's main.ts, for runs through tsx (the benchmarks compare with it). */
+export function serviceEntry(service: ServiceName): string {
   return path.join(REPO_ROOT, `services/${service}/src/main.ts`)
 }
 
