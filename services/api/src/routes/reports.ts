@@ -11,7 +11,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { type TObject, type TProperties, Type } from 'typebox'
 import { type ReportContext, reportContext } from '../reports/context.ts'
+import { DATA_QUALITY_CSV_EXAMPLE, DATA_QUALITY_EXAMPLE } from '../reports/data-quality-example.ts'
+import { dataQualityReport } from '../reports/data-quality.ts'
 import { parseReportRange, ReportQueryFields } from '../reports/range.ts'
+import { RECONCILIATION_CSV_EXAMPLE, RECONCILIATION_EXAMPLE } from '../reports/reconciliation-example.ts'
+import { RECONCILIATION_SECTIONS, type ReconciliationSection, reconciliationReport } from '../reports/reconciliation.ts'
 import { type Report, sendReport } from '../reports/respond.ts'
 import { RIDERSHIP_GROUPS, ridershipReport } from '../reports/ridership.ts'
 import { operatorsAndAdmins, reportOperator } from '../reports/scope.ts'
@@ -113,5 +117,30 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
     example: RIDERSHIP_EXAMPLE,
     csvExample: 'day,boardings,journeys,riders\r\n2026-11-01,5120,4630,3010\r\n2026-11-02,5342,4811,3122\r\n',
     run: (ctx, query) => ridershipReport(ctx, (query.groupBy as (typeof RIDERSHIP_GROUPS)[number] | undefined) ?? 'day'),
+  })
+
+  // Reconciliation and data quality (docs/reports.md).
+  reportRoute(app, options, {
+    path: '/v1/reports/reconciliation',
+    summary: 'Taps received, settled and rejected, money by kind, the trial balance and device sequence gaps, with warnings',
+    query: {
+      section: Type.Optional(
+        Type.Union(
+          RECONCILIATION_SECTIONS.map((s) => Type.Literal(s)),
+          { description: 'the table in rows (and the CSV): summary (default), codes, accounts or devices' },
+        ),
+      ),
+    },
+    example: RECONCILIATION_EXAMPLE,
+    csvExample: RECONCILIATION_CSV_EXAMPLE,
+    run: (ctx, query) => reconciliationReport(ctx, (query.section as ReconciliationSection | undefined) ?? 'summary'),
+  })
+  reportRoute(app, options, {
+    path: '/v1/reports/data-quality',
+    summary: 'Unknown routes and stops, incomplete journeys, double taps, settlement lag and late taps',
+    query: {},
+    example: DATA_QUALITY_EXAMPLE,
+    csvExample: DATA_QUALITY_CSV_EXAMPLE,
+    run: (ctx) => dataQualityReport(ctx),
   })
 }
