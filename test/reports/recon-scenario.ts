@@ -6,7 +6,7 @@
  *
  *   cards (adult), each topped up 100.00 today; A also 20.00 ten days ago (written back-dated)
  *   A  D 08:00:00 bus-10 S1  dev-bus-7 seq 1   18.00
- *      D 08:00:20 bus-10 S1  dev-bus-7 seq 2    0.00  double tap
+ *      D 08:00:03 bus-10 S1  dev-bus-7 seq 2    0.00  double tap (within the engine's 5 s)
  *      D 12:00    bus-10 S2  dev-bus-7 seq 5   18.00  (seq 3 and 4 never arrive: a gap)
  *      D 16:00    bus-2  S1  dev-bus-7 seq 6   18.00  (the day reaches the 54.00 cap exactly)
  *   B  D 09:00    trolley-4 S3 dev-trolley-3 seq 40  15.00
@@ -21,17 +21,17 @@
  */
 import { AUDIENCE } from '@fare/auth'
 import { ensureOperator, postAccountTransfer, systemAccountId } from '@fare/bookkeeping'
-import { type TapEvent } from '@fare/contracts'
+import type { TapEvent } from '@fare/contracts'
 import { loadFeedFromFiles } from '@fare/fares'
 import { parseAmount } from '@fare/money'
 import { createLogger, createMetricsRegistry } from '@fare/platform'
 import { formatDay, parseDay, serviceTimeOf } from '@fare/tariffs'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { sql } from 'kysely'
 import { buildApp } from '../../services/api/src/app.ts'
 import { createLedgerBench, fundCard, type LedgerBench, tapEvent } from '../ledger/harness.ts'
 import { withRail } from '../ledger/tariffs.ts'
 import { createTestIssuer, type TestIssuer } from '../support/keys.ts'
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 
 export const A = 'ct_recon_a_0001'
 export const B = 'ct_recon_b_0001'
@@ -92,20 +92,21 @@ export async function settleReconScenario(name: string): Promise<ReconScenario> 
   ] as const) {
     await db.insertInto('devices').values({ id, operator_id: operator, public_key_pem: 'unused by reports' }).execute()
   }
-  await db.updateTable('devices').set({ last_token_at: at('20:00:00') }).where('id', '=', 'dev-bus-9').execute()
+  await db
+    .updateTable('devices')
+    .set({ last_token_at: at('20:00:00') })
+    .where('id', '=', 'dev-bus-9')
+    .execute()
 
   const seq = (event: TapEvent, deviceSeq: number): TapEvent => ({ ...event, deviceSeq })
   const bus = (hms: string, route: string, stop: string, deviceSeq: number) =>
     seq(tapEvent({ card: A, time: at(hms), route, stop, device: 'dev-bus-7' }), deviceSeq)
   const trolley = (hms: string, route: string, stop: string, deviceSeq: number, receivedAt?: string) =>
-    seq(
-      tapEvent({ card: B, time: at(hms), route, stop, device: 'dev-trolley-3', operator: 'lutsk-trolley', ...(receivedAt ? { receivedAt } : {}) }),
-      deviceSeq,
-    )
+    seq(tapEvent({ card: B, time: at(hms), route, stop, device: 'dev-trolley-3', operator: 'lutsk-trolley', ...(receivedAt ? { receivedAt } : {}) }), deviceSeq)
   const rail = (hms: string, stop: string, kind: 'entry' | 'exit') => tapEvent({ card: C, time: at(hms), route: 'rail-1', stop, kind, device: 'dev-rail-1' })
   await bench.produce([
     bus('08:00:00', 'bus-10', 'S1', 1),
-    bus('08:00:20', 'bus-10', 'S1', 2),
+    bus('08:00:03', 'bus-10', 'S1', 2),
     bus('12:00:00', 'bus-10', 'S2', 5),
     bus('16:00:00', 'bus-2', 'S1', 6),
     trolley('09:00:00', 'trolley-4', 'S3', 40),

@@ -63,6 +63,8 @@ const ACCESS: Record<string, Row> = {
   'api POST /v1/accounts/:id/adjustments': adminOnly,
   'api GET /v1/devices': adminOnly,
   'api GET /v1/reports/ridership': reportRead,
+  'api GET /v1/reports/reconciliation': reportRead,
+  'api GET /v1/reports/data-quality': reportRead,
   'api GET /v1/tariffs/drafts': adminOnly,
   'api POST /v1/tariffs/drafts': adminOnly,
   'api GET /v1/tariffs/drafts/:draftId': adminOnly,

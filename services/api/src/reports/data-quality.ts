@@ -18,7 +18,10 @@ const COLUMNS = ['figure', 'count', 'p50_seconds', 'p95_seconds', 'p99_seconds',
 export const LATE_TAP_SECONDS = 3600
 
 /** The ledger rejects a tap the tariff in force cannot rate with unratableReason's answer as the code (services/ledger/src/records.ts). */
-const UNRATABLE: Readonly<Record<string, Exclude<ReturnType<typeof unratableReason>, undefined>>> = { unknown_route: 'UNKNOWN_ROUTE', unknown_stop: 'UNKNOWN_STOP' }
+const UNRATABLE: Readonly<Record<string, Exclude<ReturnType<typeof unratableReason>, undefined>>> = {
+  unknown_route: 'UNKNOWN_ROUTE',
+  unknown_stop: 'UNKNOWN_STOP',
+}
 
 /** The engine's explanation kinds counted here (tap_charges.charge_kind). */
 const CHARGE_KINDS: Readonly<Record<string, string>> = { incomplete_journeys: 'incomplete', unmatched_exits: 'unmatched_exit', double_taps: 'double_tap' }

@@ -92,7 +92,8 @@ async function moneyFigures(trx: Snapshot, ctx: ReportContext): Promise<ReportRo
       union all
       select 'refunds', count(*), sum(amount) from t where kind = 'refund' and ${op}::text is null
       union all
-      select 'manual_adjustments', count(*), sum(case when ck is null then amount else -amount end) from t where kind = 'manual_adjustment' and ${op}::text is null
+      select 'manual_adjustments', count(*), sum(case when ck is null then amount else -amount end) from t
+      where kind = 'manual_adjustment' and ${op}::text is null
       union all
       select 'balance_moves', count(*), sum(amount) from t where kind = 'balance_move' and ${op}::text is null
     )
@@ -287,7 +288,12 @@ export async function reconciliationReport(ctx: ReportContext, section: Reconcil
   ]
   const tables: Record<ReconciliationSection, readonly ReportRow[]> = { summary, codes, accounts, devices }
   const { warnings, balanced } = warningsOf(ctx, codes, accounts, devices)
-  const accountTotals = { opening: sum(accounts, 'opening'), debits: sum(accounts, 'debits'), credits: sum(accounts, 'credits'), closing: sum(accounts, 'closing') }
+  const accountTotals = {
+    opening: sum(accounts, 'opening'),
+    debits: sum(accounts, 'debits'),
+    credits: sum(accounts, 'credits'),
+    closing: sum(accounts, 'closing'),
+  }
   return {
     name: section === 'summary' ? 'reconciliation' : `reconciliation-${section}`,
     range: ctx.range,
