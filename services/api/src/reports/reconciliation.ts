@@ -55,110 +55,132 @@ async function rejectedByCode(trx: Snapshot, ctx: ReportContext): Promise<Report
   return rows.rows.map((r) => ({ code: r.code, rejected: Number(r.n) }))
 }
 
-interface MoneyFigure {
-  readonly figure: string
-  readonly count: string
-  readonly amount: string | null
+/** Transfers since the range's start grouped by kind and the kinds (and operators) of their two sides: a few dozen rows. */
+interface Flow {
+  readonly kind: string
+  readonly dk: string
+  readonly dop: string | null
+  readonly ck: string
+  readonly cop: string | null
+  readonly in_range: boolean
+  readonly n: string
+  readonly amount: string
 }
 
 /**
- * Money moved in the range, by what it was for. Non-rider accounts are few:
- * a transfer's side that is none of them is a rider's account. Charges are
- * what riders paid operators (fare and fare_adjustment, net of money given
- * back); revenue splits and concessions are net to operators; top-ups,
- * refunds, manual adjustments (net to riders) and balance moves are the
- * city's, not an operator's.
+ * One pass over the transfers from the range's start on (those after its end
+ * take the balances back to it). Non-rider accounts are few: a side that is
+ * none of them is a rider's account, so the join never reads the riders'.
  */
-async function moneyFigures(trx: Snapshot, ctx: ReportContext): Promise<ReportRow[]> {
-  const op = ctx.operator ?? null
-  const rows = await sql<MoneyFigure>`
-    with acc as (select id, kind, operator_id from accounts where kind <> 'rider'),
-    t as (
-      select t.kind, t.amount, d.kind as dk, d.operator_id as dop, c.kind as ck, c.operator_id as cop
-      from transfers t left join acc d on d.id = t.debit_account_id left join acc c on c.id = t.credit_account_id
-      where ${inRange(ctx, sql`t.created_at`)} and t.currency = ${ctx.currency}
-    ),
-    figures as (
-      select 'charges' as figure, count(*) as count, sum(case when dk is null then amount else -amount end) as amount from t
-      where kind in ('fare', 'fare_adjustment') and (dk is null or ck is null) and (${op}::text is null or coalesce(dop, cop) = ${op})
-      union all
-      select 'revenue_splits', count(*), sum(case when ${op}::text is null then amount when cop = ${op} then amount else -amount end) from t
-      where kind = 'fare_adjustment' and dk = 'operator_revenue' and ck = 'operator_revenue' and (${op}::text is null or ${op} in (dop, cop))
-      union all
-      select 'concessions', count(*), sum(case when ck = 'operator_revenue' then amount else -amount end) from t
-      where kind = 'concession' and (${op}::text is null or ${op} in (dop, cop))
-      union all
-      select 'top_ups', count(*), sum(amount) from t where kind = 'top_up' and ${op}::text is null
-      union all
-      select 'refunds', count(*), sum(amount) from t where kind = 'refund' and ${op}::text is null
-      union all
-      select 'manual_adjustments', count(*), sum(case when ck is null then amount else -amount end) from t
-      where kind = 'manual_adjustment' and ${op}::text is null
-      union all
-      select 'balance_moves', count(*), sum(amount) from t where kind = 'balance_move' and ${op}::text is null
-    )
-    select figure, count::text, amount::text from figures`.execute(trx)
-  const shown = ctx.operator === undefined ? rows.rows : rows.rows.filter((r) => ['charges', 'revenue_splits', 'concessions'].includes(r.figure))
-  return shown.map((r) => ({ figure: r.figure, count: Number(r.count), amount: moneyFromDb(r.amount ?? '0') }))
+async function flows(trx: Snapshot, ctx: ReportContext): Promise<Flow[]> {
+  const rows = await sql<Flow>`
+    with acc as (select id, kind, operator_id from accounts where kind <> 'rider')
+    select t.kind, coalesce(d.kind, 'rider') as dk, d.operator_id as dop, coalesce(c.kind, 'rider') as ck, c.operator_id as cop,
+           t.created_at < ${ctx.toInstant} as in_range, count(*)::text as n, sum(t.amount)::text as amount
+    from transfers t left join acc d on d.id = t.debit_account_id left join acc c on c.id = t.credit_account_id
+    where t.created_at >= ${ctx.fromInstant} and t.currency = ${ctx.currency}
+    group by 1, 2, 3, 4, 5, 6`.execute(trx)
+  return rows.rows
 }
 
-interface AccountLine {
-  readonly account_kind: string
-  readonly operator_id: string | null
-  readonly opening: string
-  readonly debits: string
-  readonly credits: string
-  readonly closing: string
+interface Figure {
+  count: number
+  amount: Decimal
+}
+
+/**
+ * Money moved in the range, by what it was for: how many transfers, and the
+ * sum signed as the figure says. Charges are what riders paid operators (fare
+ * and fare_adjustment, net of money given back); revenue splits and
+ * concessions are net to operators (admins: splits as moved); manual
+ * adjustments are net to riders. Top-ups, refunds, manual adjustments and
+ * balance moves are the city's, not an operator's.
+ */
+function moneyFigures(ctx: ReportContext, all: readonly Flow[]): ReportRow[] {
+  const op = ctx.operator
+  const figures = new Map<string, Figure>(
+    ['charges', 'revenue_splits', 'concessions', 'top_ups', 'refunds', 'manual_adjustments', 'balance_moves'].map((f) => [f, { count: 0, amount: ZERO }]),
+  )
+  const add = (figure: string, flow: Flow, sign: 1 | -1): void => {
+    const f = figures.get(figure) as Figure
+    f.count += Number(flow.n)
+    f.amount = f.amount.plus(moneyFromDb(flow.amount).times(sign))
+  }
+  for (const flow of all) {
+    if (!flow.in_range) continue
+    const riderSide = flow.dk === 'rider' || flow.ck === 'rider'
+    const touches = op === undefined || flow.dop === op || flow.cop === op
+    if ((flow.kind === 'fare' || flow.kind === 'fare_adjustment') && riderSide) {
+      if (touches) add('charges', flow, flow.dk === 'rider' ? 1 : -1)
+    } else if (flow.kind === 'fare_adjustment' && flow.dk === 'operator_revenue' && flow.ck === 'operator_revenue') {
+      if (touches) add('revenue_splits', flow, op === undefined || flow.cop === op ? 1 : -1)
+    } else if (flow.kind === 'concession') {
+      if (touches) add('concessions', flow, flow.ck === 'operator_revenue' ? 1 : -1)
+    } else if (op === undefined) {
+      if (flow.kind === 'top_up') add('top_ups', flow, 1)
+      else if (flow.kind === 'refund') add('refunds', flow, 1)
+      else if (flow.kind === 'manual_adjustment') add('manual_adjustments', flow, flow.ck === 'rider' ? 1 : -1)
+      else if (flow.kind === 'balance_move') add('balance_moves', flow, 1)
+    }
+  }
+  const shown = op === undefined ? [...figures.keys()] : ['charges', 'revenue_splits', 'concessions']
+  return shown.map((figure) => ({ figure, count: (figures.get(figure) as Figure).count, amount: (figures.get(figure) as Figure).amount }))
+}
+
+interface Movement {
+  debits: Decimal
+  credits: Decimal
+  /** Credits minus debits after the range's end. */
+  later: Decimal
 }
 
 /**
  * The trial balance, per account kind (and operator, for revenue accounts):
  * balances (credits minus debits) at the range's start and end, and the
- * debits and credits between. Both balances come from the accounts' current
+ * debits and credits between. Both balances are the accounts' current
  * balances less what moved since, so only transfers from the range's start
  * on are read, never the whole history.
  */
-async function trialBalance(trx: Snapshot, ctx: ReportContext): Promise<ReportRow[]> {
-  const rows = await sql<AccountLine>`
-    with acc as (select id, kind, operator_id from accounts where kind <> 'rider'),
-    t as (
-      select debit_account_id, credit_account_id, amount, created_at < ${ctx.toInstant} as in_range
-      from transfers where created_at >= ${ctx.fromInstant} and currency = ${ctx.currency}
-    ),
-    sides as (
-      select coalesce(a.kind, 'rider') as kind, coalesce(a.operator_id, '') as operator_id, in_range, amount as debit, 0::numeric as credit
-      from t left join acc a on a.id = t.debit_account_id
-      union all
-      select coalesce(a.kind, 'rider'), coalesce(a.operator_id, ''), in_range, 0::numeric, amount
-      from t left join acc a on a.id = t.credit_account_id
-    ),
-    moves as (
-      select kind, operator_id,
-             coalesce(sum(debit) filter (where in_range), 0) as debits,
-             coalesce(sum(credit) filter (where in_range), 0) as credits,
-             coalesce(sum(credit - debit) filter (where not in_range), 0) as later
-      from sides group by kind, operator_id
-    ),
-    balances as (
-      select kind, coalesce(operator_id, '') as operator_id, sum(balance) as balance from accounts where currency = ${ctx.currency} group by 1, 2
-    ),
-    lines as (
-      select b.kind, b.operator_id, b.balance - coalesce(m.later, 0) as closing, coalesce(m.debits, 0) as debits, coalesce(m.credits, 0) as credits
-      from balances b left join moves m on m.kind = b.kind and m.operator_id = b.operator_id
-    )
-    select kind as account_kind, nullif(operator_id, '') as operator_id,
-           (closing - credits + debits)::text as opening, debits::text, credits::text, closing::text
-    from lines
-    where ${ctx.operator === undefined ? sql`true` : sql`kind = 'operator_revenue' and operator_id = ${ctx.operator}`}
-    order by kind, operator_id`.execute(trx)
-  return rows.rows.map((r) => ({
-    account_kind: r.account_kind,
-    operator_id: r.operator_id,
-    opening: moneyFromDb(r.opening),
-    debits: moneyFromDb(r.debits),
-    credits: moneyFromDb(r.credits),
-    closing: moneyFromDb(r.closing),
-  }))
+async function trialBalance(trx: Snapshot, ctx: ReportContext, all: readonly Flow[]): Promise<ReportRow[]> {
+  const balances = await sql<{ kind: string; operator_id: string | null; balance: string }>`
+    select kind, operator_id, sum(balance)::text as balance from accounts where currency = ${ctx.currency} group by 1, 2`.execute(trx)
+  const key = (kind: string, operator: string | null): string => `${kind}\u0000${operator ?? ''}`
+  const moves = new Map<string, Movement>()
+  const movement = (k: string): Movement => {
+    let m = moves.get(k)
+    if (!m) {
+      m = { debits: ZERO, credits: ZERO, later: ZERO }
+      moves.set(k, m)
+    }
+    return m
+  }
+  for (const flow of all) {
+    const amount = moneyFromDb(flow.amount)
+    const debit = movement(key(flow.dk, flow.dop))
+    const credit = movement(key(flow.ck, flow.cop))
+    if (flow.in_range) {
+      debit.debits = debit.debits.plus(amount)
+      credit.credits = credit.credits.plus(amount)
+    } else {
+      debit.later = debit.later.minus(amount)
+      credit.later = credit.later.plus(amount)
+    }
+  }
+  return balances.rows
+    .filter((b) => ctx.operator === undefined || (b.kind === 'operator_revenue' && b.operator_id === ctx.operator))
+    .sort((a, b) => (a.kind === b.kind ? ((a.operator_id ?? '') < (b.operator_id ?? '') ? -1 : 1) : a.kind < b.kind ? -1 : 1))
+    .map((b) => {
+      const m = moves.get(key(b.kind, b.operator_id)) ?? { debits: ZERO, credits: ZERO, later: ZERO }
+      const closing = moneyFromDb(b.balance).minus(m.later)
+      return {
+        account_kind: b.kind,
+        operator_id: b.operator_id,
+        opening: closing.minus(m.credits).plus(m.debits),
+        debits: m.debits,
+        credits: m.credits,
+        closing,
+      }
+    })
 }
 
 interface DeviceLine {
@@ -183,17 +205,14 @@ interface DeviceLine {
  */
 async function deviceLines(trx: Snapshot, ctx: ReportContext): Promise<ReportRow[]> {
   const rows = await sql<DeviceLine>`
-    with seqs as (
-      select device_id, min(operator_id) as operator_id, device_seq, count(*) as taps, max(received_at) as last_received
+    with seen as (
+      select device_id, min(operator_id) as operator_id, count(*) as taps, max(received_at) as last_received,
+             min(device_seq) as lo, max(device_seq) as hi, count(device_seq) as seqs
       from taps t where ${inRange(ctx, sql`t.recorded_at`)} and ${operatorIs(ctx, sql`t.operator_id`)}
-      group by device_id, device_seq
+      group by device_id
     ),
-    seen as (
-      select device_id, min(operator_id) as operator_id, sum(taps) as taps, max(last_received) as last_received,
-             min(device_seq) as lo, max(device_seq) as hi, count(device_seq) as distinct_seqs
-      from seqs group by device_id
-    ),
-    gapped as (select device_id, lo, hi from seen where hi - lo + 1 > distinct_seqs),
+    -- As many numbers as taps between the lowest and highest: no gap, unless a number came twice; those are looked at again.
+    gapped as (select device_id, lo, hi from seen where hi - lo + 1 <> seqs),
     known as (
       select distinct t.device_id, t.device_seq from gapped g join taps t on t.device_id = g.device_id and t.device_seq between g.lo and g.hi
     ),
@@ -272,13 +291,16 @@ function warningsOf(
 }
 
 export async function reconciliationReport(ctx: ReportContext, section: ReconciliationSection): Promise<Report> {
-  const { counts, codes, money, accounts, devices } = await inSnapshot(ctx.db, async (trx) => ({
-    counts: await tapCounts(trx, ctx),
-    codes: await rejectedByCode(trx, ctx),
-    money: await moneyFigures(trx, ctx),
-    accounts: await trialBalance(trx, ctx),
-    devices: await deviceLines(trx, ctx),
-  }))
+  const { counts, codes, money, accounts, devices } = await inSnapshot(ctx.db, async (trx) => {
+    const moved = await flows(trx, ctx)
+    return {
+      counts: await tapCounts(trx, ctx),
+      codes: await rejectedByCode(trx, ctx),
+      money: moneyFigures(ctx, moved),
+      accounts: await trialBalance(trx, ctx, moved),
+      devices: await deviceLines(trx, ctx),
+    }
+  })
   const summary: ReportRow[] = [
     { figure: 'taps_received', count: counts.settled + counts.rejected, amount: null },
     { figure: 'taps_settled', count: counts.settled, amount: null },
