@@ -23,7 +23,7 @@ const UNRATABLE: Readonly<Record<string, Exclude<ReturnType<typeof unratableReas
   unknown_stop: 'UNKNOWN_STOP',
 }
 
-/** The engine's explanation kinds counted here (tap_charges.charge_kind). */
+/** The engine's explanation kinds counted here (tap_charges.charge_kind): the partial index tap_charges_anomalies holds these rows. */
 const CHARGE_KINDS: Readonly<Record<string, string>> = { incomplete_journeys: 'incomplete', unmatched_exits: 'unmatched_exit', double_taps: 'double_tap' }
 
 async function unratable(trx: Snapshot, ctx: ReportContext): Promise<ReportRow[]> {
@@ -39,7 +39,7 @@ async function chargeKinds(trx: Snapshot, ctx: ReportContext): Promise<ReportRow
   const rows = await sql<{ charge_kind: string; n: string }>`
     select charge_kind, count(*) as n from tap_charges c
     where c.service_day >= ${ctx.range.from} and c.service_day < ${ctx.range.to} and ${operatorIs(ctx, sql`c.operator_id`)}
-      and c.charge_kind in (${sql.join(Object.values(CHARGE_KINDS))})
+      and c.charge_kind in (${sql.join(Object.values(CHARGE_KINDS).map((k) => sql.lit(k)))})
     group by charge_kind`.execute(trx)
   const byKind = new Map(rows.rows.map((r) => [r.charge_kind, Number(r.n)]))
   return Object.entries(CHARGE_KINDS).map(([figure, kind]) => countLine(figure, byKind.get(kind) ?? 0))
