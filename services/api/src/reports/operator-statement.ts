@@ -62,6 +62,7 @@ interface Sums {
  */
 async function sumsSince(ctx: ReportContext, accountId: string): Promise<Sums> {
   const line = lineOf(accountId, ctx.toInstant)
+  // Raw sql: the sums grouped by a parameterised CASE (grouped by position) and the balance, as one statement.
   const rows = await sql<{ line: string; transfers: string; amount: string }>`
     select ${line} as line, count(*)::text as transfers,
            sum(case when t.credit_account_id = ${accountId}::bigint then t.amount else -t.amount end)::text as amount
