@@ -35,6 +35,8 @@ interface Row {
 const adminOnly: Row = { access: { admin: 'all', operator: 'none', rider: 'none', kiosk: 'none', validator: 'none' }, refusal: 403 }
 const cardRead: Row = { access: { admin: 'all', operator: 'none', rider: 'own', kiosk: 'none', validator: 'none' }, refusal: 404 }
 const validatorOnly: Row = { access: { admin: 'none', operator: 'none', rider: 'none', kiosk: 'none', validator: 'all' }, refusal: 403 }
+/** Reports: an operator is served its own operator's figures (the SQL filters by its token), an admin everyone's. */
+const report: Row = { access: { admin: 'all', operator: 'all', rider: 'none', kiosk: 'none', validator: 'none' }, refusal: 403 }
 
 /** Routes that need no token, on purpose. */
 const PUBLIC = new Set([
@@ -60,6 +62,7 @@ const ACCESS: Record<string, Row> = {
   'api POST /v1/accounts/:id/refunds': adminOnly,
   'api POST /v1/accounts/:id/adjustments': adminOnly,
   'api GET /v1/devices': adminOnly,
+  'api GET /v1/exports/tides': report,
   'api GET /v1/tariffs/drafts': adminOnly,
   'api POST /v1/tariffs/drafts': adminOnly,
   'api GET /v1/tariffs/drafts/:draftId': adminOnly,
@@ -86,6 +89,11 @@ const otherAccount = await database.db.transaction().execute((trx) => openCard(t
 for (const id of ['val-matrix-1', 'val-matrix-2', 'val-matrix-3']) await stack.registerDevice(id)
 const version = await saveTariffVersion(database.db, { name: 'matrix', effectiveFrom: '2026-01-01T00:00:00Z', files: readFeedFolder(DEMO_TARIFF_FOLDER) })
 const draft = await saveDraft(database.db, { name: 'matrix', files: readFeedFolder(DEMO_TARIFF_FOLDER), uploadedBy: 'admin-1' })
+
+/** The query a route needs to be served at all (a report's range). */
+const QUERIES: Record<string, string> = {
+  'api GET /v1/exports/tides': '?from=2026-11-01&to=2026-12-01',
+}
 
 /** Path parameters naming the caller's own data, and someone else's (`:id` is a device under /v1/devices, else an account). */
 function samples(route: RouteEntry, whose: 'own' | 'other'): Record<string, string> {
@@ -138,7 +146,7 @@ for (const service of services) {
       const call = (token: string | undefined, whose: 'own' | 'other') =>
         service.app.inject({
           method: route.method as 'GET',
-          url: concreteUrl(route, samples(route, whose)),
+          url: concreteUrl(route, samples(route, whose)) + (QUERIES[key] ?? ''),
           headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(route.method === 'GET' ? {} : { 'content-type': 'application/json' }) },
           ...(route.method === 'GET' ? {} : { payload: '{}' }),
         })

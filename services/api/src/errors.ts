@@ -43,6 +43,12 @@ export const IdempotencyConflict = createError('IDEMPOTENCY_CONFLICT', 'idempote
 /** Argument: the key. The first request with this key is still running; retry later. */
 export const IdempotencyInProgress = createError('IDEMPOTENCY_IN_PROGRESS', 'a request with idempotency key %s is still running; retry', 409)
 
+// Reports (docs/reports.md).
+/** Argument: what is wrong with `from`, `to` or `month`. */
+export const ReportRangeInvalid = createError('REPORT_RANGE_INVALID', '%s', 400)
+/** Argument: why. An operator asked for another operator's figures. */
+export const ReportOperatorForbidden = createError('REPORT_OPERATOR_FORBIDDEN', '%s', 403)
+
 // Tariff drafts (docs/tariffs.md).
 /** The fare engine refused the uploaded feed; `details` names the file, line and field. Argument: the engine's message. */
 export const FeedInvalid = createError('FEED_INVALID', '%s', 422)

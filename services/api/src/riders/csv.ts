@@ -13,6 +13,11 @@ function field(value: string): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe
 }
 
+/** One record with its CRLF. */
+export function csvLine(fields: readonly string[]): string {
+  return `${fields.map(field).join(',')}\r\n`
+}
+
 export function toCsv(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  return `${[header, ...rows].map((row) => row.map(field).join(',')).join('\r\n')}\r\n`
+  return [header, ...rows].map(csvLine).join('')
 }
