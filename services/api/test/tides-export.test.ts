@@ -14,13 +14,16 @@
  *   Wed 2026-11-11 08:00  bus-10                          18.00  outside the range [11-09, 11-11)
  * Devices: dev-bus-10, dev-bus-2, dev-bus-15 (lutsk-bus); dev-trolley-1, dev-trolley-4 (lutsk-trolley).
  */
+import http from 'node:http'
 import { AUDIENCE } from '@fare/auth'
 import { Decimal } from '@fare/money'
 import { createLogger, createMetricsRegistry } from '@fare/platform'
+import { sql } from 'kysely'
 import t from 'tap'
 import yauzl from 'yauzl'
 import { createLedgerBench, fundCard, tapEvent } from '../../../test/ledger/harness.ts'
 import { createTestIssuer } from '../../../test/support/keys.ts'
+import { waitFor } from '../../../test/support/stack.ts'
 import { buildApp } from '../src/app.ts'
 import { devicesSchema, fareTransactionsSchema, TIDES_PROFILE_URL } from '../src/exports/tides/schemas.ts'
 import { parseCsv, validateCsv } from './support/table-schema.ts'
@@ -246,4 +249,51 @@ t.test('a bad range is 400 REPORT_RANGE_INVALID; other roles are refused', async
   const rider = await get('/v1/exports/tides?from=2026-11-09&to=2026-11-11', issuer.riderToken('rider-alice'))
   t.equal(rider.statusCode, 403)
   t.equal(rider.json().error.code, 'SCOPE_DENIED')
+})
+
+t.test('a client that goes away mid-download frees its cursor and connection', async (t) => {
+  // October, another operator: 60,000 rated taps, far more than a socket buffers, written straight into the tables.
+  await db.insertInto('operators').values({ id: 'lutsk-bulk', name: 'Bulk' }).execute()
+  await sql`
+    insert into taps (tap_id, card_token, kind, tapped_at, tapped_at_text, route_id, stop_id, device_id, operator_id, received_at, kafka_partition, kafka_offset)
+    select gen_random_uuid(), 'ct_bulk_' || (i % 500), 'entry', timestamptz '2026-10-01 06:00+00' + (i * 30 || ' seconds')::interval, 'x', 'bus-10', 'S1',
+           'dev-bus-10', 'lutsk-bulk', now(), 0, 1000000 + i
+    from generate_series(1, 60000) i`.execute(db)
+  await sql`
+    insert into tap_charges (tap_id, card_token, operator_id, route_id, stop_id, device_id, tap_kind, tapped_at, service_day, local_hour, charge_kind,
+                             tariff_version_id, full_fare, leg_fare, before_caps, amount, first_amount, concession, split, currency)
+    select tap_id, card_token, operator_id, route_id, stop_id, device_id, kind, tapped_at, (tapped_at at time zone 'Europe/Kyiv')::date, 8, 'fare',
+           1, 18, 18, 18, 18, 18, 0, 0, 'UAH'
+    from taps where operator_id = 'lutsk-bulk'`.execute(db)
+  const address = await app.listen({ port: 0, host: '127.0.0.1' })
+  const busyExports = async () =>
+    (
+      await sql<{ n: number }>`
+        select count(*)::int as n from pg_stat_activity
+        where pid <> pg_backend_pid() and query like '%to_char(c.tapped_at%' and state <> 'idle'`.execute(db)
+    ).rows[0]?.n ?? 0
+  for (const table of ['&table=fare_transactions', '']) {
+    const url = `${address}/v1/exports/tides?from=2026-10-01&to=2026-11-01&operator=lutsk-bulk${table}`
+    await new Promise<void>((resolve, reject) => {
+      const request = http.get(url, { headers: { authorization: `Bearer ${adminToken}` } }, (res) => {
+        if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode}`))
+        res.once('data', () => {
+          request.destroy()
+          resolve()
+        })
+      })
+      request.on('error', (err) => (request.destroyed ? undefined : reject(err)))
+    })
+    await waitFor(`the export's query ends after the client left (${table || 'zip'})`, async () => (await busyExports()) === 0)
+    t.pass(`${table || 'zip'}: no export query left running or holding its connection`)
+  }
+  const after = await get('/v1/exports/tides?from=2026-10-01&to=2026-10-02&operator=lutsk-bulk&table=fare_transactions')
+  t.equal(after.statusCode, 200, 'the api still exports afterwards')
+  const day = await db
+    .selectFrom('tap_charges')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('operator_id', '=', 'lutsk-bulk')
+    .where('service_day', '=', '2026-10-01')
+    .executeTakeFirstOrThrow()
+  t.equal(records(after.body).length, Number(day.n), "a day of the bulk operator's taps")
 })
