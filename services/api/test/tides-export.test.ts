@@ -255,7 +255,8 @@ t.test('a client that goes away mid-download frees its cursor and connection', a
   // October, another operator: 60,000 rated taps, far more than a socket buffers, written straight into the tables.
   await db.insertInto('operators').values({ id: 'lutsk-bulk', name: 'Bulk' }).execute()
   await sql`
-    insert into taps (tap_id, card_token, kind, tapped_at, tapped_at_text, route_id, stop_id, device_id, operator_id, received_at, kafka_partition, kafka_offset)
+    insert into taps (tap_id, card_token, kind, tapped_at, tapped_at_text, route_id, stop_id, device_id, operator_id, received_at,
+                      kafka_partition, kafka_offset)
     select gen_random_uuid(), 'ct_bulk_' || (i % 500), 'entry', timestamptz '2026-10-01 06:00+00' + (i * 30 || ' seconds')::interval, 'x', 'bus-10', 'S1',
            'dev-bus-10', 'lutsk-bulk', now(), 0, 1000000 + i
     from generate_series(1, 60000) i`.execute(db)
