@@ -34,9 +34,9 @@ interface Row {
 
 const adminOnly: Row = { access: { admin: 'all', operator: 'none', rider: 'none', kiosk: 'none', validator: 'none' }, refusal: 403 }
 const cardRead: Row = { access: { admin: 'all', operator: 'none', rider: 'own', kiosk: 'none', validator: 'none' }, refusal: 404 }
+/** Operators see their own operator's figures (another's is 403), admins everyone's. */
+const reportRead: Row = { access: { admin: 'all', operator: 'own', rider: 'none', kiosk: 'none', validator: 'none' }, refusal: 403 }
 const validatorOnly: Row = { access: { admin: 'none', operator: 'none', rider: 'none', kiosk: 'none', validator: 'all' }, refusal: 403 }
-/** Reports: an operator is served its own operator's figures (the SQL filters by its token), an admin everyone's. */
-const report: Row = { access: { admin: 'all', operator: 'all', rider: 'none', kiosk: 'none', validator: 'none' }, refusal: 403 }
 
 /** Routes that need no token, on purpose. */
 const PUBLIC = new Set([
@@ -62,7 +62,12 @@ const ACCESS: Record<string, Row> = {
   'api POST /v1/accounts/:id/refunds': adminOnly,
   'api POST /v1/accounts/:id/adjustments': adminOnly,
   'api GET /v1/devices': adminOnly,
-  'api GET /v1/exports/tides': report,
+  'api GET /v1/reports/ridership': reportRead,
+  'api GET /v1/reports/revenue': reportRead,
+  'api GET /v1/reports/concessions': reportRead,
+  'api GET /v1/reports/caps': reportRead,
+  'api GET /v1/reports/operator-statement': reportRead,
+  'api GET /v1/exports/tides': reportRead,
   'api GET /v1/tariffs/drafts': adminOnly,
   'api POST /v1/tariffs/drafts': adminOnly,
   'api GET /v1/tariffs/drafts/:draftId': adminOnly,
@@ -90,9 +95,14 @@ for (const id of ['val-matrix-1', 'val-matrix-2', 'val-matrix-3']) await stack.r
 const version = await saveTariffVersion(database.db, { name: 'matrix', effectiveFrom: '2026-01-01T00:00:00Z', files: readFeedFolder(DEMO_TARIFF_FOLDER) })
 const draft = await saveDraft(database.db, { name: 'matrix', files: readFeedFolder(DEMO_TARIFF_FOLDER), uploadedBy: 'admin-1' })
 
-/** The query a route needs to be served at all (a report's range). */
-const QUERIES: Record<string, string> = {
-  'api GET /v1/exports/tides': '?from=2026-11-01&to=2026-12-01',
+/**
+ * Reports name their data in the query: the range, and for someone else's, another operator. An operator
+ * statement is one operator's books: on "own" data it names the operator (an admin must; an operator may).
+ */
+function reportQuery(route: RouteEntry, whose: 'own' | 'other'): string {
+  if (!route.path.startsWith('/v1/reports/') && !route.path.startsWith('/v1/exports/')) return ''
+  const own = route.path === '/v1/reports/operator-statement' ? `&operator=${OPERATOR}` : ''
+  return `?from=2026-11-01&to=2026-12-01${whose === 'other' ? '&operator=someone-else' : own}`
 }
 
 /** Path parameters naming the caller's own data, and someone else's (`:id` is a device under /v1/devices, else an account). */
@@ -146,7 +156,7 @@ for (const service of services) {
       const call = (token: string | undefined, whose: 'own' | 'other') =>
         service.app.inject({
           method: route.method as 'GET',
-          url: concreteUrl(route, samples(route, whose)) + (QUERIES[key] ?? ''),
+          url: concreteUrl(route, samples(route, whose)) + reportQuery(route, whose),
           headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(route.method === 'GET' ? {} : { 'content-type': 'application/json' }) },
           ...(route.method === 'GET' ? {} : { payload: '{}' }),
         })

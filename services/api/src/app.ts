@@ -13,6 +13,7 @@ import { balanceRoutes } from './routes/balance.ts'
 import { cardRoutes } from './routes/cards.ts'
 import { deviceRoutes } from './routes/devices.ts'
 import { exportRoutes } from './routes/exports.ts'
+import { reportRoutes } from './routes/reports.ts'
 import { statementRoutes } from './routes/statement.ts'
 import { tariffDraftRoutes } from './routes/tariff-drafts.ts'
 import { tripRoutes } from './routes/trips.ts'
@@ -71,6 +72,7 @@ export async function buildApp(deps: ApiDeps, options: ApiOptions = {}): Promise
     await limited.register(tripRoutes, { db: deps.db, now, tariffs })
     await limited.register(statementRoutes, { db: deps.db, now, tariffs })
     await limited.register(deviceRoutes, { db: deps.db, now })
+    await limited.register(reportRoutes, { db: deps.db, tariffs })
     await limited.register(cardRoutes, { db: deps.db })
     await limited.register(exportRoutes, { db: deps.db, now })
     await limited.register(accountRoutes, { db: deps.db, idempotencyWaitMs: options.idempotencyWaitMs ?? 10_000 })

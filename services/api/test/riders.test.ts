@@ -45,7 +45,7 @@ import { withRail } from '../../../test/ledger/tariffs.ts'
 import { createTestIssuer } from '../../../test/support/keys.ts'
 import { checkInvariants } from '../../ledger/src/check.ts'
 import { buildApp } from '../src/app.ts'
-import { toCsv } from '../src/riders/csv.ts'
+import { toCsv } from '../src/csv.ts'
 
 const ZONE = 'Europe/Kyiv'
 const ALICE = 'ct_rider_alice_1'

@@ -13,10 +13,10 @@ import { civilOf } from '@fare/fares'
 import { toMoney } from '@fare/money'
 import { type TariffBook, timeZoneAt } from '@fare/tariffs'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsync } from 'fastify'
 import { Type } from 'typebox'
-import { NotAcceptable } from '../errors.ts'
-import { toCsv } from '../riders/csv.ts'
+import { wantsCsv } from '../content.ts'
+import { toCsv } from '../csv.ts'
 import { today } from '../riders/local-days.ts'
 import { monthlyStatement, type Statement } from '../riders/statement.ts'
 import { visibleCard } from '../riders/visibility.ts'
@@ -144,39 +144,6 @@ function statementCsv(s: Statement, currency: string): string {
   }
   rows.push([s.to, 'closing_balance', `Balance at the end of ${s.month}`, '', '', '', '', s.closing.toFixed(2), currency, '', ''])
   return toCsv(CSV_HEADER, rows)
-}
-
-const OFFERED = ['application/json', 'text/csv'] as const
-type Offered = (typeof OFFERED)[number]
-
-/** The offered type the Accept header prefers (by q, then by its order); JSON without a header. */
-function negotiate(accept: string | undefined): Offered | undefined {
-  if (accept === undefined || accept.trim() === '') return 'application/json'
-  let best: { type: Offered; q: number; order: number } | undefined
-  accept.split(',').forEach((part, order) => {
-    const [range = '', ...params] = part
-      .trim()
-      .toLowerCase()
-      .split(';')
-      .map((p) => p.trim())
-    const qParam = params.find((p) => p.startsWith('q='))
-    const q = qParam === undefined ? 1 : Number(qParam.slice(2))
-    if (!(q > 0)) return
-    for (const type of OFFERED) {
-      const matches = range === type || range === '*/*' || range === `${type.split('/')[0]}/*`
-      // An exact range outranks a wildcard of the same q (RFC 9110 section 12.5.1).
-      const specificity = range === type ? 0 : 0.5
-      if (matches && (!best || q > best.q || (q === best.q && order + specificity < best.order))) best = { type, q, order: order + specificity }
-    }
-  })
-  return best?.type
-}
-
-function wantsCsv(request: FastifyRequest, format: 'json' | 'csv' | undefined): boolean {
-  if (format !== undefined) return format === 'csv'
-  const chosen = negotiate(request.headers.accept)
-  if (!chosen) throw new NotAcceptable(OFFERED.join(' or '))
-  return chosen === 'text/csv'
 }
 
 export const statementRoutes: FastifyPluginAsync<{ db: Db; now: () => Date; tariffs: TariffBook }> = async (plugin, options) => {

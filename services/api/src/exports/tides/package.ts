@@ -9,7 +9,7 @@
 import { Readable } from 'node:stream'
 import type { Db } from '@fare/db'
 import yazl from 'yazl'
-import { csvLine } from '../../riders/csv.ts'
+import { csvLine } from '../../csv.ts'
 import { deviceRecords, type ExportScope, fareTransactionRecords } from './rows.ts'
 import { columnsOf, devicesSchema, fareTransactionsSchema, type TableSchema, TIDES_PROFILE_URL, TIDES_VERSION } from './schemas.ts'
 
