@@ -218,7 +218,8 @@ try {
     `| ${Math.round(peak)} | ${rate} (sent ${Math.round(sent / sendSeconds)}) | ${latencies.length} | ${at(0.5).toFixed(0)} | ` +
     `${at(0.99).toFixed(0)} | ${(latencies.at(-1) ?? Number.NaN).toFixed(0)} | ${failedRequests} |`
   const header =
-    '| sustained peak (settled taps/s) | open-model rate (taps/s) | probes | p50 (ms) | p99 (ms) | max (ms) | requests not all accepted |\n|---|---|---|---|---|---|---|'
+    '| sustained peak (settled taps/s) | open-model rate (taps/s) | probes | p50 (ms) | p99 (ms) | max (ms) | requests not all accepted |\n' +
+    '|---|---|---|---|---|---|---|'
   console.log(`${header}\n${line}`)
   writeLatestRun(
     'latency',
