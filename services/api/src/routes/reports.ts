@@ -13,8 +13,12 @@ import { type TObject, type TProperties, Type } from 'typebox'
 import { CAPS_GROUPS, capsReport } from '../reports/caps.ts'
 import { concessionsReport } from '../reports/concessions.ts'
 import { type ReportContext, reportContext } from '../reports/context.ts'
+import { dataQualityReport } from '../reports/data-quality.ts'
+import { DATA_QUALITY_CSV_EXAMPLE, DATA_QUALITY_EXAMPLE } from '../reports/data-quality-example.ts'
 import { operatorStatementReport } from '../reports/operator-statement.ts'
 import { MonthQueryFields, monthOrRange, parseReportRange, ReportQueryFields, type ReportRange } from '../reports/range.ts'
+import { RECONCILIATION_SECTIONS, type ReconciliationSection, reconciliationReport } from '../reports/reconciliation.ts'
+import { RECONCILIATION_CSV_EXAMPLE, RECONCILIATION_EXAMPLE } from '../reports/reconciliation-example.ts'
 import { type Report, sendReport } from '../reports/respond.ts'
 import { REVENUE_GROUPS, revenueReport } from '../reports/revenue.ts'
 import { RIDERSHIP_GROUPS, ridershipReport } from '../reports/ridership.ts'
@@ -293,5 +297,29 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
       '',
     ].join('\r\n'),
     run: (ctx, query) => operatorStatementReport(ctx, query.month as string | undefined),
+  })
+  // Reconciliation and data quality (docs/reports.md).
+  reportRoute(app, options, {
+    path: '/v1/reports/reconciliation',
+    summary: 'Taps received, settled and rejected, money by kind, the trial balance and device sequence gaps, with warnings',
+    query: {
+      section: Type.Optional(
+        Type.Union(
+          RECONCILIATION_SECTIONS.map((s) => Type.Literal(s)),
+          { description: 'the table in rows (and the CSV): summary (default), codes, accounts or devices' },
+        ),
+      ),
+    },
+    example: RECONCILIATION_EXAMPLE,
+    csvExample: RECONCILIATION_CSV_EXAMPLE,
+    run: (ctx, query) => reconciliationReport(ctx, (query.section as ReconciliationSection | undefined) ?? 'summary'),
+  })
+  reportRoute(app, options, {
+    path: '/v1/reports/data-quality',
+    summary: 'Unknown routes and stops, incomplete journeys, double taps, settlement lag and late taps',
+    query: {},
+    example: DATA_QUALITY_EXAMPLE,
+    csvExample: DATA_QUALITY_CSV_EXAMPLE,
+    run: (ctx) => dataQualityReport(ctx),
   })
 }
