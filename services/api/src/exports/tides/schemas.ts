@@ -1,11 +1,10 @@
 /**
- * Our Frictionless table schemas of the two TIDES tables we export, read
- * from the JSON files beside this one (which ship in the export's ZIP, so a
- * consumer validates the CSVs offline). README.md says which TIDES release
- * they follow and where we read it.
+ * Our Frictionless table schemas of the two TIDES tables we export
+ * (fare-transactions.schema.ts, devices.schema.ts), which ship in the export's
+ * ZIP as JSON, so a consumer validates the CSVs offline. README.md says which
+ * TIDES release they follow and where we read it. TypeScript, not JSON files:
+ * every way the code is loaded (tsx, the tests' esbuild, the bundle) reads it.
  */
-import devicesJson from './devices.schema.json' with { type: 'json' }
-import fareTransactionsJson from './fare-transactions.schema.json' with { type: 'json' }
 
 /** The Table Schema field types our tables use, and the other simple ones a validator should know. */
 export type FieldType = 'string' | 'integer' | 'number' | 'boolean' | 'date' | 'time' | 'datetime' | 'duration'
@@ -39,8 +38,8 @@ export const TIDES_VERSION = '1.0'
 /** The TIDES data package profile of that release, as its own template names it. */
 export const TIDES_PROFILE_URL = 'https://raw.githubusercontent.com/TIDES-transit/TIDES/v1.0/spec/tides-datapackage-profile.json'
 
-export const fareTransactionsSchema = fareTransactionsJson as TableSchema
-export const devicesSchema = devicesJson as TableSchema
+export { devicesSchema } from './devices.schema.ts'
+export { fareTransactionsSchema } from './fare-transactions.schema.ts'
 
 /** The CSV header of a table: its fields in the schema's order. */
 export function columnsOf(schema: TableSchema): readonly string[] {
