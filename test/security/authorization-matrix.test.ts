@@ -69,6 +69,7 @@ const ACCESS: Record<string, Row> = {
   'api GET /v1/reports/operator-statement': reportRead,
   'api GET /v1/reports/reconciliation': reportRead,
   'api GET /v1/reports/data-quality': reportRead,
+  'api GET /v1/exports/tides': reportRead,
   'api GET /v1/tariffs/drafts': adminOnly,
   'api POST /v1/tariffs/drafts': adminOnly,
   'api GET /v1/tariffs/drafts/:draftId': adminOnly,
