@@ -9,7 +9,7 @@ import { ReportRangeInvalid } from '../errors.ts'
 
 export const MAX_REPORT_DAYS = 366
 
-const Day = (description: string) => Type.String({ minLength: 10, maxLength: 10, description })
+const Day = (description: string) => Type.String({ minLength: 10, maxLength: 10, pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description })
 
 /** The query fields every report shares; a report adds its own (groupBy) beside them. */
 export const ReportQueryFields = {
@@ -53,7 +53,9 @@ export function monthRange(month: string): ReportRange {
  * statement): `month`, or `from` and `to` for any other range.
  */
 export const MonthQueryFields = {
-  month: Type.Optional(Type.String({ minLength: 7, maxLength: 7, description: 'a calendar month of service days (YYYY-MM); or give from and to' })),
+  month: Type.Optional(
+    Type.String({ minLength: 7, maxLength: 7, pattern: '^[0-9]{4}-[0-9]{2}$', description: 'a calendar month of service days (YYYY-MM); or give from and to' }),
+  ),
   from: Type.Optional(Day("first service day, inclusive (YYYY-MM-DD, the agency's time zone); instead of month")),
   to: Type.Optional(Day('day after the last, exclusive (YYYY-MM-DD); instead of month')),
 }
