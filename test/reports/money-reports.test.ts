@@ -363,7 +363,7 @@ t.test('bad input: 400 with a code, for every money report', async (t) => {
     ['/v1/reports/revenue?from=2026-11-01&to=2026-12-01&groupBy=hour', 'REQUEST_INVALID'],
     ['/v1/reports/revenue?from=2026-11-01', 'REQUEST_INVALID'],
     ['/v1/reports/caps?from=2026-11-01&to=2026-12-01&groupBy=route', 'REQUEST_INVALID'],
-    ['/v1/reports/caps?from=11/01/2026&to=2026-12-01', 'REQUEST_INVALID'], // not YYYY-MM-DD: refused by the query's schema,
+    ['/v1/reports/caps?from=11/01/2026&to=2026-12-01', 'REQUEST_INVALID'], // not YYYY-MM-DD: refused by the query's schema
     ['/v1/reports/concessions?month=2026-13', 'REPORT_RANGE_INVALID'],
     ['/v1/reports/concessions?month=2026-1', 'REQUEST_INVALID'],
     ['/v1/reports/concessions?month=2026-11&from=2026-11-01&to=2026-12-01', 'REPORT_RANGE_INVALID'],
