@@ -13,7 +13,7 @@ import { type Charge, rate } from '@fare/fares'
 import { type Decimal, ZERO } from '@fare/money'
 import { cardProfile, engineTap, ratingSegments, type TariffBook, unratableReason } from '@fare/tariffs'
 import { sql } from 'kysely'
-import { type City, cardTokenPrefix } from './city.ts'
+import type { City } from './city.ts'
 import type { SentTap } from './fleet.ts'
 
 export interface Discrepancy {
@@ -37,10 +37,10 @@ export async function checkRun(db: Db, book: TariffBook, city: City, sent: Reado
   const report = (what: string, detail: string) => {
     if (discrepancies.filter((d) => d.what === what).length < MAX_LISTED) discrepancies.push({ what, detail })
   }
-  const like = `${cardTokenPrefix(city.tag)}%`
+  const tokens = city.cards.map((c) => c.cardToken)
 
   const recorded = await sql<{ tap_id: string; n: string }>`
-    select tap_id::text as tap_id, count(*)::text as n from taps where card_token like ${like} group by tap_id`.execute(db)
+    select tap_id::text as tap_id, count(*)::text as n from taps where card_token = any(${tokens}) group by tap_id`.execute(db)
   const recordedIds = new Set(recorded.rows.map((r) => r.tap_id))
   for (const r of recorded.rows) if (r.n !== '1') report('each accepted tap recorded once', `tap ${r.tap_id} recorded ${r.n} times`)
   for (const id of accepted) if (!recordedIds.has(id)) report('each accepted tap recorded once', `tap ${id} was accepted but is not recorded`)
@@ -48,13 +48,13 @@ export async function checkRun(db: Db, book: TariffBook, city: City, sent: Reado
 
   const twice = await sql<{ tap_id: string; n: string }>`
     select t.tap_id::text as tap_id, count(*)::text as n from transfers t join taps p on p.tap_id = t.tap_id
-    where t.kind = 'fare' and p.card_token like ${like} group by t.tap_id having count(*) > 1`.execute(db)
+    where t.kind = 'fare' and p.card_token = any(${tokens}) group by t.tap_id having count(*) > 1`.execute(db)
   for (const r of twice.rows) report('at most one fare transfer per tap', `tap ${r.tap_id} has ${r.n} fare transfers`)
 
   const posted = await sql<{ tap_id: string; paid: string }>`
     select t.tap_id::text as tap_id, sum(case when t.debit_account_id = c.account_id then t.amount else -t.amount end)::text as paid
     from transfers t join taps p on p.tap_id = t.tap_id join cards c on c.card_token = p.card_token
-    where t.kind in ('fare', 'fare_adjustment') and p.card_token like ${like} group by t.tap_id`.execute(db)
+    where t.kind in ('fare', 'fare_adjustment') and p.card_token = any(${tokens}) group by t.tap_id`.execute(db)
   const paid = new Map(posted.rows.map((r) => [r.tap_id, moneyFromDb(r.paid)]))
 
   const byCard = new Map<number, SentTap[]>()

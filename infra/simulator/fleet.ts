@@ -10,7 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type { TapInput } from '@fare/contracts'
 import { TapStore } from '../validator/store.ts'
-import { DeviceRefusedError, RetryableError, Validator } from '../validator/validator.ts'
+import { DeviceRefusedError, Validator } from '../validator/validator.ts'
 import type { City } from './city.ts'
 import type { Behaviour, DayWindow, PlannedTap } from './day.ts'
 import type { Random } from './random.ts'
@@ -53,6 +53,8 @@ export class Fleet {
   readonly outages: ReadonlyMap<number, Outage>
   private readonly validators: Validator[]
   private readonly storeDir: string
+  /** Why a validator stopped for good (its device refused, a bug): the run cannot go on without it. */
+  failure: Error | undefined
   private allPresented = false
   private stopped = false
   private loops: Promise<void>[] = []
@@ -129,7 +131,7 @@ export class Fleet {
     this.allPresented = true
   }
 
-  /** Resolves once every validator's store is empty. */
+  /** Resolves once every validator's loop has ended: its store empty, or the validator failed for good (`failure`). */
   async drained(): Promise<void> {
     await Promise.all(this.loops)
   }
@@ -184,10 +186,13 @@ export class Fleet {
             this.counts.uploadFailures += result.failures
           }
         } catch (err) {
-          if (err instanceof DeviceRefusedError) throw err
-          if (!(err instanceof RetryableError)) throw err
+          if (err instanceof DeviceRefusedError) {
+            this.failure = err
+            return
+          }
+          // Anything else (ingest unreachable while polling the deny list) is tried again at the next round.
           this.counts.uploadFailures += 1
-          this.options.log(`${this.city.validators[index]?.deviceId}: ${err.message}`)
+          this.options.log(`${this.city.validators[index]?.deviceId}: ${(err as Error).message}`)
         }
       }
       await new Promise((r) => setTimeout(r, UPLOAD_INTERVAL_MS))

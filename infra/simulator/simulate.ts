@@ -81,13 +81,14 @@ export async function simulate(db: Db, options: SimulateOptions): Promise<Simula
     quiet: options.quiet,
     fractionDone: () => (phase === 'day' ? (simNow() - window.startMs) / (window.endMs - window.startMs) : settled / Math.max(1, fleet.accepted.size)),
   })
-  const settledLike = `${cardTokenPrefix(city.tag)}%`
+  const tokens = city.cards.map((c) => c.cardToken)
   const countSettled = async () => {
-    const row = await sql<{ n: string }>`select count(*)::text as n from taps where card_token like ${settledLike}`.execute(db)
+    const row = await sql<{ n: string }>`select count(*)::text as n from taps where card_token = any(${tokens})`.execute(db)
     settled = Number(row.rows[0]?.n ?? 0)
   }
   let nextCountMs = 0
   const tick = async () => {
+    if (fleet.failure) throw fleet.failure
     if (Date.now() >= nextCountMs) {
       await countSettled()
       nextCountMs = Date.now() + 1000
@@ -129,6 +130,7 @@ export async function simulate(db: Db, options: SimulateOptions): Promise<Simula
       drained = true
     })
     while (!drained) await tick()
+    if (fleet.failure) throw fleet.failure
     phase = 'settling'
     const deadline = Date.now() + options.settleTimeoutMs
     await countSettled()

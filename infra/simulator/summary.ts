@@ -9,7 +9,7 @@ import { formatInstant } from '@fare/fares'
 import { ZERO } from '@fare/money'
 import { sql } from 'kysely'
 import type { CheckResult } from './check.ts'
-import { type City, cardTokenPrefix } from './city.ts'
+import type { City } from './city.ts'
 import type { DayWindow } from './day.ts'
 import type { Fleet } from './fleet.ts'
 
@@ -39,11 +39,11 @@ export interface Summary {
 }
 
 export async function summarise(db: Db, city: City, window: DayWindow, fleet: Fleet, check: CheckResult, seconds: number): Promise<Summary> {
-  const like = `${cardTokenPrefix(city.tag)}%`
+  const tokens = city.cards.map((c) => c.cardToken)
   const revenue = await sql<{ operator_id: string; paid: string; split: string; concession: string }>`
     select operator_id, sum(amount)::text as paid, sum(split)::text as split, sum(concession)::text as concession
-    from tap_charges where card_token like ${like} group by operator_id order by operator_id`.execute(db)
-  const denyList = await sql<{ n: string }>`select count(*)::text as n from deny_list where card_token like ${like}`.execute(db)
+    from tap_charges where card_token = any(${tokens}) group by operator_id order by operator_id`.execute(db)
+  const denyList = await sql<{ n: string }>`select count(*)::text as n from deny_list where card_token = any(${tokens})`.execute(db)
   const accepted = [...fleet.sent.values()].filter((s) => fleet.accepted.has(s.tap.tapId))
   const ridingCards = new Set(accepted.map((s) => s.card))
   const byCategory: Record<string, number> = {}
@@ -111,7 +111,7 @@ export function formatSummary(s: Summary): string {
     ),
     `Caps:     ${s.capsReached} cards reached a cap`,
     `Denied:   ${s.deniedCards} cards refused at a gate; ${s.onDenyListAtEnd} on the deny list at the end`,
-    `Offline:  ${s.validatorsOffline} validators went offline and uploaded later`,
+    `Offline:  ${s.validatorsOffline} of the validators lost their link for hours and uploaded when it came back`,
     s.check.passed
       ? `Check:    passed: ${s.check.tapsChecked} accepted taps, each recorded once and charged what the fare engine says`
       : `Check:    FAILED (${s.check.discrepancies.length} discrepancies listed)`,
