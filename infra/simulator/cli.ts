@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util'
 import { createDb } from '@fare/db'
 import { simulate } from './simulate.ts'
-import { type StartedStack, startStack, waitUntilReady } from './stack.ts'
+import { StackUnavailableError, type StartedStack, startStack, waitUntilReady } from './stack.ts'
 import { formatSummary } from './summary.ts'
 
 function fail(message: string): never {
@@ -89,11 +89,13 @@ try {
     quiet: values.quiet,
     settleTimeoutMs,
     log,
+    ...(stack ? { stackProblem: stack.problem } : {}),
   })
   console.log(values.json ? JSON.stringify(summary) : formatSummary(summary))
   process.exitCode = summary.check.passed ? 0 : 1
 } catch (err) {
-  console.error(`simulate: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
+  const expected = err instanceof StackUnavailableError
+  console.error(`simulate: ${err instanceof Error ? (expected ? err.message : (err.stack ?? err.message)) : String(err)}`)
   process.exitCode = 1
 } finally {
   await db.destroy()

@@ -36,6 +36,8 @@ export interface SimulateOptions {
   /** How long to wait, once every validator has uploaded, for the ledger to settle what was accepted. */
   readonly settleTimeoutMs: number
   readonly log: (message: string) => void
+  /** Why the stack can no longer serve the run (the one --start started has exited), if it cannot. */
+  readonly stackProblem?: () => string | undefined
 }
 
 const TICK_MS = 100
@@ -89,6 +91,8 @@ export async function simulate(db: Db, options: SimulateOptions): Promise<Simula
   let nextCountMs = 0
   const tick = async () => {
     if (fleet.failure) throw fleet.failure
+    const problem = options.stackProblem?.()
+    if (problem) throw new Error(problem)
     if (Date.now() >= nextCountMs) {
       await countSettled()
       nextCountMs = Date.now() + 1000

@@ -16,8 +16,15 @@ export interface StackUrls {
   readonly ledgerUrl: string
 }
 
+/** The stack is not there, or did not come up: said in one line, without a stack trace. */
+export class StackUnavailableError extends Error {
+  override name = 'StackUnavailableError'
+}
+
 export interface StartedStack {
   readonly logFile: string
+  /** Why the stack is gone (it exited under the run), or undefined while it runs. */
+  problem(): string | undefined
   stop(): Promise<void>
 }
 
@@ -27,13 +34,13 @@ export async function waitUntilReady(urls: StackUrls, options: { timeoutMs: numb
   for (const url of [urls.ingestUrl, urls.ledgerUrl, urls.apiUrl]) {
     for (;;) {
       const problem = options.giveUp?.()
-      if (problem) throw new Error(problem)
+      if (problem) throw new StackUnavailableError(problem)
       const answer = await fetch(`${url}/readyz`).then(
         (r) => (r.ok ? '' : `answered ${r.status}`),
         (err: Error) => err.message,
       )
       if (answer === '') break
-      if (Date.now() > deadline) throw new Error(`${url} is not ready (${answer}); is the stack running (pnpm start), or pass --start`)
+      if (Date.now() > deadline) throw new StackUnavailableError(`${url} is not ready (${answer}); is the stack running (pnpm start), or pass --start`)
       await new Promise((r) => setTimeout(r, 300))
     }
   }
@@ -63,5 +70,6 @@ export async function startStack(urls: StackUrls, timeoutMs: number): Promise<St
     await stop()
     throw err
   }
-  return { logFile, stop }
+  const problem = () => (child.exitCode !== null || child.signalCode !== null ? `the stack exited under the run; its log is ${logFile}` : undefined)
+  return { logFile, problem, stop }
 }

@@ -18,6 +18,9 @@ import { simulate } from '../../infra/simulator/simulate.ts'
 import { newFaresFiles } from '../../infra/simulator/tariff-change.ts'
 import { startTestStack } from '../support/stack.ts'
 
+// About a minute and a half on a quiet machine; a loaded 2-core one (other test files beside it) takes a few times that.
+t.setTimeout(600_000)
+
 /** This file's database holds the run's cards only. */
 const SIM_CARDS = `${cardTokenPrefix('')}%`
 
