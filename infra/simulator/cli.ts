@@ -65,7 +65,7 @@ const log = (message: string) => console.error(message)
 
 let stack: StartedStack | undefined
 const stopOnSignal = () => {
-  void (stack?.stop() ?? Promise.resolve()).finally(() => process.exit(130))
+  void (stack?.stop({ keepLog: true }) ?? Promise.resolve()).finally(() => process.exit(130))
 }
 process.once('SIGINT', stopOnSignal)
 process.once('SIGTERM', stopOnSignal)
@@ -99,5 +99,6 @@ try {
   process.exitCode = 1
 } finally {
   await db.destroy()
-  await stack?.stop()
+  await stack?.stop({ keepLog: process.exitCode !== 0 })
+  if (stack && process.exitCode !== 0) log(`simulate: the stack's log is kept in ${stack.logFile}`)
 }

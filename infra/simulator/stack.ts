@@ -5,7 +5,7 @@
  * at the end. start.ts's output goes to a log file, named on failure.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs'
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { REPO_ROOT } from '../repo-root.ts'
@@ -25,7 +25,8 @@ export interface StartedStack {
   readonly logFile: string
   /** Why the stack is gone (it exited under the run), or undefined while it runs. */
   problem(): string | undefined
-  stop(): Promise<void>
+  /** Stops the stack; its log is removed unless kept (a failed run's, to read). */
+  stop(options?: { keepLog?: boolean }): Promise<void>
 }
 
 /** Each service answers 200 on /readyz (false when `giveUp` says so first). */
@@ -47,7 +48,8 @@ export async function waitUntilReady(urls: StackUrls, options: { timeoutMs: numb
 }
 
 export async function startStack(urls: StackUrls, timeoutMs: number): Promise<StartedStack> {
-  const logFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'fare-simulate-stack-')), 'stack.log')
+  const logDir = mkdtempSync(path.join(os.tmpdir(), 'fare-simulate-stack-'))
+  const logFile = path.join(logDir, 'stack.log')
   const log = createWriteStream(logFile)
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'infra/start.ts')], {
     cwd: REPO_ROOT,
@@ -57,9 +59,10 @@ export async function startStack(urls: StackUrls, timeoutMs: number): Promise<St
   child.stdout?.pipe(log)
   child.stderr?.pipe(log)
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const stop = async () => {
+  const stop = async (options: { keepLog?: boolean } = {}) => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
     await exited
+    if (!options.keepLog) rmSync(logDir, { recursive: true, force: true })
   }
   try {
     await waitUntilReady(urls, {
@@ -67,7 +70,7 @@ export async function startStack(urls: StackUrls, timeoutMs: number): Promise<St
       giveUp: () => (child.exitCode !== null ? `the stack exited (${child.exitCode}); its log:\n${readFileSync(logFile, 'utf8').slice(-4000)}` : undefined),
     })
   } catch (err) {
-    await stop()
+    await stop({ keepLog: true })
     throw err
   }
   const problem = () => (child.exitCode !== null || child.signalCode !== null ? `the stack exited under the run; its log is ${logFile}` : undefined)
