@@ -96,7 +96,11 @@ export class Fleet {
   /** The taps whose time has come, each at its validator. */
   present(taps: readonly PlannedTap[]): void {
     const byValidator = new Map<number, PlannedTap[]>()
-    for (const t of taps) byValidator.set(t.validator, [...(byValidator.get(t.validator) ?? []), t])
+    for (const t of taps) {
+      const list = byValidator.get(t.validator) ?? []
+      list.push(t)
+      byValidator.set(t.validator, list)
+    }
     for (const [index, list] of byValidator) {
       const validator = this.validators[index] as Validator
       const city = this.city.validators[index]
