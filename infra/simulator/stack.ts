@@ -1,0 +1,78 @@
+/**
+ * The stack the simulator drives: a running one (`pnpm start` in another
+ * terminal) at its URLs, or, with --start, one it starts itself by running
+ * infra/start.ts (Kafka, migrations, demo seed, the three services) and stops
+ * at the end. start.ts's output goes to a log file, named on failure.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { REPO_ROOT } from '../repo-root.ts'
+
+export interface StackUrls {
+  readonly ingestUrl: string
+  readonly apiUrl: string
+  readonly ledgerUrl: string
+}
+
+/** The stack is not there, or did not come up: said in one line, without a stack trace. */
+export class StackUnavailableError extends Error {
+  override name = 'StackUnavailableError'
+}
+
+export interface StartedStack {
+  readonly logFile: string
+  /** Why the stack is gone (it exited under the run), or undefined while it runs. */
+  problem(): string | undefined
+  /** Stops the stack; its log is removed unless kept (a failed run's, to read). */
+  stop(options?: { keepLog?: boolean }): Promise<void>
+}
+
+/** Each service answers 200 on /readyz (false when `giveUp` says so first). */
+export async function waitUntilReady(urls: StackUrls, options: { timeoutMs: number; giveUp?: () => string | undefined }): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs
+  for (const url of [urls.ingestUrl, urls.ledgerUrl, urls.apiUrl]) {
+    for (;;) {
+      const problem = options.giveUp?.()
+      if (problem) throw new StackUnavailableError(problem)
+      const answer = await fetch(`${url}/readyz`).then(
+        (r) => (r.ok ? '' : `answered ${r.status}`),
+        (err: Error) => err.message,
+      )
+      if (answer === '') break
+      if (Date.now() > deadline) throw new StackUnavailableError(`${url} is not ready (${answer}); is the stack running (pnpm start), or pass --start`)
+      await new Promise((r) => setTimeout(r, 300))
+    }
+  }
+}
+
+export async function startStack(urls: StackUrls, timeoutMs: number): Promise<StartedStack> {
+  const logDir = mkdtempSync(path.join(os.tmpdir(), 'fare-simulate-stack-'))
+  const logFile = path.join(logDir, 'stack.log')
+  const log = createWriteStream(logFile)
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'infra/start.ts')], {
+    cwd: REPO_ROOT,
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  child.stdout?.pipe(log)
+  child.stderr?.pipe(log)
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const stop = async (options: { keepLog?: boolean } = {}) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+    await exited
+    if (!options.keepLog) rmSync(logDir, { recursive: true, force: true })
+  }
+  try {
+    await waitUntilReady(urls, {
+      timeoutMs,
+      giveUp: () => (child.exitCode !== null ? `the stack exited (${child.exitCode}); its log:\n${readFileSync(logFile, 'utf8').slice(-4000)}` : undefined),
+    })
+  } catch (err) {
+    await stop({ keepLog: true })
+    throw err
+  }
+  const problem = () => (child.exitCode !== null || child.signalCode !== null ? `the stack exited under the run; its log is ${logFile}` : undefined)
+  return { logFile, problem, stop }
+}
