@@ -49,6 +49,10 @@ export const ReportRangeInvalid = createError('REPORT_RANGE_INVALID', '%s', 400)
 /** Argument: why. An operator asked for another operator's figures. */
 export const ReportOperatorForbidden = createError('REPORT_OPERATOR_FORBIDDEN', '%s', 403)
 
+// The dashboard (docs/dashboard.md).
+/** A form of another site posted to the dashboard's sign-in or sign-out. */
+export const DashboardOriginForbidden = createError('ORIGIN_FORBIDDEN', 'a form of another site cannot post to the dashboard', 403)
+
 // Tariff drafts (docs/tariffs.md).
 /** The fare engine refused the uploaded feed; `details` names the file, line and field. Argument: the engine's message. */
 export const FeedInvalid = createError('FEED_INVALID', '%s', 422)

@@ -1,0 +1,247 @@
+/**
+ * The operators' dashboard (/dashboard) in a real headless Chromium, on data
+ * the ledger really settled for two operators: lutsk-bus (A) and
+ * lutsk-trolley (B), in November 2026 (demo tariff, Europe/Kyiv).
+ *
+ * Signed in with A's operator token, the month's page loads with no console
+ * error, failed request or error answer (its CSP forbids inline script and
+ * style, so a violation would show here); every panel's table holds exactly the
+ * figures of the same report from /v1/reports (read from the DOM); the CSV link
+ * downloads what /v1/reports answers as CSV; nothing of B's is on A's page, and
+ * A cannot ask for B's figures. B's token shows B's. The page of A is written
+ * to docs/images/dashboard.png for docs/dashboard.md.
+ *
+ * The taps: four cards (three adults, a pupil) ride A's buses on every day but
+ * the 5th, 12th, 19th and 26th, and B's trolleybuses on some days but never
+ * the 3rd, 10th, 17th or 24th; so A has days B has not and the other way round.
+ */
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import { AUDIENCE } from '@fare/auth'
+import { createLogger, createMetricsRegistry } from '@fare/platform'
+import type { Page } from 'puppeteer-core'
+import t from 'tap'
+import { buildApp } from '../../services/api/src/app.ts'
+import { PANELS, type Panel } from '../../services/api/src/dashboard/panels.ts'
+import { createLedgerBench, fundCard, tapEvent } from '../ledger/harness.ts'
+import { launchBrowser, watchProblems } from '../support/browser.ts'
+import { REPO_ROOT } from '../support/entries.ts'
+import { createTestIssuer } from '../support/keys.ts'
+
+// A ledger, an api and a browser on a machine shared with other tests.
+t.setTimeout(600_000)
+const WAIT_MS = 120_000
+
+const A = 'lutsk-bus'
+const B = 'lutsk-trolley'
+const MONTH = { month: '2026-11', from: '2026-11-01', to: '2026-12-01' }
+const SCREENSHOT = path.join(REPO_ROOT, 'docs/images/dashboard.png')
+
+const bench = await createLedgerBench('dashboard', { partitions: 2 })
+t.teardown(() => bench.close())
+const { db } = bench.database
+await bench.startInProcess()
+
+const CARDS = [
+  { token: 'ct_dash_adult_0001', category: 'adult' },
+  { token: 'ct_dash_adult_0002', category: 'adult' },
+  { token: 'ct_dash_adult_0003', category: 'adult' },
+  { token: 'ct_dash_pupil_0001', category: 'pupil' },
+] as const
+for (const card of CARDS) await fundCard(db, card.token, '2000.00', { riderCategoryId: card.category })
+
+const at = (day: number, time: string) => `2026-11-${String(day).padStart(2, '0')}T${time}:00+02:00`
+const taps = []
+for (let day = 1; day <= 28; day++) {
+  for (const [i, card] of CARDS.entries()) {
+    if (day % 7 !== 5 && (day + i) % 3 !== 0) {
+      taps.push(tapEvent({ card: card.token, time: at(day, `07:${String(10 + i * 5)}`), route: 'bus-10', stop: 'S1', operator: A }))
+      if ((day * (i + 1)) % 4 === 1) taps.push(tapEvent({ card: card.token, time: at(day, `17:${String(20 + i)}`), route: 'bus-2', stop: 'S2', operator: A }))
+    }
+    if (day % 7 !== 3 && (day + i) % 3 === 1) {
+      taps.push(tapEvent({ card: card.token, time: at(day, `12:${String(30 + i)}`), route: 'trolley-1', stop: 'S2', device: 'dev-trolley-1', operator: B }))
+    }
+  }
+}
+await bench.produce(taps)
+await bench.waitSettled(WAIT_MS)
+
+const issuer = createTestIssuer()
+const app = await buildApp({
+  logger: createLogger({ level: 'silent', name: 'dashboard-test' }),
+  db,
+  registry: createMetricsRegistry('api'),
+  jwtPublicKeyPem: issuer.publicKeyPem,
+  // The 20th of November: the dashboard opens on November.
+  now: () => new Date('2026-11-20T12:00:00+02:00'),
+})
+t.teardown(() => app.close())
+const origin = await app.listen({ host: '127.0.0.1', port: 0 })
+
+const operatorToken = (operator: string) => issuer.sign({ sub: `staff-${operator}`, role: 'operator', operator_id: operator }, AUDIENCE.api, 3600)
+
+const browser = await launchBrowser()
+// Closed whatever happens to the tests below.
+t.teardown(() => browser.close())
+
+interface PageTable {
+  report: string
+  columns: string[]
+  rows: Record<string, string>[]
+  totals: Record<string, string>
+}
+
+/** A signed-in page of its own browser context (its own cookies), and what went wrong on it. */
+interface Session {
+  readonly operator: string
+  readonly token: string
+  readonly page: Page
+  readonly problems: string[]
+}
+
+async function signIn(operator: string): Promise<Session> {
+  const token = operatorToken(operator)
+  const context = await browser.createBrowserContext()
+  const page = await context.newPage()
+  page.setDefaultTimeout(WAIT_MS)
+  await page.setViewport({ width: 1200, height: 900 })
+  const problems = watchProblems(page)
+  await page.goto(`${origin}/dashboard`, { waitUntil: 'load' })
+  await page.type('textarea[name=token]', token)
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('button[type=submit]')])
+  return { operator, token, page, problems }
+}
+
+/** Every panel's table as the page shows it: column names, rows and totals as text. */
+function readTables(page: Page): Promise<PageTable[]> {
+  return page.$$eval('table[data-report]', (tables) =>
+    tables.map((table) => {
+      const byColumn = (cells: Iterable<{ dataset: Record<string, string | undefined>; textContent: string | null }>) =>
+        Object.fromEntries([...cells].map((td) => [td.dataset.column ?? '', td.textContent ?? '']))
+      return {
+        report: table.getAttribute('data-report') ?? '',
+        columns: [...table.querySelectorAll('thead th')].map((th) => th.textContent ?? ''),
+        rows: [...table.querySelectorAll('tbody tr[data-row]')].map((tr) => byColumn(tr.querySelectorAll('td[data-column]') as never)),
+        totals: byColumn(table.querySelectorAll('tfoot td[data-column]') as never),
+      }
+    }),
+  )
+}
+
+type ApiCell = string | number | null
+interface ApiReport {
+  operator: string | null
+  rows: Record<string, ApiCell>[]
+  totals?: Record<string, ApiCell>
+}
+
+const api = (panel: Panel, token: string, format: 'json' | 'csv') =>
+  app.inject({
+    method: 'GET',
+    url: `${panel.api.path}?${new URLSearchParams({ from: MONTH.from, to: MONTH.to, ...panel.api.query, format })}`,
+    headers: { authorization: `Bearer ${token}` },
+  })
+
+/** The API's figures as the page writes them: text, null as ''. */
+const asText = (row: Record<string, ApiCell>) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? '' : String(v)]))
+
+async function apiTables(token: string): Promise<PageTable[]> {
+  const out: PageTable[] = []
+  for (const panel of PANELS) {
+    const res = await api(panel, token, 'json')
+    if (res.statusCode !== 200) throw new Error(`${panel.api.path}: ${res.statusCode} ${res.body}`)
+    const report = res.json() as ApiReport
+    out.push({
+      report: panel.id,
+      columns: Object.keys(report.rows[0] ?? {}),
+      rows: report.rows.map(asText),
+      totals: asText(report.totals ?? {}),
+    })
+  }
+  return out
+}
+
+const sessionA = await signIn(A)
+const sessionB = await signIn(B)
+for (const { page } of [sessionA, sessionB]) await page.waitForSelector('[data-chart] canvas')
+
+for (const { operator, token, page, problems } of [sessionA, sessionB]) {
+  t.test(`${operator}'s page: loads cleanly, and its figures are the API's`, async (t) => {
+    t.equal(new URL(page.url()).pathname, '/dashboard/view', 'signed in, on the month page')
+    t.equal(await page.$eval('[data-operator]', (el) => el.getAttribute('data-operator')), operator, 'the page names its operator')
+    t.equal(await page.$eval('[data-month]', (el) => el.getAttribute('data-month')), MONTH.month, "opens on the current service day's month")
+    t.same(problems, [], 'no console error, page error, failed request or error answer')
+    const shown = await readTables(page)
+    const expected = await apiTables(token)
+    t.same(
+      shown.map((table) => table.report),
+      PANELS.map((panel) => panel.id),
+      'one table per panel',
+    )
+    for (const [i, table] of shown.entries()) {
+      const want = expected[i] as PageTable
+      t.ok(want.rows.length > 0, `${table.report}: the month has figures`)
+      t.same(table.columns, want.columns, `${table.report}: the API's columns`)
+      t.same(table.rows, want.rows, `${table.report}: every row equals the API's`)
+      t.same(table.totals, want.totals, `${table.report}: totals equal the API's`)
+    }
+    t.equal(await page.$$eval('[data-chart] canvas', (canvases) => canvases.length > 0), true, 'charts drawn')
+  })
+}
+
+t.test("an operator sees none of another operator's figures", async (t) => {
+  const [shownA, shownB] = await Promise.all([readTables(sessionA.page), readTables(sessionB.page)])
+  const days = (tables: PageTable[]) => (tables.find((table) => table.report === 'ridership')?.rows ?? []).map((row) => row.day)
+  t.ok(days(shownA).includes('2026-11-03') && !days(shownA).includes('2026-11-05'), "A's page: the 3rd (A's buses only), not the 5th (B's trolleybuses only)")
+  t.ok(days(shownB).includes('2026-11-05') && !days(shownB).includes('2026-11-03'), "B's page: the 5th, not the 3rd")
+  t.notSame(shownA, shownB, 'the two pages differ')
+  const textA = await sessionA.page.$eval('body', (body) => body.textContent ?? '')
+  t.notMatch(textA, B, "B's id is nowhere on A's page")
+
+  // A asks for B's figures by URL: refused, and no figures are shown.
+  const { page, problems } = sessionA
+  const refused = await page.goto(`${origin}/dashboard/view?${new URLSearchParams({ month: MONTH.month, operator: B })}`, { waitUntil: 'load' })
+  t.equal(refused?.status(), 403, "A's session asking for B: 403")
+  t.equal(await page.$eval('[data-code]', (el) => el.getAttribute('data-code')), 'REPORT_OPERATOR_FORBIDDEN', 'the page says why')
+  t.equal(await page.$$eval('table[data-report]', (tables) => tables.length), 0, 'no figures on the refusal')
+  problems.length = 0
+  const csv = await page.goto(`${origin}/dashboard/csv/ridership?${new URLSearchParams({ month: MONTH.month, operator: B })}`)
+  t.equal(csv?.status(), 403, "A's session asking for B's CSV: 403")
+  problems.length = 0
+})
+
+t.test("the CSV links download the API's CSV", async (t) => {
+  const { page, problems } = sessionA
+  await page.goto(`${origin}/dashboard/view?month=${MONTH.month}`, { waitUntil: 'load' })
+  for (const panel of PANELS) {
+    const href = await page.$eval(`a[data-csv="${panel.id}"]`, (a) => a.getAttribute('href') ?? '')
+    // Fetched by the page itself, with its session cookie, as a click on the link would.
+    const downloaded = await page.evaluate(async (url: string) => {
+      const res = await fetch(url)
+      return { status: res.status, type: res.headers.get('content-type') ?? '', body: await res.text() }
+    }, href)
+    const fromApi = await api(panel, sessionA.token, 'csv')
+    t.equal(downloaded.status, 200, `${panel.id}: downloaded`)
+    t.match(downloaded.type, /^text\/csv/, `${panel.id}: as CSV`)
+    t.equal(downloaded.body, fromApi.body, `${panel.id}: the same CSV as ${panel.api.path}`)
+  }
+  t.same(problems, [], 'no errors on the page')
+})
+
+t.test('the page of lutsk-bus for the docs', async (t) => {
+  const { page } = sessionA
+  await page.goto(`${origin}/dashboard/view?month=${MONTH.month}`, { waitUntil: 'load' })
+  await page.waitForSelector('[data-chart] canvas')
+  mkdirSync(path.dirname(SCREENSHOT), { recursive: true })
+  await page.screenshot({ path: SCREENSHOT, fullPage: true })
+  t.pass(`written to ${path.relative(REPO_ROOT, SCREENSHOT)}`)
+})
+
+t.test('signing out ends the session', async (t) => {
+  const { page } = sessionB
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('form.sign-out button')])
+  t.equal(new URL(page.url()).pathname, '/dashboard', 'back on the sign-in form')
+  const after = await page.goto(`${origin}/dashboard/view`, { waitUntil: 'load' })
+  t.equal(after?.status(), 401, 'the month page asks to sign in again')
+  t.ok(await page.$('textarea[name=token]'), 'with the sign-in form')
+})
