@@ -245,3 +245,51 @@ t.test('signing out ends the session', async (t) => {
   t.equal(after?.status(), 401, 'the month page asks to sign in again')
   t.ok(await page.$('textarea[name=token]'), 'with the sign-in form')
 })
+
+t.test('sign-in: only operator and admin tokens, from this site; the cookie and the page headers', async (t) => {
+  const signInWith = (token: string, headers: Record<string, string> = {}) =>
+    app.inject({
+      method: 'POST',
+      url: '/dashboard/sign-in',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      payload: new URLSearchParams({ token }).toString(),
+    })
+  const codeOf = (body: string) => /data-code="([A-Z_]+)"/.exec(body)?.[1]
+
+  const ok = await signInWith(operatorToken(A), { origin, host: new URL(origin).host })
+  t.equal(ok.statusCode, 303, 'an operator token signs in')
+  t.equal(ok.headers.location, '/dashboard/view')
+  t.match(
+    String(ok.headers['set-cookie']),
+    /^fare_dashboard=[\w.-]+; Path=\/dashboard; Max-Age=\d+; HttpOnly; SameSite=Strict$/,
+    'HttpOnly, SameSite=Strict, /dashboard only',
+  )
+
+  const rider = await signInWith(issuer.riderToken('rider-1'))
+  t.equal(rider.statusCode, 403, 'a rider token is refused')
+  t.equal(codeOf(rider.body), 'SCOPE_DENIED')
+  t.notOk(rider.headers['set-cookie'], 'and gets no cookie')
+  const garbage = await signInWith('not.a.token')
+  t.equal(garbage.statusCode, 401, 'a token that is not one is refused')
+  t.equal(codeOf(garbage.body), 'TOKEN_INVALID')
+  t.ok(garbage.body.includes('name="token"'), 'with the form again')
+  const expired = await signInWith(issuer.sign({ sub: 'staff', role: 'operator', operator_id: A }, AUDIENCE.api, 60, Math.floor(Date.now() / 1000) - 3600))
+  t.equal(expired.statusCode, 401, 'an expired token is refused')
+  const elsewhere = await signInWith(operatorToken(A), { origin: 'https://evil.example' })
+  t.equal(elsewhere.statusCode, 403, 'a form of another site is refused')
+  t.equal(codeOf(elsewhere.body), 'ORIGIN_FORBIDDEN')
+
+  const view = await app.inject({ method: 'GET', url: '/dashboard/view', headers: { cookie: `fare_dashboard=${operatorToken(A)}` } })
+  t.equal(view.statusCode, 200)
+  t.match(String(view.headers['content-security-policy']), /^default-src 'self';/, 'a strict Content-Security-Policy')
+  t.equal(view.headers['cache-control'], 'no-store', 'figures are never cached')
+  const scripts = view.body.match(/<script\b[^>]*>/g) ?? []
+  t.ok(
+    scripts.length > 0 && scripts.every((tag) => / src="\/dashboard\/assets\/[\w.]+"/.test(tag) || tag.includes('type="application/json"')),
+    'scripts are files or data',
+  )
+  t.notMatch(view.body, / style=|<style/, 'no inline style')
+  const badMonth = await app.inject({ method: 'GET', url: '/dashboard/view?month=2026-13', headers: { cookie: `fare_dashboard=${operatorToken(A)}` } })
+  t.equal(badMonth.statusCode, 400, 'a month that is not one: 400')
+  t.equal(codeOf(badMonth.body), 'REPORT_RANGE_INVALID')
+})
