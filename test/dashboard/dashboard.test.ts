@@ -19,11 +19,12 @@ import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { AUDIENCE } from '@fare/auth'
 import { createLogger, createMetricsRegistry } from '@fare/platform'
+import { serviceTimeOf } from '@fare/tariffs'
 import type { Page } from 'puppeteer-core'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { buildApp } from '../../services/api/src/app.ts'
 import { PANELS, type Panel } from '../../services/api/src/dashboard/panels.ts'
-import { createLedgerBench, fundCard, tapEvent } from '../ledger/harness.ts'
+import { createLedgerBench, demoTariff, fundCard, tapEvent } from '../ledger/harness.ts'
 import { launchBrowser, watchProblems } from '../support/browser.ts'
 import { REPO_ROOT } from '../support/entries.ts'
 import { createTestIssuer } from '../support/keys.ts'
@@ -63,8 +64,15 @@ for (let day = 1; day <= 28; day++) {
     }
   }
 }
+// On the 11th an adult rides A's buses four times: the 54.00 day cap takes off the fourth 18.00.
+for (const time of ['08:05', '10:05', '14:05', '20:05'])
+  taps.push(tapEvent({ card: CARDS[0].token, time: at(11, time), route: 'bus-2', stop: 'S9', operator: A }))
+// A tap on a route the tariff does not know: the ledger rejects it, and A's reconciliation warns.
+taps.push(tapEvent({ card: CARDS[1].token, time: at(12, '09:00'), route: 'bus-999', device: 'dev-bus-999', operator: A }))
 await bench.produce(taps)
 await bench.waitSettled(WAIT_MS)
+// Reconciliation counts by the ledger's clock: the taps were settled now, in this month, not in November.
+const SETTLED_MONTH = serviceTimeOf(demoTariff(), Date.now()).day.slice(0, 7)
 
 const issuer = createTestIssuer()
 const app = await buildApp({
@@ -89,6 +97,8 @@ interface PageTable {
   columns: string[]
   rows: Record<string, string>[]
   totals: Record<string, string>
+  /** "CODE message" per warning; null for a report without warnings. */
+  warnings: string[] | null
 }
 
 /** A signed-in page of its own browser context (its own cookies), and what went wrong on it. */
@@ -112,17 +122,20 @@ async function signIn(operator: string): Promise<Session> {
   return { operator, token, page, problems }
 }
 
-/** Every panel's table as the page shows it: column names, rows and totals as text. */
+/** Every panel's table as the page shows it: column names, rows and totals as text, and its warnings. */
 function readTables(page: Page): Promise<PageTable[]> {
-  return page.$$eval('table[data-report]', (tables) =>
-    tables.map((table) => {
+  return page.$$eval('[data-panel]', (panels) =>
+    panels.map((panel) => {
+      const table = panel.querySelector('table[data-report]')
       const byColumn = (cells: Iterable<{ dataset: Record<string, string | undefined>; textContent: string | null }>) =>
         Object.fromEntries([...cells].map((td) => [td.dataset.column ?? '', td.textContent ?? '']))
+      const warnings = panel.querySelector('[data-warnings]')
       return {
-        report: table.getAttribute('data-report') ?? '',
-        columns: [...table.querySelectorAll('thead th')].map((th) => th.textContent ?? ''),
-        rows: [...table.querySelectorAll('tbody tr[data-row]')].map((tr) => byColumn(tr.querySelectorAll('td[data-column]') as never)),
-        totals: byColumn(table.querySelectorAll('tfoot td[data-column]') as never),
+        report: table?.getAttribute('data-report') ?? '',
+        columns: [...(table?.querySelectorAll('thead th') ?? [])].map((th) => th.textContent ?? ''),
+        rows: [...(table?.querySelectorAll('tbody tr[data-row]') ?? [])].map((tr) => byColumn(tr.querySelectorAll('td[data-column]') as never)),
+        totals: byColumn((table?.querySelectorAll('tfoot td[data-column]') ?? []) as never),
+        warnings: warnings ? [...warnings.querySelectorAll('[data-warning]')].map((li) => li.textContent ?? '') : null,
       }
     }),
   )
@@ -133,22 +146,30 @@ interface ApiReport {
   operator: string | null
   rows: Record<string, ApiCell>[]
   totals?: Record<string, ApiCell>
+  warnings?: { code: string; message: string }[]
 }
 
-const api = (panel: Panel, token: string, format: 'json' | 'csv') =>
+/** YYYY-MM as the range of its days. */
+const rangeOf = (month: string) => {
+  const [year, m] = month.split('-').map(Number) as [number, number]
+  const next = m === 12 ? `${year + 1}-01` : `${year}-${String(m + 1).padStart(2, '0')}`
+  return { from: `${month}-01`, to: `${next}-01` }
+}
+
+const api = (panel: Panel, token: string, format: 'json' | 'csv', month = MONTH.month) =>
   app.inject({
     method: 'GET',
-    url: `${panel.api.path}?${new URLSearchParams({ from: MONTH.from, to: MONTH.to, ...panel.api.query, format })}`,
+    url: `${panel.api.path}?${new URLSearchParams({ ...rangeOf(month), ...panel.api.query, format })}`,
     headers: { authorization: `Bearer ${token}` },
   })
 
 /** The API's figures as the page writes them: text, null as ''. */
 const asText = (row: Record<string, ApiCell>) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? '' : String(v)]))
 
-async function apiTables(token: string): Promise<PageTable[]> {
+async function apiTables(token: string, month = MONTH.month): Promise<PageTable[]> {
   const out: PageTable[] = []
   for (const panel of PANELS) {
-    const res = await api(panel, token, 'json')
+    const res = await api(panel, token, 'json', month)
     if (res.statusCode !== 200) throw new Error(`${panel.api.path}: ${res.statusCode} ${res.body}`)
     const report = res.json() as ApiReport
     out.push({
@@ -156,9 +177,29 @@ async function apiTables(token: string): Promise<PageTable[]> {
       columns: Object.keys(report.rows[0] ?? {}),
       rows: report.rows.map(asText),
       totals: asText(report.totals ?? {}),
+      warnings: report.warnings ? report.warnings.map((w) => `${w.code} ${w.message}`) : null,
     })
   }
   return out
+}
+
+/** The page's panels equal the same reports of /v1/reports for the month: rows, totals and warnings. */
+async function sameAsApi(t: Test, page: Page, token: string, month: string): Promise<PageTable[]> {
+  const shown = await readTables(page)
+  const expected = await apiTables(token, month)
+  t.same(
+    shown.map((table) => table.report),
+    PANELS.map((panel) => panel.id),
+    'one table per panel',
+  )
+  for (const [i, table] of shown.entries()) {
+    const want = expected[i] as PageTable
+    if (want.rows.length > 0) t.same(table.columns, want.columns, `${table.report}: the API's columns`)
+    t.same(table.rows, want.rows, `${table.report}: every row equals the API's`)
+    t.same(table.totals, want.totals, `${table.report}: totals equal the API's`)
+    t.same(table.warnings, want.warnings, `${table.report}: warnings equal the API's`)
+  }
+  return shown
 }
 
 const sessionA = await signIn(A)
@@ -171,20 +212,9 @@ for (const { operator, token, page, problems } of [sessionA, sessionB]) {
     t.equal(await page.$eval('[data-operator]', (el) => el.getAttribute('data-operator')), operator, 'the page names its operator')
     t.equal(await page.$eval('[data-month]', (el) => el.getAttribute('data-month')), MONTH.month, "opens on the current service day's month")
     t.same(problems, [], 'no console error, page error, failed request or error answer')
-    const shown = await readTables(page)
-    const expected = await apiTables(token)
-    t.same(
-      shown.map((table) => table.report),
-      PANELS.map((panel) => panel.id),
-      'one table per panel',
-    )
-    for (const [i, table] of shown.entries()) {
-      const want = expected[i] as PageTable
-      t.ok(want.rows.length > 0, `${table.report}: the month has figures`)
-      t.same(table.columns, want.columns, `${table.report}: the API's columns`)
-      t.same(table.rows, want.rows, `${table.report}: every row equals the API's`)
-      t.same(table.totals, want.totals, `${table.report}: totals equal the API's`)
-    }
+    const shown = await sameAsApi(t, page, token, MONTH.month)
+    // A's month has figures in every panel (its buses take a pupil and a capped adult); B has no capped rider.
+    for (const table of shown) if (operator === A || table.report !== 'caps') t.ok(table.rows.length > 0, `${table.report}: the month has figures`)
     t.equal(await page.$$eval('[data-chart] canvas', (canvases) => canvases.length > 0), true, 'charts drawn')
   })
 }
@@ -208,6 +238,24 @@ t.test("an operator sees none of another operator's figures", async (t) => {
   const csv = await page.goto(`${origin}/dashboard/csv/ridership?${new URLSearchParams({ month: MONTH.month, operator: B })}`)
   t.equal(csv?.status(), 403, "A's session asking for B's CSV: 403")
   problems.length = 0
+})
+
+t.test("reconciliation of the month the ledger settled the taps in: the API's figures and warnings, each operator's own", async (t) => {
+  const warningsOn = async (session: Session) => {
+    await session.page.goto(`${origin}/dashboard/view?month=${SETTLED_MONTH}`, { waitUntil: 'load' })
+    const shown = await sameAsApi(t, session.page, session.token, SETTLED_MONTH)
+    t.same(session.problems, [], `${session.operator}: no errors on the page`)
+    return shown.find((table) => table.report === 'reconciliation')?.warnings ?? []
+  }
+  const warningsA = await warningsOn(sessionA)
+  t.ok(
+    warningsA.some((w) => w.startsWith('TAPS_REJECTED 1 record(s)')),
+    "A's page warns of its rejected tap",
+  )
+  t.notOk(
+    (await warningsOn(sessionB)).some((w) => w.startsWith('TAPS_REJECTED')),
+    "B's page does not show A's rejected tap",
+  )
 })
 
 t.test("the CSV links download the API's CSV", async (t) => {

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process'
 import { checkInvariants } from '@fare/ledger'
 import t from 'tap'
-import { ledgerCheckEntry } from '../support/entries.ts'
+import { ledgerCheckCommand } from '../support/entries.ts'
 import { createLedgerBench, fundCard, tapEvent } from './harness.ts'
 
 t.test('the offset check filters by consumer group and topic', async (t) => {
@@ -35,7 +35,7 @@ t.test('the offset check filters by consumer group and topic', async (t) => {
   t.same(await offsetInvariants(), ['recorded taps lie below the stored offsets'], 'the default is the service default (group ledger, topic taps)')
 
   const cli = (...args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', ledgerCheckEntry(), ...args], {
+    spawnSync(process.execPath, [...ledgerCheckCommand(), ...args], {
       env: { ...process.env, DATABASE_URL: bench.database.url, LEDGER_CHECK_RERATE: '0', LEDGER_GROUP: '', TAPS_TOPIC: '' },
       encoding: 'utf8',
     })

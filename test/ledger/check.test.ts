@@ -12,7 +12,7 @@ import { checkInvariants } from '@fare/ledger'
 import { parseAmount } from '@fare/money'
 import { sql } from 'kysely'
 import t from 'tap'
-import { ledgerCheckEntry } from '../support/entries.ts'
+import { ledgerCheckCommand } from '../support/entries.ts'
 
 t.test('damage behind the ledger is reported under its invariant', async (t) => {
   const database = await createTestDatabase()
@@ -45,7 +45,7 @@ t.test('damage behind the ledger is reported under its invariant', async (t) => 
   await sql`alter table transfers enable trigger transfers_accounts_exist`.execute(db)
   t.ok((await invariants()).includes('transfers well formed'), 'a transfer to an account that does not exist')
 
-  const cli = spawnSync(process.execPath, ['--import', 'tsx', ledgerCheckEntry()], {
+  const cli = spawnSync(process.execPath, ledgerCheckCommand(), {
     env: { ...process.env, DATABASE_URL: database.url, LEDGER_CHECK_RERATE: '0' },
     encoding: 'utf8',
   })

@@ -18,7 +18,7 @@ import { type Decimal, parseAmount } from '@fare/money'
 import { KeyPartitioner, type Producer } from '@fare/platform'
 import { createTariffBook, readFeedFolder, saveTariffVersion } from '@fare/tariffs'
 import type { Test } from 'tap'
-import { serviceEntry } from '../support/entries.ts'
+import { serviceCommand } from '../support/entries.ts'
 import { createTestTopics, TEST_BROKERS, type TestTopics } from '../support/kafka.ts'
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -78,7 +78,7 @@ export async function createLedgerBench(name: string, options: { partitions?: nu
       return ledger
     },
     spawnLedger(env = {}) {
-      const child = spawn(process.execPath, ['--import', 'tsx', serviceEntry('ledger')], {
+      const child = spawn(process.execPath, serviceCommand('ledger'), {
         cwd: REPO_ROOT,
         env: {
           ...process.env,

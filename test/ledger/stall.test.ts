@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { sql } from 'kysely'
 import t from 'tap'
-import { serviceEntry } from '../support/entries.ts'
+import { serviceCommand } from '../support/entries.ts'
 import { TEST_BROKERS } from '../support/kafka.ts'
 import { waitFor } from '../support/stack.ts'
 import { createLedgerBench, fundCard, REPO_ROOT, tapEvent, withAppRole } from './harness.ts'
@@ -30,7 +30,7 @@ t.test('a partition that stops moving fails /readyz, shows in /metrics and is lo
   const { db } = bench.database
   await fundCard(db, 'c-stall', '100.00')
   const port = await freePort()
-  const ledger = spawn(process.execPath, ['--import', 'tsx', serviceEntry('ledger')], {
+  const ledger = spawn(process.execPath, serviceCommand('ledger'), {
     cwd: REPO_ROOT,
     env: {
       ...process.env,

@@ -1,8 +1,9 @@
 /**
  * The services as `pnpm start` and production run them: compiled by
  * infra/build.ts (what `pnpm build` runs) and started with plain `node`, no
- * tsx. Builds into a folder of the test's own (a running `pnpm start` may be
- * using dist/), migrates a new database with the compiled migrate command,
+ * tsx. Uses the tests' build of the sources as they are (test/support/build.ts:
+ * built once per state of the sources, in a folder of the tests' own, since a
+ * running `pnpm start` may be using dist/), migrates a new database with the compiled migrate command,
  * starts ingest (two workers: node:cluster forks the compiled file), ledger
  * and api on it, waits until each answers /readyz 200, fetches the dashboard's
  * files from the compiled api, and runs the compiled ledger:check on the result.
@@ -10,12 +11,14 @@
 
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { createDb, withDatabase } from '@fare/db'
 import { TEST_SERVER_URL } from '@fare/db/testing'
 import { sql } from 'kysely'
 import t from 'tap'
+import { compiledBuild } from '../support/build.ts'
 import { createTestTopics } from '../support/kafka.ts'
 import { createTestIssuer } from '../support/keys.ts'
 import { killGroup, REPO_ROOT, START_TIMEOUT_MS } from '../support/process.ts'
@@ -24,8 +27,7 @@ import { waitFor } from '../support/stack.ts'
 // A build, a migration and three services on a busy machine.
 t.setTimeout(300_000)
 
-mkdirSync(path.join(REPO_ROOT, '.cache'), { recursive: true })
-const outdir = mkdtempSync(path.join(REPO_ROOT, '.cache', 'dist-test-'))
+const keyDir = mkdtempSync(path.join(tmpdir(), 'fare-compiled-keys-'))
 const database = `fare_test_f_${randomBytes(6).toString('hex')}`
 const started: number[] = []
 // One teardown, in this order: the services (process groups) first, so dropping their database interrupts nobody.
@@ -34,12 +36,12 @@ t.teardown(async () => {
   const admin = createDb(withDatabase(TEST_SERVER_URL, 'postgres'), { maxConnections: 1 })
   await sql`drop database if exists ${sql.id(database)} with (force)`.execute(admin)
   await admin.destroy()
-  rmSync(outdir, { recursive: true, force: true })
+  rmSync(keyDir, { recursive: true, force: true })
 })
 
 /** Runs a compiled command line to its end. */
 function runCompiled(file: string, env: Record<string, string>) {
-  return spawnSync(process.execPath, ['--enable-source-maps', path.join(outdir, file)], {
+  return spawnSync(process.execPath, ['--enable-source-maps', path.join(compiledBuild(), file)], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     encoding: 'utf8',
@@ -49,7 +51,7 @@ function runCompiled(file: string, env: Record<string, string>) {
 
 /** Starts a compiled service in a process group of its own (killed whole at teardown); resolves its URL once it listens. */
 function startCompiled(file: string, env: Record<string, string>): Promise<string> {
-  const child = spawn(process.execPath, ['--enable-source-maps', path.join(outdir, file)], {
+  const child = spawn(process.execPath, ['--enable-source-maps', path.join(compiledBuild(), file)], {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -80,11 +82,9 @@ function startCompiled(file: string, env: Record<string, string>): Promise<strin
 
 t.test('pnpm build output: migrate, start each service, ready, ledger:check', async (t) => {
   const began = Date.now()
-  const build = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'infra/build.ts'), '--outdir', outdir], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-  })
-  t.equal(build.status, 0, `built in ${Date.now() - began} ms ${build.stderr}`)
+  // Throws with infra/build.ts's output if it fails.
+  const outdir = compiledBuild()
+  t.ok(existsSync(path.join(outdir, 'services/ingest/main.js')), `built (or built already) in ${Date.now() - began} ms: ${outdir}`)
 
   const databaseUrl = withDatabase(TEST_SERVER_URL, database)
   const migrate = runCompiled('packages/db/migrate-cli.js', { DATABASE_URL: databaseUrl })
@@ -92,7 +92,6 @@ t.test('pnpm build output: migrate, start each service, ready, ledger:check', as
   t.match(migrate.stdout, /applied: .*foundation/)
 
   const issuer = createTestIssuer()
-  const keyDir = mkdtempSync(path.join(outdir, 'keys-'))
   writeFileSync(path.join(keyDir, 'issuer.pub.pem'), issuer.publicKeyPem)
   writeFileSync(path.join(keyDir, 'issuer.key.pem'), issuer.privateKeyPem, { mode: 0o600 })
   const topics = await createTestTopics('compiled')

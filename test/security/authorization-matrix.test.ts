@@ -68,6 +68,12 @@ const ACCESS: Record<string, Row> = {
   'api POST /v1/accounts/:id/adjustments': adminOnly,
   'api GET /v1/devices': adminOnly,
   'api GET /v1/reports/ridership': reportRead,
+  'api GET /v1/reports/revenue': reportRead,
+  'api GET /v1/reports/concessions': reportRead,
+  'api GET /v1/reports/caps': reportRead,
+  'api GET /v1/reports/operator-statement': reportRead,
+  'api GET /v1/reports/reconciliation': reportRead,
+  'api GET /v1/reports/data-quality': reportRead,
   // The dashboard's month page and CSV downloads: the same reports, the token from the session cookie.
   'api GET /dashboard/view': reportRead,
   'api GET /dashboard/csv/:report': reportRead,
@@ -98,12 +104,16 @@ for (const id of ['val-matrix-1', 'val-matrix-2', 'val-matrix-3']) await stack.r
 const version = await saveTariffVersion(database.db, { name: 'matrix', effectiveFrom: '2026-01-01T00:00:00Z', files: readFeedFolder(DEMO_TARIFF_FOLDER) })
 const draft = await saveDraft(database.db, { name: 'matrix', files: readFeedFolder(DEMO_TARIFF_FOLDER), uploadedBy: 'admin-1' })
 
-/** Reports name their data in the query: the range (the dashboard: a month), and for someone else's, another operator. */
+/**
+ * Reports name their data in the query: the range (the dashboard: a month), and for someone else's, another operator.
+ * An operator statement is one operator's books: on "own" data it names the operator (an admin must; an operator may).
+ */
 function reportQuery(route: RouteEntry, whose: 'own' | 'other'): string {
   const other = whose === 'other' ? '&operator=someone-else' : ''
   if (route.path.startsWith('/dashboard/')) return `?month=2026-11${other}`
   if (!route.path.startsWith('/v1/reports/') && !route.path.startsWith('/v1/exports/')) return ''
-  return `?from=2026-11-01&to=2026-12-01${other}`
+  const own = route.path === '/v1/reports/operator-statement' ? `&operator=${OPERATOR}` : ''
+  return `?from=2026-11-01&to=2026-12-01${whose === 'other' ? other : own}`
 }
 
 /** Path parameters naming the caller's own data, and someone else's (`:id` is a device under /v1/devices, else an account). */

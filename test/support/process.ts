@@ -1,6 +1,7 @@
 /**
- * Runs a service's main.ts (or any node script of the repo) as a real child
- * process, as production does, and reads its JSON log lines.
+ * Runs a service's main (or any node script of the repo; both compiled, see
+ * entries.ts) as a real child process, as production does, and reads its JSON
+ * log lines.
  *
  * Every process started here is stopped when its test ends, passed or failed:
  * it runs in a process group of its own (detached), and the test's teardown
@@ -12,11 +13,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { REPO_ROOT, type ServiceName, serviceEntry } from './entries.ts'
+import { REPO_ROOT, type ServiceName, serviceCommand } from './entries.ts'
 
 export { REPO_ROOT }
 
-/** Long enough for a service to start (tsx compiles it) on a loaded 2-core machine. */
+/** Long enough for a service to start on a loaded 2-core machine. */
 export const START_TIMEOUT_MS = 120_000
 
 /** The part of a tap test this module needs: somewhere to register the cleanup. */
@@ -37,17 +38,18 @@ export interface ServiceProcess {
 }
 
 export function startService(t: Teardown, service: ServiceName, env: Record<string, string>): ServiceProcess {
-  return startNodeScript(t, serviceEntry(service), { LOG_LEVEL: 'info', ...env })
+  return startNode(t, serviceCommand(service), { LOG_LEVEL: 'info', ...env })
 }
 
-export function startNodeScript(t: Teardown, script: string, env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+/** Starts `node <args>` (see entries.ts for the args of each script). */
+export function startNode(t: Teardown, args: string[], env: Record<string, string>): ServiceProcess {
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     detached: true,
   })
-  if (child.pid === undefined) throw new Error(`could not start ${script}`)
+  if (child.pid === undefined) throw new Error(`could not start node ${args.join(' ')}`)
   const pid = child.pid
   t.teardown(() => killGroup(pid))
   const logs: Record<string, unknown>[] = []

@@ -14,7 +14,7 @@ import { Decimal } from '@fare/money'
 import { createLogger, createMetricsRegistry } from '@fare/platform'
 import t from 'tap'
 import { createLedgerBench, DEMO_FILES, fundCard, tapEvent } from '../ledger/harness.ts'
-import { faresCliEntry, REPO_ROOT } from '../support/entries.ts'
+import { faresCliCommand, REPO_ROOT } from '../support/entries.ts'
 import { zipFeed } from '../support/feed-zip.ts'
 import { createTestIssuer } from '../support/keys.ts'
 
@@ -35,7 +35,7 @@ interface CliCharge {
 /** `fares rate --feed DIR` as the command line runs it, one card's taps on standard input. */
 function faresRate(feedDir: string, request: unknown): Promise<{ total: string; charges: CliCharge[] }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', faresCliEntry(), 'rate', '--feed', feedDir], {
+    const child = spawn(process.execPath, [...faresCliCommand(), 'rate', '--feed', feedDir], {
       cwd: REPO_ROOT,
       stdio: ['pipe', 'pipe', 'inherit'],
     })

@@ -48,6 +48,8 @@ export const IdempotencyInProgress = createError('IDEMPOTENCY_IN_PROGRESS', 'a r
 export const ReportRangeInvalid = createError('REPORT_RANGE_INVALID', '%s', 400)
 /** Argument: why. An operator asked for another operator's figures. */
 export const ReportOperatorForbidden = createError('REPORT_OPERATOR_FORBIDDEN', '%s', 403)
+/** Argument: the report. A report of one operator's books (its statement): an admin must name the operator. */
+export const ReportOperatorRequired = createError('REPORT_OPERATOR_REQUIRED', "%s is one operator's: give ?operator=", 400)
 
 // The dashboard (docs/dashboard.md).
 /** A form of another site posted to the dashboard's sign-in or sign-out. */

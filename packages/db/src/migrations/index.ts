@@ -15,6 +15,7 @@ import * as transferWriteCost from './2026-11-28T04-00-transfer-write-cost.ts'
 import * as administration from './2026-12-02T00-00-administration.ts'
 import * as tariffDrafts from './2026-12-02T02-00-tariff-drafts.ts'
 import * as tapCharges from './2026-12-02T04-00-tap-charges.ts'
+import * as reconciliationIndexes from './2026-12-02T06-00-reconciliation-indexes.ts'
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-28T00-00-foundation': foundation,
@@ -25,4 +26,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-02T00-00-administration': administration,
   '2026-12-02T02-00-tariff-drafts': tariffDrafts,
   '2026-12-02T04-00-tap-charges': tapCharges,
+  '2026-12-02T06-00-reconciliation-indexes': reconciliationIndexes,
 }

@@ -111,7 +111,7 @@ function columnKind(report: Report, column: string): 'figure' | 'text' {
 function reportTable(report: Report): Html {
   const [first = '', ...rest] = report.columns
   const totals = report.totals
-  return html`<table data-report="${report.name}">
+  return html`<div class="table-wrap"><table data-report="${report.name}">
 <thead><tr>${report.columns.map((c) => html`<th scope="col" class="${columnKind(report, c)}">${c}</th>`)}</tr></thead>
 <tbody>
 ${
@@ -126,7 +126,22 @@ ${
       )}</tr></tfoot>`
     : html``
 }
-</table>`
+</table></div>`
+}
+
+interface Warning {
+  readonly code: string
+  readonly message: string
+}
+
+/** A report's warnings (`meta.warnings`, as reconciliation gives), listed above its table; nothing for a report without. */
+function warningList(report: Report): Html {
+  const warnings = report.meta?.warnings
+  if (!Array.isArray(warnings)) return html``
+  if (warnings.length === 0) return html`<p class="no-warnings" data-warnings="${report.name}">No warnings.</p>`
+  return html`<ul class="warnings" data-warnings="${report.name}">${(warnings as Warning[]).map(
+    (w) => html`<li data-warning="${w.code}"><strong>${w.code}</strong> ${w.message}</li>`,
+  )}</ul>`
 }
 
 function panelSection(panel: Panel, report: Report, view: MonthView): Html {
@@ -140,6 +155,7 @@ ${
 <script type="application/json" id="${chartId}">${jsonForScript(chartData(report, panel.chart))}</script>`
     : html``
 }
+${warningList(report)}
 ${reportTable(report)}
 <p class="links"><a href="${csvHref(panel, view)}" data-csv="${panel.id}" download>Download CSV</a>
 <span class="api">API: <code>GET ${apiHref(panel, report)}</code></span></p>

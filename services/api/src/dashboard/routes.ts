@@ -142,7 +142,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (plug
     const user = signedIn(request)
     const { month, ctx } = await monthContext(user, request.query)
     const panels = []
-    for (const panel of PANELS) panels.push({ panel, report: await panel.run(ctx) })
+    for (const panel of PANELS) panels.push({ panel, report: await panel.run(ctx, month) })
     return sendHtml(reply, 200, monthPage({ user, month, operator: ctx.operator, timeZone: ctx.timeZone, currency: ctx.currency, panels }))
   })
 
@@ -153,8 +153,8 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (plug
       const user = signedIn(request)
       const panel = findPanel(request.params.report)
       if (!panel) throw new RouteNotFound(request.method, request.url.split('?')[0])
-      const { ctx } = await monthContext(user, request.query)
-      return sendReport(request, reply, 'csv', await panel.run(ctx))
+      const { month, ctx } = await monthContext(user, request.query)
+      return sendReport(request, reply, 'csv', await panel.run(ctx, month))
     },
   )
 

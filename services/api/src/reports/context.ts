@@ -11,7 +11,11 @@ export interface ReportContext {
   /** Only this operator's figures; undefined: every operator's (admins). */
   readonly operator: string | undefined
   readonly timeZone: string
+  /** Seconds after local midnight at which a service day starts (the tariff's caps' day start: 04:00 in Lutsk). */
+  readonly dayStartSecond: number
   readonly currency: string
+  /** The tariff's default (full-fare) rider categories: every other category is a concession. */
+  readonly defaultRiderCategoryIds: readonly string[]
   /** The instants the range's first day starts and its end (`to`) starts: for facts kept by instant, not service day. */
   readonly fromInstant: Date
   readonly toInstant: Date
@@ -30,7 +34,9 @@ export async function reportContext(db: Db, tariffs: TariffBook, range: ReportRa
     range,
     operator,
     timeZone,
+    dayStartSecond: dayStart,
     currency: tariff?.currency ?? 'UAH',
+    defaultRiderCategoryIds: tariff ? [...tariff.defaultRiderCategoryIds] : [],
     fromInstant: new Date(serviceDayStartMs(timeZone, dayStart, range.fromDay)),
     toInstant: new Date(serviceDayStartMs(timeZone, dayStart, range.toDay)),
   }

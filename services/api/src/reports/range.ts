@@ -47,3 +47,24 @@ export function monthRange(month: string): ReportRange {
   const next = match[2] === '12' ? `${year + 1}-01` : `${year}-${String(Number(match[2]) + 1).padStart(2, '0')}`
   return parseReportRange(`${month}-01`, `${next}-01`)
 }
+
+/**
+ * The query fields of a monthly report (a concession claim, an operator's
+ * statement): `month`, or `from` and `to` for any other range.
+ */
+export const MonthQueryFields = {
+  month: Type.Optional(Type.String({ minLength: 7, maxLength: 7, description: 'a calendar month of service days (YYYY-MM); or give from and to' })),
+  from: Type.Optional(Day("first service day, inclusive (YYYY-MM-DD, the agency's time zone); instead of month")),
+  to: Type.Optional(Day('day after the last, exclusive (YYYY-MM-DD); instead of month')),
+}
+
+/** `month`, or `from` and `to`: exactly one of the two forms, else 400 REPORT_RANGE_INVALID. */
+export function monthOrRange(query: { month?: unknown; from?: unknown; to?: unknown }): ReportRange {
+  const { month, from, to } = query as { month?: string; from?: string; to?: string }
+  if (month !== undefined) {
+    if (from !== undefined || to !== undefined) throw new ReportRangeInvalid('give month, or from and to, not both')
+    return monthRange(month)
+  }
+  if (from === undefined || to === undefined) throw new ReportRangeInvalid('give month (YYYY-MM), or from and to (YYYY-MM-DD)')
+  return parseReportRange(from, to)
+}
