@@ -15,7 +15,8 @@ import { DEMO_TARIFF_FOLDER } from '../support/stack.ts'
 import { AUDIENCE, OPERATOR, startEdgeStack } from '../validator/support.ts'
 import { concreteUrl, errorCode, listRoutes, type RouteEntry, tokenHeaders } from './routes.ts'
 
-const stack = await startEdgeStack('authz', { ingest: { rateLimitPerMinute: 1_000_000 } })
+// Every route walked with some 25 tokens, most of them counted by address: no rate limit in the way (rate-limits.test.ts tests those).
+const stack = await startEdgeStack('authz', { ingest: { rateLimitPerMinute: 1_000_000 }, api: { rateLimitPerMinute: 1_000_000 } })
 t.teardown(() => stack.close())
 const { issuer, database } = stack
 
@@ -71,10 +72,13 @@ function unauthorisedTokens(audience: string, wrongDeviceScope: string): Record<
  */
 const forOperators = (route: RouteEntry) => route.path.startsWith('/v1/reports/') || route.path.startsWith('/dashboard/')
 
-/** A report names its range (the dashboard: a month), or it is a 400 before it could be served. */
-const urlOf = (route: RouteEntry) =>
-  concreteUrl(route, SAMPLES) +
-  (route.path.startsWith('/v1/reports/') ? '?from=2026-11-01&to=2026-12-01' : route.path.startsWith('/dashboard/') ? '?month=2026-11' : '')
+/** A report names its range (the dashboard: a month; an admin's operator statement: the operator), or it is a 400 before it could be served. */
+function urlOf(route: RouteEntry): string {
+  const url = concreteUrl(route, SAMPLES)
+  if (route.path === '/v1/reports/operator-statement') return `${url}?from=2026-11-01&to=2026-12-01&operator=${OPERATOR}`
+  if (route.path.startsWith('/v1/reports/')) return `${url}?from=2026-11-01&to=2026-12-01`
+  return route.path.startsWith('/dashboard/') ? `${url}?month=2026-11` : url
+}
 
 const isPublic = (route: RouteEntry) =>
   route.path === '/docs' ||
