@@ -74,6 +74,7 @@ const ACCESS: Record<string, Row> = {
   'api GET /v1/reports/operator-statement': reportRead,
   'api GET /v1/reports/reconciliation': reportRead,
   'api GET /v1/reports/data-quality': reportRead,
+  'api GET /v1/exports/tides': reportRead,
   // The dashboard's month page and CSV downloads: the same reports, the token from the session cookie.
   'api GET /dashboard/view': reportRead,
   'api GET /dashboard/csv/:report': reportRead,

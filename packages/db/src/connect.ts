@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
+import Cursor from 'pg-cursor'
 import type { Database } from './schema.ts'
 
 export type Db = Kysely<Database>
@@ -22,7 +23,11 @@ const types = {
     oid === DATE_OID ? (value: string) => value : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 }
 
-/** A Kysely instance over a pg pool. Numeric and bigint stay strings (pg's default) for exact mapping. */
+/**
+ * A Kysely instance over a pg pool. Numeric and bigint stay strings (pg's default) for exact mapping.
+ * With pg-cursor, `query.stream(n)` reads a result n rows at a time from a server-side cursor, so a
+ * report of millions of rows runs in flat memory.
+ */
 export function createDb(databaseUrl: string, options: DbOptions = {}): Db {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
@@ -39,7 +44,7 @@ export function createDb(databaseUrl: string, options: DbOptions = {}): Db {
   // too would kill the process. The statement in flight or the next one fails
   // with the error instead, and the pool drops the broken client on release.
   pool.on('connect', (client) => client.on('error', () => undefined))
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) })
 }
 
 /** Replaces the database name in a postgres URL. */

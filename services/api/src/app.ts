@@ -13,6 +13,7 @@ import { authRoutes } from './routes/auth.ts'
 import { balanceRoutes } from './routes/balance.ts'
 import { cardRoutes } from './routes/cards.ts'
 import { deviceRoutes } from './routes/devices.ts'
+import { exportRoutes } from './routes/exports.ts'
 import { reportRoutes } from './routes/reports.ts'
 import { statementRoutes } from './routes/statement.ts'
 import { tariffDraftRoutes } from './routes/tariff-drafts.ts'
@@ -75,6 +76,7 @@ export async function buildApp(deps: ApiDeps, options: ApiOptions = {}): Promise
     await limited.register(reportRoutes, { db: deps.db, tariffs })
     await limited.register(dashboardRoutes, { db: deps.db, tariffs, now })
     await limited.register(cardRoutes, { db: deps.db })
+    await limited.register(exportRoutes, { db: deps.db, now })
     await limited.register(accountRoutes, { db: deps.db, idempotencyWaitMs: options.idempotencyWaitMs ?? 10_000 })
     await limited.register(tariffDraftRoutes, {
       db: deps.db,

@@ -8,7 +8,11 @@
 const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/
 const FORMULA_START = /^[=+\-@\t\r]/
 
+/** A field that needs neither a guard nor quotes: one test, as most fields of a large export are plain. */
+const NEEDS_CARE = /^[=+\-@\t\r]|[",\r\n]/
+
 function field(value: string): string {
+  if (!NEEDS_CARE.test(value)) return value
   const safe = !PLAIN_NUMBER.test(value) && FORMULA_START.test(value) ? `'${value}` : value
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe
 }

@@ -28,7 +28,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('charge_kind', 'text', (c) => c.notNull())
     .addColumn('journey_id', 'text')
     .addColumn('tariff_version_id', 'bigint', (c) => c.notNull())
-    // Money, each as the engine gives it: full_fare (the default category's fare for the leg),
+    // Money, each as the engine gives it: full_fare (the default category's fare for the leg after fare transfers),
     // leg_fare (the rider's category, before transfers and caps), before_caps (after fare
     // transfers), amount (what the rider pays now), first_amount (what the first rating charged),
     // concession (what the city owes the operator), split (revenue moved to (+) or from (-) this

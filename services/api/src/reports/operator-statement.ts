@@ -1,9 +1,10 @@
 /**
  * An operator's statement: its revenue account (accounts kind
- * operator_revenue) over a month, straight from the ledger's transfers, so it
- * ties to the account to the kopiyka: the opening balance (every transfer
- * posted before the month's first service day starts), the month's
- * movements by line, and the closing balance (opening plus the lines).
+ * operator_revenue) over a month, from the ledger's transfers and the
+ * account's balance, so it ties to the account to the kopiyka: the opening
+ * balance (what the account held when the month's first service day
+ * started), the month's movements by line, and the closing balance (opening
+ * plus the lines).
  * Transfers belong to the month they were POSTED in (created_at), not to the
  * rides' service days: a late tap re-rating an October ride in November is a
  * November line.
@@ -26,10 +27,10 @@ export const STATEMENT_LINES = [
   'other',
 ] as const
 
-/** Which line a transfer of the account belongs to; 'opening' for those posted before the range. */
-function lineOf(accountId: string, fromInstant: Date) {
+/** Which line a transfer of the account belongs to; 'after' for those posted after the range. */
+function lineOf(accountId: string, toInstant: Date) {
   return sql<string>`case
-    when t.created_at < ${fromInstant} then 'opening'
+    when t.created_at >= ${toInstant} then 'after'
     when t.kind = 'fare' then 'riderFares'
     when t.reason = 'revenue_split' and t.credit_account_id = ${accountId}::bigint then 'revenueSplitIn'
     when t.reason = 'revenue_split' then 'revenueSplitOut'
@@ -44,22 +45,34 @@ interface LineSum {
   readonly amount: Decimal
 }
 
-/** The account's transfers up to the range's end, summed by line (signed: + credited to the account), in one pass. */
-async function lineSums(ctx: ReportContext, accountId: string): Promise<Map<string, LineSum>> {
-  const line = lineOf(accountId, ctx.fromInstant)
-  const rows = await ctx.db
-    .selectFrom('transfers as t')
-    .where((eb) => eb.or([eb('t.credit_account_id', '=', accountId), eb('t.debit_account_id', '=', accountId)]))
-    .where('t.created_at', '<', ctx.toInstant)
-    .select([
-      line.as('line'),
-      sql<string>`count(*)`.as('transfers'),
-      sql<string>`sum(case when t.credit_account_id = ${accountId}::bigint then t.amount else -t.amount end)`.as('amount'),
-    ])
-    // By position: the line expression carries parameters, and a repeated one would be another expression to Postgres.
-    .groupBy(sql`1`)
-    .execute()
-  return new Map(rows.map((r) => [r.line, { transfers: Number(r.transfers), amount: moneyFromDb(r.amount) }]))
+interface Sums {
+  /** The account's balance now (the ledger keeps it with every transfer). */
+  readonly balance: Decimal
+  /** By line, and 'after': everything posted since the range's end. */
+  readonly lines: Map<string, LineSum>
+}
+
+/**
+ * The account's transfers posted since the range's start, summed by line
+ * (signed: + credited to the account), and its balance, in one statement (one
+ * snapshot: the balance moves in the transactions that post transfers). Only
+ * the period since the month's start is read (the (account, created_at)
+ * indexes), not the account's whole history: the balances at the range's ends
+ * are worked back from the balance now.
+ */
+async function sumsSince(ctx: ReportContext, accountId: string): Promise<Sums> {
+  const line = lineOf(accountId, ctx.toInstant)
+  // Raw sql: the sums grouped by a parameterised CASE (grouped by position) and the balance, as one statement.
+  const rows = await sql<{ line: string; transfers: string; amount: string }>`
+    select ${line} as line, count(*)::text as transfers,
+           sum(case when t.credit_account_id = ${accountId}::bigint then t.amount else -t.amount end)::text as amount
+    from transfers t
+    where (t.credit_account_id = ${accountId}::bigint or t.debit_account_id = ${accountId}::bigint) and t.created_at >= ${ctx.fromInstant}
+    group by 1
+    union all
+    select 'balance', '0', balance::text from accounts where id = ${accountId}::bigint`.execute(ctx.db)
+  const lines = new Map(rows.rows.map((r) => [r.line, { transfers: Number(r.transfers), amount: moneyFromDb(r.amount) }]))
+  return { balance: lines.get('balance')?.amount ?? ZERO, lines }
 }
 
 export async function operatorStatementReport(ctx: ReportContext, month: string | undefined): Promise<Report> {
@@ -74,15 +87,16 @@ export async function operatorStatementReport(ctx: ReportContext, month: string 
     .executeTakeFirst()
   // No revenue account (no ride settled for the operator yet, or no such operator, as the other reports answer
   // an operator without rows): a statement of zeros.
-  const sums = account ? await lineSums(ctx, account.id) : new Map<string, LineSum>()
-  const opening = sums.get('opening')?.amount ?? ZERO
+  const sums = account ? await sumsSince(ctx, account.id) : { balance: ZERO, lines: new Map<string, LineSum>() }
   let movements = ZERO
   const lines: ReportRow[] = STATEMENT_LINES.map((line) => {
-    const sum = sums.get(line) ?? { transfers: 0, amount: ZERO }
+    const sum = sums.lines.get(line) ?? { transfers: 0, amount: ZERO }
     movements = movements.plus(sum.amount)
     return { line, transfers: sum.transfers, amount: sum.amount }
   })
-  const closing = opening.plus(movements)
+  // closing = what the account holds now less what was posted after the range; opening = closing less the range's lines.
+  const closing = sums.balance.minus(sums.lines.get('after')?.amount ?? ZERO)
+  const opening = closing.minus(movements)
   return {
     name: 'operator-statement',
     range: ctx.range,
