@@ -5,8 +5,8 @@
  * built once per state of the sources, in a folder of the tests' own, since a
  * running `pnpm start` may be using dist/), migrates a new database with the compiled migrate command,
  * starts ingest (two workers: node:cluster forks the compiled file), ledger
- * and api on it, waits until each answers /readyz 200, and runs the compiled
- * ledger:check on the result.
+ * and api on it, waits until each answers /readyz 200, fetches the dashboard's
+ * files from the compiled api, and runs the compiled ledger:check on the result.
  */
 
 import { spawn, spawnSync } from 'node:child_process'
@@ -120,6 +120,13 @@ t.test('pnpm build output: migrate, start each service, ready, ledger:check', as
       START_TIMEOUT_MS,
     )
     t.pass(`${name}, compiled, answers /readyz 200 (${Date.now() - began} ms after the build started)`)
+  }
+
+  // The dashboard's files are found from the bundle too: its own (not bundled) and uPlot's (in the api package's node_modules).
+  for (const asset of ['uplot.min.js', 'uplot.min.css', 'dashboard.js', 'dashboard.css']) {
+    const res = await fetch(`${urls[2]}/dashboard/assets/${asset}`, { headers: { connection: 'close' } })
+    t.equal(res.status, 200, `compiled api serves /dashboard/assets/${asset}`)
+    t.ok((await res.text()).length > 100, `${asset} has its content`)
   }
 
   const check = runCompiled('services/ledger/check-cli.js', env)

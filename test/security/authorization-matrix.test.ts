@@ -19,7 +19,7 @@ import { readFeedFolder, saveDraft, saveTariffVersion } from '@fare/tariffs'
 import t from 'tap'
 import { DEMO_TARIFF_FOLDER } from '../support/stack.ts'
 import { AUDIENCE, OPERATOR, startEdgeStack } from '../validator/support.ts'
-import { concreteUrl, listRoutes, type RouteEntry } from './routes.ts'
+import { concreteUrl, errorCode, listRoutes, type RouteEntry, tokenHeaders } from './routes.ts'
 
 const ROLES = ['admin', 'operator', 'rider', 'kiosk', 'validator'] as const
 type Role = (typeof ROLES)[number]
@@ -44,6 +44,11 @@ const PUBLIC = new Set([
   'api GET /readyz',
   'api GET /metrics',
   'api POST /v1/auth/device-token',
+  // The dashboard's sign-in form, its sign-in and sign-out, and its script, style and icon.
+  'api GET /dashboard',
+  'api POST /dashboard/sign-in',
+  'api POST /dashboard/sign-out',
+  'api GET /dashboard/assets/:file',
   'ingest GET /healthz',
   'ingest GET /readyz',
   'ingest GET /metrics',
@@ -70,6 +75,9 @@ const ACCESS: Record<string, Row> = {
   'api GET /v1/reports/reconciliation': reportRead,
   'api GET /v1/reports/data-quality': reportRead,
   'api GET /v1/exports/tides': reportRead,
+  // The dashboard's month page and CSV downloads: the same reports, the token from the session cookie.
+  'api GET /dashboard/view': reportRead,
+  'api GET /dashboard/csv/:report': reportRead,
   'api GET /v1/tariffs/drafts': adminOnly,
   'api POST /v1/tariffs/drafts': adminOnly,
   'api GET /v1/tariffs/drafts/:draftId': adminOnly,
@@ -98,20 +106,22 @@ const version = await saveTariffVersion(database.db, { name: 'matrix', effective
 const draft = await saveDraft(database.db, { name: 'matrix', files: readFeedFolder(DEMO_TARIFF_FOLDER), uploadedBy: 'admin-1' })
 
 /**
- * Reports name their data in the query: the range, and for someone else's, another operator. An operator
- * statement is one operator's books: on "own" data it names the operator (an admin must; an operator may).
+ * Reports name their data in the query: the range (the dashboard: a month), and for someone else's, another operator.
+ * An operator statement is one operator's books: on "own" data it names the operator (an admin must; an operator may).
  */
 function reportQuery(route: RouteEntry, whose: 'own' | 'other'): string {
+  const other = whose === 'other' ? '&operator=someone-else' : ''
+  if (route.path.startsWith('/dashboard/')) return `?month=2026-11${other}`
   if (!route.path.startsWith('/v1/reports/') && !route.path.startsWith('/v1/exports/')) return ''
   const own = route.path === '/v1/reports/operator-statement' ? `&operator=${OPERATOR}` : ''
-  return `?from=2026-11-01&to=2026-12-01${whose === 'other' ? '&operator=someone-else' : own}`
+  return `?from=2026-11-01&to=2026-12-01${whose === 'other' ? other : own}`
 }
 
 /** Path parameters naming the caller's own data, and someone else's (`:id` is a device under /v1/devices, else an account). */
 function samples(route: RouteEntry, whose: 'own' | 'other'): Record<string, string> {
   const devices = route.path.startsWith('/v1/devices')
-  if (whose === 'own') return { cardToken: OWN_CARD, id: devices ? 'val-matrix-2' : ownAccount, version, draftId: draft.id }
-  return { cardToken: OTHER_CARD, id: devices ? 'val-matrix-3' : otherAccount, version, draftId: draft.id }
+  if (whose === 'own') return { cardToken: OWN_CARD, id: devices ? 'val-matrix-2' : ownAccount, version, draftId: draft.id, report: 'ridership' }
+  return { cardToken: OTHER_CARD, id: devices ? 'val-matrix-3' : otherAccount, version, draftId: draft.id, report: 'ridership' }
 }
 
 function tokenFor(role: Role | 'unknown role', audience: string): string {
@@ -159,7 +169,7 @@ for (const service of services) {
         service.app.inject({
           method: route.method as 'GET',
           url: concreteUrl(route, samples(route, whose)) + reportQuery(route, whose),
-          headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(route.method === 'GET' ? {} : { 'content-type': 'application/json' }) },
+          headers: { ...(token ? tokenHeaders(route, token) : {}), ...(route.method === 'GET' ? {} : { 'content-type': 'application/json' }) },
           ...(route.method === 'GET' ? {} : { payload: '{}' }),
         })
       for (const whose of ['own', 'other'] as const) {
@@ -176,7 +186,7 @@ for (const service of services) {
             else t.ok(![401, 403, 404].includes(res.statusCode), `${where}: served`)
           } else {
             t.equal(res.statusCode, row.refusal, `${where}: refused with ${row.refusal}`)
-            if (row.refusal === 404) t.equal((res.json() as { error?: { code?: string } }).error?.code, 'CARD_NOT_FOUND', `${where}: as an unknown card`)
+            if (row.refusal === 404) t.equal(errorCode(res), 'CARD_NOT_FOUND', `${where}: as an unknown card`)
           }
         }
       }

@@ -13,7 +13,7 @@ import { readFeedFolder, saveDraft, saveTariffVersion } from '@fare/tariffs'
 import t from 'tap'
 import { DEMO_TARIFF_FOLDER } from '../support/stack.ts'
 import { AUDIENCE, OPERATOR, startEdgeStack } from '../validator/support.ts'
-import { concreteUrl, listRoutes, type RouteEntry } from './routes.ts'
+import { concreteUrl, errorCode, listRoutes, type RouteEntry, tokenHeaders } from './routes.ts'
 
 // Both limits out of the way: the walk sends more requests per minute, from one address, than either allows by default.
 const stack = await startEdgeStack('authz', { ingest: { rateLimitPerMinute: 1_000_000 }, api: { rateLimitPerMinute: 1_000_000 } })
@@ -25,7 +25,7 @@ await database.db.transaction().execute((trx) => openCard(trx, { cardToken: CARD
 await stack.registerDevice('val-walk-1')
 const tariff = await saveTariffVersion(database.db, { name: 'walk', effectiveFrom: '2026-01-01T00:00:00Z', files: readFeedFolder(DEMO_TARIFF_FOLDER) })
 const draft = await saveDraft(database.db, { name: 'walk', files: readFeedFolder(DEMO_TARIFF_FOLDER), uploadedBy: 'admin-1' })
-const SAMPLES = { cardToken: CARD, id: 'val-walk-1', version: tariff, draftId: draft.id }
+const SAMPLES = { cardToken: CARD, id: 'val-walk-1', version: tariff, draftId: draft.id, report: 'ridership' }
 
 const ALL_SCOPES = 'taps:write denylist:read tariff:read balance:read'
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
@@ -67,18 +67,23 @@ function unauthorisedTokens(audience: string, wrongDeviceScope: string): Record<
 }
 
 /**
- * Reports and exports serve an operator's token its own operator's figures (authorization-matrix.test.ts),
- * and take their range in the query; the operator statement is one operator's, so it names it.
+ * Reports, exports and the dashboard's pages serve an operator's token its own operator's figures
+ * (authorization-matrix.test.ts), and take their range in the query (the dashboard: a month); the
+ * operator statement is one operator's, so it names it.
  */
-const isReport = (route: RouteEntry) => route.path.startsWith('/v1/reports/') || route.path.startsWith('/v1/exports/')
-const reportQuery = (route: RouteEntry) =>
-  isReport(route) ? `?from=2026-11-01&to=2026-12-01${route.path === '/v1/reports/operator-statement' ? `&operator=${OPERATOR}` : ''}` : ''
+const isReport = (route: RouteEntry) => route.path.startsWith('/v1/reports/') || route.path.startsWith('/v1/exports/') || route.path.startsWith('/dashboard/')
+const reportQuery = (route: RouteEntry) => {
+  if (route.path.startsWith('/dashboard/')) return '?month=2026-11'
+  return isReport(route) ? `?from=2026-11-01&to=2026-12-01${route.path === '/v1/reports/operator-statement' ? `&operator=${OPERATOR}` : ''}` : ''
+}
 
 const isPublic = (route: RouteEntry) =>
   route.path === '/docs' ||
   route.path.startsWith('/docs/') ||
   ['/healthz', '/readyz', '/metrics'].includes(route.path) ||
-  (route.method === 'POST' && route.path === '/v1/auth/device-token')
+  (route.method === 'POST' && route.path === '/v1/auth/device-token') ||
+  // The dashboard's sign-in form, sign-in, sign-out and static files (its pages and downloads are walked, with the token as their cookie).
+  ['/dashboard', '/dashboard/sign-in', '/dashboard/sign-out', '/dashboard/assets/:file'].includes(route.path)
 
 const services = [
   {
@@ -108,17 +113,17 @@ for (const service of services) {
       service.app.inject({
         method: route.method as 'GET',
         url: concreteUrl(route, SAMPLES) + reportQuery(route),
-        headers: { authorization: `Bearer ${token}`, ...(route.method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+        headers: { ...tokenHeaders(route, token), ...(route.method === 'POST' ? { 'content-type': 'application/json' } : {}) },
         ...(route.method === 'POST' ? { payload: '{}' } : {}),
       })
     for (const route of protectedRoutes) {
       const where = `${route.method} ${route.path}`
-      const anonymous = await service.app.inject({ method: route.method as 'GET', url: concreteUrl(route, SAMPLES) })
+      const anonymous = await service.app.inject({ method: route.method as 'GET', url: concreteUrl(route, SAMPLES) + reportQuery(route) })
       t.equal(anonymous.statusCode, 401, `${where}: no token`)
       for (const [name, token] of Object.entries(invalidTokens(service.audience, service.other))) {
         const res = await call(route, token)
         t.equal(res.statusCode, 401, `${where}: ${name}`)
-        if (route.method !== 'HEAD') t.equal((res.json() as { error?: { code?: string } }).error?.code, 'TOKEN_INVALID', `${where}: ${name}`)
+        if (route.method !== 'HEAD') t.equal(errorCode(res), 'TOKEN_INVALID', `${where}: ${name}`)
       }
       for (const [name, token] of Object.entries(unauthorisedTokens(service.audience, service.wrongScope))) {
         // An operator is served here, its scope claim (meaningless for an operator) notwithstanding.

@@ -3,6 +3,7 @@
  * test that walks them covers a route added tomorrow without being edited.
  */
 import type { FastifyInstance } from 'fastify'
+import { SESSION_COOKIE } from '../../services/api/src/dashboard/session.ts'
 
 export interface RouteEntry {
   method: string
@@ -40,4 +41,15 @@ export function concreteUrl(route: RouteEntry, samples: Record<string, string>):
       return encodeURIComponent(value)
     })
     .replace(/\*$/, 'anything')
+}
+
+/** How a route takes a token: the dashboard's pages from their session cookie (the api's dashboard/session.ts), every other route as a bearer. */
+export function tokenHeaders(route: RouteEntry, token: string): Record<string, string> {
+  return route.path.startsWith('/dashboard') ? { cookie: `${SESSION_COOKIE}=${token}` } : { authorization: `Bearer ${token}` }
+}
+
+/** The error code of a refusal: `error.code` of a JSON answer, or the `data-code` a dashboard page shows. */
+export function errorCode(res: { headers: Record<string, unknown>; body: string }): string | undefined {
+  if (String(res.headers['content-type'] ?? '').startsWith('text/html')) return /data-code="([A-Z_]+)"/.exec(res.body)?.[1]
+  return (JSON.parse(res.body) as { error?: { code?: string } }).error?.code
 }

@@ -7,6 +7,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
+import { dashboardRoutes } from './dashboard/routes.ts'
 import { accountRoutes } from './routes/accounts.ts'
 import { authRoutes } from './routes/auth.ts'
 import { balanceRoutes } from './routes/balance.ts'
@@ -73,6 +74,7 @@ export async function buildApp(deps: ApiDeps, options: ApiOptions = {}): Promise
     await limited.register(statementRoutes, { db: deps.db, now, tariffs })
     await limited.register(deviceRoutes, { db: deps.db, now })
     await limited.register(reportRoutes, { db: deps.db, tariffs })
+    await limited.register(dashboardRoutes, { db: deps.db, tariffs, now })
     await limited.register(cardRoutes, { db: deps.db })
     await limited.register(exportRoutes, { db: deps.db, now })
     await limited.register(accountRoutes, { db: deps.db, idempotencyWaitMs: options.idempotencyWaitMs ?? 10_000 })

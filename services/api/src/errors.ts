@@ -51,6 +51,10 @@ export const ReportOperatorForbidden = createError('REPORT_OPERATOR_FORBIDDEN', 
 /** Argument: the report. A report of one operator's books (its statement): an admin must name the operator. */
 export const ReportOperatorRequired = createError('REPORT_OPERATOR_REQUIRED', "%s is one operator's: give ?operator=", 400)
 
+// The dashboard (docs/dashboard.md).
+/** A form of another site posted to the dashboard's sign-in or sign-out. */
+export const DashboardOriginForbidden = createError('ORIGIN_FORBIDDEN', 'a form of another site cannot post to the dashboard', 403)
+
 // Tariff drafts (docs/tariffs.md).
 /** The fare engine refused the uploaded feed; `details` names the file, line and field. Argument: the engine's message. */
 export const FeedInvalid = createError('FEED_INVALID', '%s', 422)

@@ -38,7 +38,8 @@ function json(cell: Cell): string | number | null {
   return cell.toFixed(2)
 }
 
-function text(cell: Cell): string {
+/** A cell as CSV and the dashboard write it: money with two decimals, nothing as ''. */
+export function cellText(cell: Cell): string {
   if (cell === null) return ''
   if (typeof cell === 'string') return cell
   if (typeof cell === 'number') return String(cell)
@@ -53,7 +54,7 @@ function jsonRow(columns: readonly string[], row: ReportRow): Record<string, str
 
 function* csvLines(report: Report): Generator<string> {
   yield csvLine(report.columns)
-  for (const row of report.rows) yield csvLine(report.columns.map((c) => text(row[c] ?? null)))
+  for (const row of report.rows) yield csvLine(report.columns.map((c) => cellText(row[c] ?? null)))
 }
 
 export function sendReport(request: FastifyRequest, reply: FastifyReply, format: 'json' | 'csv' | undefined, report: Report): FastifyReply {
