@@ -81,6 +81,8 @@ interface Measured {
   readonly role: Role
   readonly timing: Timing
   readonly slowestQueryMs: number
+  /** An admin asked for one operator (?operator=), as a report of one operator's books requires. */
+  readonly oneOperator: boolean
 }
 const measured: Measured[] = []
 const plans: string[] = []
@@ -90,10 +92,16 @@ for (const variant of variants) {
   for (const role of ['admin', 'operator'] as const) {
     const query = new URLSearchParams({ from, to, ...variant.query })
     log.take()
-    const timing = await timeReport(`${base}${variant.path}?${query}`, tokens[role], RUNS, { slowMs: 10_000, slowRuns: 3 })
+    let timing = await timeReport(`${base}${variant.path}?${query}`, tokens[role], RUNS, { slowMs: 10_000, slowRuns: 3 })
+    // A report of one operator's books (the operator statement): an admin names the operator.
+    if (timing.error?.includes('REPORT_OPERATOR_REQUIRED')) {
+      query.set('operator', OPERATOR)
+      log.take()
+      timing = await timeReport(`${base}${variant.path}?${query}`, tokens[role], RUNS, { slowMs: 10_000, slowRuns: 3 })
+    }
     const queries = log.take()
     const slowest = queries.reduce<(typeof queries)[number] | undefined>((a, q) => (a === undefined || q.ms > a.ms ? q : a), undefined)
-    measured.push({ label: variant.label, role, timing, slowestQueryMs: slowest?.ms ?? 0 })
+    measured.push({ label: variant.label, role, timing, slowestQueryMs: slowest?.ms ?? 0, oneOperator: query.has('operator') })
     const line = timing.error
       ? `${timing.status} ${timing.error}`
       : `p50 ${timing.p50.toFixed(0)} ms, p95 ${timing.p95.toFixed(0)} ms over ${timing.runsMs.length} runs (${(timing.bytes / 1024).toFixed(0)} KiB); ` +
@@ -154,7 +162,12 @@ const reportRows = [...new Set(measured.map((m) => m.label))].map((label) => {
     const m = measured.find((x) => x.label === label && x.role === role)
     if (!m) return '-'
     if (m.timing.error) return `${m.timing.status}`
-    return `${fmt(m.timing.p50)} / ${fmt(m.timing.p95)}${m.timing.p95 >= AIM_MS ? ' (over 1 s)' : ''}${m.timing.runsMs.length < RUNS ? ` (${m.timing.runsMs.length} runs)` : ''}`
+    const notes = [
+      m.timing.p95 >= AIM_MS ? 'over 1 s' : '',
+      m.timing.runsMs.length < RUNS ? `${m.timing.runsMs.length} runs` : '',
+      role === 'admin' && m.oneOperator ? `?operator=${OPERATOR}` : '',
+    ].filter(Boolean)
+    return `${fmt(m.timing.p50)} / ${fmt(m.timing.p95)}${notes.length ? ` (${notes.join(', ')})` : ''}`
   }
   return `| ${label} | ${cell('admin')} | ${cell('operator')} |`
 })
