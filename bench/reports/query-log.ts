@@ -2,13 +2,24 @@
  * The api's database handle for the bench, with every query's SQL and time
  * kept, so a slow report can be explained: its slowest statement is run
  * again under EXPLAIN (ANALYZE, BUFFERS). Same pool settings and date
- * parsing as @fare/db's createDb.
+ * parsing as @fare/db's createDb, and its server-side cursors for streamed
+ * queries when @fare/db has pg-cursor (the TIDES export streams with them).
  */
+import { createRequire } from 'node:module'
 import type { Database, Db } from '@fare/db'
-import { Kysely, PostgresDialect, sql } from 'kysely'
+import { Kysely, PostgresDialect, type PostgresDialectConfig, sql } from 'kysely'
 import pg from 'pg'
 
 const DATE_OID = 1082
+
+/** @fare/db's pg-cursor, if it depends on one. */
+function dbCursor(): PostgresDialectConfig['cursor'] | undefined {
+  try {
+    return createRequire(new URL('../../packages/db/package.json', import.meta.url))('pg-cursor')
+  } catch {
+    return undefined
+  }
+}
 
 export interface LoggedQuery {
   readonly sql: string
@@ -30,8 +41,9 @@ export function loggingDb(url: string): QueryLog {
   const pool = new pg.Pool({ connectionString: url, max: 10, application_name: 'bench-reports-api', types })
   pool.on('error', () => undefined)
   let queries: LoggedQuery[] = []
+  const cursor = dbCursor()
   const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool }),
+    dialect: new PostgresDialect({ pool, ...(cursor ? { cursor } : {}) }),
     log: (event) => {
       if (event.level === 'query') queries.push({ sql: event.query.sql, parameters: event.query.parameters, ms: event.queryDurationMillis })
     },
