@@ -12,7 +12,8 @@
  * of the month is streamed to the end, rows per second and the process's
  * memory above its start sampled along the way.
  *
- * Knobs: BENCH_DAYS (30), BENCH_TAPS_PER_DAY (150000), BENCH_CARDS (150000), BENCH_BATCH (records per
+ * Knobs: BENCH_DAYS (30), BENCH_LEDGER_DAYS (as many: the days the ledger settles; the others are copies of
+ * them, for a machine too busy to settle the month, bench/reports/copied-days.ts), BENCH_TAPS_PER_DAY (150000), BENCH_CARDS (150000), BENCH_BATCH (records per
  * settleBatch, 2000), BENCH_CONCURRENCY (partitions settled at once, 6), BENCH_RUNS (10), BENCH_TIDES_RUNS (3), BENCH_EXPLAIN=1 (explain every report's
  * slowest statement, not only the slow ones), BENCH_WRITE_DOC=0 (print only; the doc is written only
  * for the full 30-day month).
@@ -33,6 +34,7 @@ import { settledMonth } from './reports/settled-month.ts'
 const DAYS = Number(process.env.BENCH_DAYS ?? 30)
 const parameters = {
   days: DAYS,
+  ledgerDays: Math.min(DAYS, Number(process.env.BENCH_LEDGER_DAYS ?? DAYS)),
   tapsPerDay: Number(process.env.BENCH_TAPS_PER_DAY ?? 150_000),
   cards: Number(process.env.BENCH_CARDS ?? 150_000),
   batch: Number(process.env.BENCH_BATCH ?? 2000),
@@ -43,6 +45,11 @@ const EXPLAIN_ALL = process.env.BENCH_EXPLAIN === '1'
 const AIM_MS = 1000
 const OPERATOR = 'op-01'
 
+const provenance =
+  parameters.ledgerDays < DAYS
+    ? `the first ${parameters.ledgerDays} day(s) settled through the ledger code, the other ${DAYS - parameters.ledgerDays} copies of them ` +
+      "(bench/reports/copied-days.ts: whole days shifted, fresh tap and journey ids, each card's rows moved to another card)"
+    : 'every day settled through the ledger code'
 const month = await settledMonth(parameters, Number(process.env.BENCH_CONCURRENCY ?? 6))
 const from = `${MONTH}-01`
 const to = DAYS >= 30 ? '2026-12-01' : dayOf(DAYS)
@@ -57,8 +64,8 @@ const opRows = await month.db
   .executeTakeFirstOrThrow()
 console.log(
   `month ${from} to ${to} (exclusive) in ${month.name}: ${size?.taps} taps, ${size?.charges} tap_charges rows ` +
-    `(${opRows.n} of them ${OPERATOR}'s), ${size?.cards} cards rode; settled in ${month.settleSeconds.toFixed(0)} s` +
-    `${month.builtNow ? ` (${(month.taps / month.settleSeconds).toFixed(0)} taps/s)` : ' (an earlier run)'}`,
+    `(${opRows.n} of them ${OPERATOR}'s), ${size?.cards} cards rode; ${provenance}; built in ${month.settleSeconds.toFixed(0)} s` +
+    `${month.builtNow ? '' : ' by an earlier run'}`,
 )
 await month.db.destroy()
 
@@ -188,7 +195,7 @@ const tidesRows = tides
 const body =
   `
 Latest run of \`pnpm bench:reports\` (${cpus().length} cores, ${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.
-The month ${from} to ${to}: ${Number(size?.taps).toLocaleString('en')} taps settled through the ledger code (${parameters.tapsPerDay.toLocaleString('en')} a day, ` +
+The month ${from} to ${to}: ${Number(size?.taps).toLocaleString('en')} taps (${parameters.tapsPerDay.toLocaleString('en')} a day; ${provenance}; ` +
   `${parameters.cards.toLocaleString('en')} cards of which ${Number(size?.cards).toLocaleString('en')} rode, 20 operators, 60 routes), ` +
   `${Number(size?.charges).toLocaleString('en')} tap_charges rows, ${Number(opRows.n).toLocaleString('en')} of them ${OPERATOR}'s. ` +
   `Each report as JSON for the whole month, over HTTP to the api in the bench's process: one warm-up, then ${RUNS} runs; p50 / p95 ` +

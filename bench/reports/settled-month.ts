@@ -27,6 +27,7 @@ import { Migrator, sql } from 'kysely'
 import pg from 'pg'
 import { MIGRATIONS } from '../../packages/db/src/migrations/index.ts'
 import { settleBatch } from '../../services/ledger/src/settle.ts'
+import { copySettledDays } from './copied-days.ts'
 import { allValidators, type BenchCard, benchCards, dayOf, dayTaps } from './month.ts'
 import { type BenchNetwork, benchNetwork } from './tariff.ts'
 
@@ -37,6 +38,8 @@ const GROUP = 'bench-reports'
 
 export interface MonthParameters {
   readonly days: number
+  /** The first days, settled by the ledger; the rest (if any) are copies of them (copied-days.ts). */
+  readonly ledgerDays: number
   readonly tapsPerDay: number
   readonly cards: number
   /** Records per settleBatch call (a Kafka batch of one partition). */
@@ -49,7 +52,7 @@ export interface SettledMonth {
   readonly db: Db
   readonly network: BenchNetwork
   readonly taps: number
-  /** Wall seconds the settling took (when this run built it, or when the run that did). */
+  /** Wall seconds the settling (or copying) took (when this run built it, or when the run that did). */
   readonly settleSeconds: number
   readonly builtNow: boolean
 }
@@ -78,8 +81,12 @@ function codeHash(): string {
 
 /** The batch size changes how fast the month settles, not what is settled: it is no part of the name. */
 export function monthDatabaseName(parameters: MonthParameters): string {
-  const { days, tapsPerDay, cards } = parameters
-  const hash = createHash('sha256').update(JSON.stringify({ days, tapsPerDay, cards })).update(codeHash()).digest('hex').slice(0, 12)
+  const { days, ledgerDays, tapsPerDay, cards } = parameters
+  const hash = createHash('sha256')
+    .update(JSON.stringify({ days, tapsPerDay, cards, ...(ledgerDays < days ? { ledgerDays } : {}) }))
+    .update(codeHash())
+    .digest('hex')
+    .slice(0, 12)
   return `fare_bench_reports_${hash}`
 }
 
@@ -101,41 +108,67 @@ async function migrate(db: Db): Promise<void> {
   for (const r of result.results ?? []) console.log(`  migration ${r.migrationName}: ${r.status}`)
 }
 
+async function completion(name: string): Promise<{ exists: boolean; done: Partial<Completion> | undefined }> {
+  return admin(async (c) => {
+    const row = await c.query<{ comment: string | null }>("select shobj_description(oid, 'pg_database') as comment from pg_database where datname = $1", [name])
+    if (row.rowCount === 0) return { exists: false, done: undefined }
+    const comment = row.rows[0]?.comment ?? ''
+    const done = comment.startsWith('{') ? (JSON.parse(comment) as Partial<Completion>) : undefined
+    return { exists: true, done: done?.complete ? done : undefined }
+  })
+}
+
 /**
  * `concurrency`: partitions settled at once (the ledger's default is 6); it changes how fast the month
- * settles, not what is settled, so it is no part of the database's name.
+ * settles, not what is settled, so it is no part of the database's name. With `ledgerDays` below
+ * `days`, the month starts as a copy of the `ledgerDays`-day month's database (settled first if
+ * missing) and the other days are copies of its days (copied-days.ts).
  */
 export async function settledMonth(parameters: MonthParameters, concurrency: number): Promise<SettledMonth> {
   const name = monthDatabaseName(parameters)
   const url = withDatabase(TEST_SERVER_URL, name)
   const network = benchNetwork()
-  const found = await admin(async (c) => {
-    const row = await c.query<{ comment: string | null }>("select shobj_description(oid, 'pg_database') as comment from pg_database where datname = $1", [name])
-    return row.rowCount === 0 ? undefined : (row.rows[0]?.comment ?? '')
-  })
-  const done = found ? (JSON.parse(found.startsWith('{') ? found : '{}') as Partial<Completion>) : undefined
-  if (done?.complete) {
+  const found = await completion(name)
+  if (found.done) {
+    const { done } = found
     console.log(`reusing ${name}: ${done.taps} taps settled earlier in ${done.settleSeconds?.toFixed(0)} s`)
     const db = createDb(url, { maxConnections: 10, applicationName: 'bench-reports' })
     await migrate(db)
     return { name, url, db, network, taps: done.taps ?? 0, settleSeconds: done.settleSeconds ?? 0, builtNow: false }
   }
+  if (found.exists) console.log(`${name} is incomplete (an interrupted run): building it again`)
+  const { ledgerDays, days } = parameters
+  let template: string | undefined
+  if (ledgerDays < days) {
+    const settled = await settledMonth({ ...parameters, days: ledgerDays }, concurrency)
+    await settled.db.destroy()
+    template = settled.name
+  }
   await admin(async (c) => {
-    if (found !== undefined) console.log(`${name} is incomplete (an interrupted run): building it again`)
     await c.query(`drop database if exists ${name} with (force)`)
-    await c.query(`create database ${name}`)
+    await c.query(`create database ${name}${template ? ` template ${template}` : ''}`)
   })
   const db = createDb(url, { maxConnections: PARTITIONS + 3, applicationName: 'bench-reports' })
   await migrate(db)
-  const { taps, seconds } = await settle(db, network, parameters, concurrency)
-  const completion: Completion = { complete: true, taps, settleSeconds: seconds, parameters }
-  await admin((c) => c.query(`comment on database ${name} is '${JSON.stringify(completion)}'`))
+  const started = performance.now()
+  let taps = 0
+  if (template) {
+    await copySettledDays(db, ledgerDays, days, parameters.cards)
+    const counted = await db
+      .selectFrom('taps')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow()
+    taps = Number(counted.n)
+  } else taps = (await settle(db, network, parameters, concurrency)).taps
+  const seconds = (performance.now() - started) / 1000
   // Fresh statistics, as autovacuum would gather them on a database that had been running for a month.
   await sql`analyze`.execute(db)
+  const done: Completion = { complete: true, taps, settleSeconds: seconds, parameters }
+  await admin((c) => c.query(`comment on database ${name} is '${JSON.stringify(done)}'`))
   return { name, url, db, network, taps, settleSeconds: seconds, builtNow: true }
 }
 
-async function settle(db: Db, network: BenchNetwork, parameters: MonthParameters, concurrency: number): Promise<{ taps: number; seconds: number }> {
+async function settle(db: Db, network: BenchNetwork, parameters: MonthParameters, concurrency: number): Promise<{ taps: number }> {
   await saveTariffVersion(db, { name: 'bench: 20 operators', effectiveFrom: '2026-01-01T00:00:00+02:00', files: network.files })
   await db
     .insertInto('operators')
@@ -152,12 +185,11 @@ async function settle(db: Db, network: BenchNetwork, parameters: MonthParameters
   await sql`analyze`.execute(db)
   const tariffs = createTariffBook()
   const offsets = new Array<number>(PARTITIONS).fill(0)
-  const started = performance.now()
   let settled = 0
   // BENCH_PHASES=1: wall time per phase of settleBatch, summed over a day's batches (as bench:ledger's).
   const phases = new Map<string, number>()
   const hooks = process.env.BENCH_PHASES === '1' ? { onPhase: (phase: string, ms: number) => void phases.set(phase, (phases.get(phase) ?? 0) + ms) } : {}
-  for (let day = 0; day < parameters.days; day++) {
+  for (let day = 0; day < parameters.ledgerDays; day++) {
     const dayStarted = performance.now()
     const taps = dayTaps(day, cards, parameters.tapsPerDay)
     const partitions = Array.from({ length: PARTITIONS }, () => [] as KafkaMessage[])
@@ -192,7 +224,7 @@ async function settle(db: Db, network: BenchNetwork, parameters: MonthParameters
     for (const [phase, ms] of phases) console.log(`    ${phase.padEnd(28)} ${(ms / 1000).toFixed(1).padStart(7)} s`)
     phases.clear()
   }
-  return { taps: settled, seconds: (performance.now() - started) / 1000 }
+  return { taps: settled }
 }
 
 /** `work` over every item, at most `concurrency` at a time; results in the items' order. */
