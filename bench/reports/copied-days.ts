@@ -33,7 +33,7 @@ export async function copySettledDays(db: Db, settledDays: number, days: number,
       await sql`create index on card_map (old_token)`.execute(trx)
       await sql`create index on card_map (old_account)`.execute(trx)
       await sql`analyze card_map`.execute(trx)
-      const moved = (column: string) => sql.raw(`${column} + interval '${shift} days'`)
+      const moved = (column: string) => sql.raw(`(${column} + interval '${shift} days')`)
       const newId = (column: string) => sql.raw(`md5(${column}::text || ':${day}')::uuid`)
       await sql`
         insert into taps (tap_id, card_token, kind, tapped_at, tapped_at_text, route_id, stop_id, vehicle_id, device_id, operator_id, device_seq,
