@@ -29,7 +29,7 @@ export async function copySettledDays(db: Db, settledDays: number, days: number,
         create temporary table card_map on commit drop as
         select c.card_token as old_token, c.account_id as old_account, n.card_token as new_token, n.account_id as new_account
         from cards c
-        join cards n on n.card_token = 'lutsk-' || lpad(((substr(c.card_token, 7)::int + ${day * CARD_STEP}) % ${cards})::text, 6, '0')`.execute(trx)
+        join cards n on n.card_token = 'lutsk-' || lpad(((substr(c.card_token, 7)::int + ${sql.lit(day * CARD_STEP)}) % ${sql.lit(cards)})::text, 6, '0')`.execute(trx)
       await sql`create index on card_map (old_token)`.execute(trx)
       await sql`create index on card_map (old_account)`.execute(trx)
       await sql`analyze card_map`.execute(trx)
@@ -40,7 +40,7 @@ export async function copySettledDays(db: Db, settledDays: number, days: number,
                           received_at, kafka_partition, kafka_offset, recorded_at)
         select ${newId('t.tap_id')}, m.new_token, t.kind, ${moved('t.tapped_at')},
                to_char(${moved('t.tapped_at')} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), t.route_id, t.stop_id, t.vehicle_id, t.device_id,
-               t.operator_id, t.device_seq, ${moved('t.received_at')}, t.kafka_partition, t.kafka_offset + ${shift * 10_000_000}, ${moved('t.recorded_at')}
+               t.operator_id, t.device_seq, ${moved('t.received_at')}, t.kafka_partition, t.kafka_offset + ${sql.lit(shift * 10_000_000)}, ${moved('t.recorded_at')}
         from taps t join card_map m on m.old_token = t.card_token
         where t.tapped_at >= ${from}::timestamptz and t.tapped_at < ${to}::timestamptz`.execute(trx)
       await sql`
@@ -48,7 +48,7 @@ export async function copySettledDays(db: Db, settledDays: number, days: number,
                                  rider_category_id, charge_kind, journey_id, tariff_version_id, full_fare, leg_fare, before_caps, amount, first_amount,
                                  concession, split, currency, capped_by, first_rated_at, rated_at)
         select ${newId('c.tap_id')}, m.new_token, c.operator_id, c.route_id, c.stop_id, c.device_id, c.tap_kind, ${moved('c.tapped_at')},
-               c.service_day + ${shift}, c.local_hour, c.rider_category_id, c.charge_kind, ${newId('c.journey_id')}::text, c.tariff_version_id,
+               c.service_day + ${sql.lit(shift)}, c.local_hour, c.rider_category_id, c.charge_kind, ${newId('c.journey_id')}::text, c.tariff_version_id,
                c.full_fare, c.leg_fare, c.before_caps, c.amount, c.first_amount, c.concession, c.split, c.currency, c.capped_by,
                ${moved('c.first_rated_at')}, ${moved('c.rated_at')}
         from tap_charges c join card_map m on m.old_token = c.card_token
