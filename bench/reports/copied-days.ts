@@ -29,7 +29,8 @@ export async function copySettledDays(db: Db, settledDays: number, days: number,
         create temporary table card_map on commit drop as
         select c.card_token as old_token, c.account_id as old_account, n.card_token as new_token, n.account_id as new_account
         from cards c
-        join cards n on n.card_token = 'lutsk-' || lpad(((substr(c.card_token, 7)::int + ${sql.lit(day * CARD_STEP)}) % ${sql.lit(cards)})::text, 6, '0')`.execute(trx)
+        join cards n
+          on n.card_token = 'lutsk-' || lpad(((substr(c.card_token, 7)::int + ${sql.lit(day * CARD_STEP)}) % ${sql.lit(cards)})::text, 6, '0')`.execute(trx)
       await sql`create index on card_map (old_token)`.execute(trx)
       await sql`create index on card_map (old_account)`.execute(trx)
       await sql`analyze card_map`.execute(trx)
