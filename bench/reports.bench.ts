@@ -12,11 +12,13 @@
  * of the month is streamed to the end, rows per second and the process's
  * memory above its start sampled along the way.
  *
- * Knobs: BENCH_DAYS (30), BENCH_LEDGER_DAYS (as many: the days the ledger settles; the others are copies of
- * them, for a machine too busy to settle the month, bench/reports/copied-days.ts), BENCH_TAPS_PER_DAY (150000), BENCH_CARDS (150000), BENCH_BATCH (records per
- * settleBatch, 2000), BENCH_CONCURRENCY (partitions settled at once, 6), BENCH_RUNS (10), BENCH_TIDES_RUNS (3), BENCH_SLOW_MS (10000: a report slower in its warm-up runs once more only), BENCH_EXPLAIN=1 (explain every report's
- * slowest statement, not only the slow ones), BENCH_WRITE_DOC=0 (print only; the doc is written only
- * for the full 30-day month).
+ * Knobs: BENCH_DAYS (30), BENCH_LEDGER_DAYS (as many: the days the ledger settles; the others are copies
+ * of them, for a machine too busy to settle the month, bench/reports/copied-days.ts), BENCH_TAPS_PER_DAY
+ * (150000), BENCH_CARDS (150000), BENCH_BATCH (records per settleBatch, 2000), BENCH_CONCURRENCY
+ * (partitions settled at once, 6), BENCH_PHASES=1 (settleBatch's phases per day), BENCH_RUNS (10),
+ * BENCH_TIDES_RUNS (3), BENCH_SLOW_MS (10000: a report slower in its warm-up runs once more only),
+ * BENCH_EXPLAIN=1 (explain every report's slowest statement, not only the slow ones), BENCH_WRITE_DOC=0
+ * (print only; the doc is written only for the full 30-day month).
  */
 import { cpus } from 'node:os'
 import { buildApp } from '@fare/api'
@@ -190,14 +192,17 @@ const tidesRows = tides
     const what = t.kind === 'csv' ? `fare_transactions CSV, ${t.role}` : 'ZIP data package, admin'
     const rows = t.kind === 'csv' ? `${first?.rows ?? 0}` : `(${size?.charges})`
     return (
-      `| ${what} | ${rows} | ${(median(t.runs.map((r) => r.bytes)) / 1024 / 1024).toFixed(0)} MiB | ${median(t.runs.map((r) => r.seconds)).toFixed(1)} s | ` +
-      `${rate.toFixed(0)} | +${rss.toFixed(0)} MiB / +${heap.toFixed(0)} MiB | ${t.kind === 'csv' ? (first?.rssAlongMiB.map((m) => m.toFixed(0)).join(' / ') ?? '') : '-'} |`
+      `| ${what} | ${rows} | ${(median(t.runs.map((r) => r.bytes)) / 1024 / 1024).toFixed(0)} MiB | ` +
+      `${median(t.runs.map((r) => r.seconds)).toFixed(1)} s | ${rate.toFixed(0)} | +${rss.toFixed(0)} MiB / +${heap.toFixed(0)} MiB | ` +
+      `${t.kind === 'csv' ? (first?.rssAlongMiB.map((m) => m.toFixed(0)).join(' / ') ?? '') : '-'} |`
     )
   })
 const body =
   `
-Latest run of \`pnpm bench:reports\` (${cpus().length} cores, ${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.
-The month ${from} to ${to}: ${Number(size?.taps).toLocaleString('en')} taps (${parameters.tapsPerDay.toLocaleString('en')} a day; ${provenance}; ` +
+Latest run of \`pnpm bench:reports\` (${cpus().length} cores, ${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ` +
+  `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.
+The month ${from} to ${to}: ${Number(size?.taps).toLocaleString('en')} taps ` +
+  `(${parameters.tapsPerDay.toLocaleString('en')} a day; ${provenance}; ` +
   `${parameters.cards.toLocaleString('en')} cards of which ${Number(size?.cards).toLocaleString('en')} rode, 20 operators, 60 routes), ` +
   `${Number(size?.charges).toLocaleString('en')} tap_charges rows, ${Number(opRows.n).toLocaleString('en')} of them ${OPERATOR}'s. ` +
   `Each report as JSON for the whole month, over HTTP to the api in the bench's process: one warm-up, then ${RUNS} runs; p50 / p95 ` +

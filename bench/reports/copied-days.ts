@@ -41,7 +41,8 @@ export async function copySettledDays(db: Db, settledDays: number, days: number,
                           received_at, kafka_partition, kafka_offset, recorded_at)
         select ${newId('t.tap_id')}, m.new_token, t.kind, ${moved('t.tapped_at')},
                to_char(${moved('t.tapped_at')} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), t.route_id, t.stop_id, t.vehicle_id, t.device_id,
-               t.operator_id, t.device_seq, ${moved('t.received_at')}, t.kafka_partition, t.kafka_offset + ${sql.lit(shift * 10_000_000)}, ${moved('t.recorded_at')}
+               t.operator_id, t.device_seq, ${moved('t.received_at')}, t.kafka_partition, t.kafka_offset + ${sql.lit(shift * 10_000_000)},
+               ${moved('t.recorded_at')}
         from taps t join card_map m on m.old_token = t.card_token
         where t.tapped_at >= ${from}::timestamptz and t.tapped_at < ${to}::timestamptz`.execute(trx)
       await sql`
