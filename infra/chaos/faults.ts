@@ -54,6 +54,17 @@ async function openLedgerTransaction(stack: ChaosStack, timeoutMs: number): Prom
   return undefined
 }
 
+/**
+ * Ingest's cluster workers: children of the primary that said they listen
+ * (the primary has other children, such as tsx's esbuild service).
+ */
+function ingestWorkers(stack: ChaosStack): number[] {
+  const primary = stack.ingest.pid
+  if (primary === undefined) return []
+  const listening = new Set((stack.ingest.process?.logs ?? []).filter((l) => /listening at/.test(String(l.msg))).map((l) => Number(l.pid)))
+  return childPids(primary).filter((pid) => listening.has(pid))
+}
+
 export async function injectFault(kind: FaultKind, ctx: FaultContext): Promise<string> {
   const { stack } = ctx
   switch (kind) {
@@ -71,19 +82,23 @@ export async function injectFault(kind: FaultKind, ctx: FaultContext): Promise<s
       const [a, b] = stack.ledgers
       const idle = a.pid === undefined ? a : b
       const started = Date.now()
-      await idle.start()
-      const joined = seconds(started)
+      const second = await idle.start()
+      // Sharing means the newcomer was given partitions (the group rebalanced), not merely that it runs.
+      const assigned = await second.waitForLog((l) => l.msg === 'partitions assigned', 90_000).catch(() => undefined)
+      const share = assigned
+        ? `was assigned partitions ${JSON.stringify(assigned.partitions)} after ${seconds(started)}`
+        : 'was assigned no partition within 90 s'
       await ctx.sleep(ctx.twoLedgersMs)
       // One of the pair dies without a goodbye; its partitions must move to the survivor.
       const victim = ctx.random() < 0.5 ? a : b
       const pid = victim.pid
       await victim.kill('SIGKILL')
-      return `${idle.label} joined the group beside the running ledger (consuming after ${joined}); both ran ${Math.round(ctx.twoLedgersMs / 1000)} s; then SIGKILL ${victim.label} (pid ${pid}), the other carries on alone`
+      return `${idle.label} joined the group beside the running ledger and ${share}; both ran ${Math.round(ctx.twoLedgersMs / 1000)} s more; then SIGKILL ${victim.label} (pid ${pid}), the other carries on alone`
     }
     case 'ingest-worker-kill': {
-      const primary = stack.ingest.pid
-      const before = primary === undefined ? [] : childPids(primary)
+      const before = ingestWorkers(stack)
       const victim = before[Math.floor(ctx.random() * before.length)]
+      const primary = stack.ingest.pid
       if (primary === undefined || victim === undefined) throw new Error('no ingest worker to kill')
       process.kill(victim, 'SIGKILL')
       const started = Date.now()
@@ -93,7 +108,7 @@ export async function injectFault(kind: FaultKind, ctx: FaultContext): Promise<s
     }
     case 'ingest-kill': {
       const pid = stack.ingest.pid
-      const workers = pid === undefined ? [] : childPids(pid)
+      const workers = ingestWorkers(stack)
       await stack.ingest.kill('SIGKILL')
       // Validators meet a closed port for a moment, as they would while a host reboots.
       await ctx.sleep(2000)

@@ -52,7 +52,7 @@ export function startScript(script: string, env: Record<string, string>, logFile
         line = { msg: text }
       }
       // Only what someone waits for is kept: a long run logs a lot.
-      if (/listening at|ledger started/.test(String(line.msg))) logs.push(line)
+      if (/listening at|ledger started|partitions assigned/.test(String(line.msg))) logs.push(line)
       for (const w of [...waiters]) {
         if (!w.match(line)) continue
         waiters.splice(waiters.indexOf(w), 1)
