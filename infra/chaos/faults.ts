@@ -93,7 +93,8 @@ export async function injectFault(kind: FaultKind, ctx: FaultContext): Promise<s
       const victim = ctx.random() < 0.5 ? a : b
       const pid = victim.pid
       await victim.kill('SIGKILL')
-      return `${idle.label} joined the group beside the running ledger and ${share}; both ran ${Math.round(ctx.twoLedgersMs / 1000)} s more; then SIGKILL ${victim.label} (pid ${pid}), the other carries on alone`
+      const together = `both ran ${Math.round(ctx.twoLedgersMs / 1000)} s more`
+      return `${idle.label} joined the group beside the running ledger and ${share}; ${together}; then SIGKILL ${victim.label} (pid ${pid}), the other carries on alone`
     }
     case 'ingest-worker-kill': {
       const before = ingestWorkers(stack)
