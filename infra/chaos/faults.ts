@@ -94,7 +94,8 @@ export async function injectFault(kind: FaultKind, ctx: FaultContext): Promise<s
       const pid = victim.pid
       await victim.kill('SIGKILL')
       const together = `both ran ${Math.round(ctx.twoLedgersMs / 1000)} s more`
-      return `${idle.label} joined the group beside the running ledger and ${share}; ${together}; then SIGKILL ${victim.label} (pid ${pid}), the other carries on alone`
+      const end = `then SIGKILL ${victim.label} (pid ${pid}), the other carries on alone`
+      return `${idle.label} joined the group beside the running ledger and ${share}; ${together}; ${end}`
     }
     case 'ingest-worker-kill': {
       const before = ingestWorkers(stack)
