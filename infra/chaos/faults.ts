@@ -5,6 +5,7 @@
  * saying what exactly happened, for the run's report.
  */
 import { sql } from 'kysely'
+import { shuffle } from '../../test/support/random.ts'
 import { childPids, type SupervisedService } from './processes.ts'
 import type { ChaosStack } from './stack.ts'
 
@@ -18,6 +19,14 @@ export const ALL_FAULTS: readonly FaultKind[] = [
   'kafka-restart',
   'postgres-restart',
 ]
+
+export interface FaultRecord {
+  kind: FaultKind
+  at: Date
+  seconds: number
+  ok: boolean
+  detail: string
+}
 
 export interface FaultContext {
   stack: ChaosStack
@@ -139,4 +148,35 @@ export async function injectFault(kind: FaultKind, ctx: FaultContext): Promise<s
 
 function seconds(since: number): string {
   return `${((Date.now() - since) / 1000).toFixed(1)} s`
+}
+
+/**
+ * Faults one after another, 2 to 5 s apart, in rounds: each round holds every
+ * kind once and the ledger kill `ledgerKills` times, in a seeded order. The
+ * first round always runs whole; more follow until `minutes` have passed.
+ */
+export async function injectRounds(
+  ctx: FaultContext,
+  options: { minutes: number; ledgerKills: number; log: (line: string) => void; record: (fault: FaultRecord) => void },
+): Promise<void> {
+  const deadline = Date.now() + options.minutes * 60_000
+  const extraLedgerKills = Array.from({ length: Math.max(0, options.ledgerKills - 1) }, (): FaultKind => 'ledger-kill-in-transaction')
+  for (let round = 1; round === 1 || Date.now() < deadline; round++) {
+    for (const kind of shuffle(ctx.random, [...ALL_FAULTS, ...extraLedgerKills])) {
+      if (round > 1 && Date.now() >= deadline) break
+      await ctx.sleep(2000 + Math.floor(ctx.random() * 3000))
+      const at = new Date()
+      options.log(`fault: ${kind}...`)
+      let ok = true
+      let detail: string
+      try {
+        detail = await injectFault(kind, ctx)
+      } catch (err) {
+        ok = false
+        detail = `failed: ${(err as Error).message}`
+      }
+      options.record({ kind, at, seconds: (Date.now() - at.getTime()) / 1000, ok, detail })
+      options.log(`fault: ${kind}: ${detail}`)
+    }
+  }
 }

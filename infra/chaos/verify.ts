@@ -16,6 +16,7 @@ import type { Violation } from '@fare/ledger'
 import type { Kafka } from '@fare/platform'
 import { sql } from 'kysely'
 import { REPO_ROOT } from '../repo-root.ts'
+import { ALL_FAULTS, type FaultRecord } from './faults.ts'
 import type { TapOutcomes } from './load.ts'
 
 export interface CheckResult {
@@ -184,5 +185,19 @@ export async function waitSettled(kafka: Kafka, db: Db, source: { consumerGroup:
     }
   } finally {
     await admin.disconnect().catch(() => undefined)
+  }
+}
+
+/** Every fault was injected and recovered from, and every kind ran. */
+export function faultsCheck(faults: readonly FaultRecord[]): CheckResult {
+  const failed = faults.filter((f) => !f.ok)
+  const missing = ALL_FAULTS.filter((k) => !faults.some((f) => f.kind === k && f.ok))
+  return {
+    name: 'every fault injected and recovered from',
+    held: failed.length === 0 && missing.length === 0,
+    detail:
+      failed.length + missing.length === 0
+        ? `${faults.length} faults, ${ALL_FAULTS.length} kinds`
+        : [...failed.map((f) => `${f.kind}: ${f.detail}`), ...missing.map((k) => `${k} never injected`)].join('; '),
   }
 }

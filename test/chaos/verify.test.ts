@@ -5,8 +5,9 @@
  * tap), and the invariant groups must fail on any violation, named or not.
  */
 import t from 'tap'
+import { ALL_FAULTS, type FaultRecord } from '../../infra/chaos/faults.ts'
 import type { TapOutcomes } from '../../infra/chaos/load.ts'
-import { compareOutcomes, groupViolations, parseViolations, type Recorded } from '../../infra/chaos/verify.ts'
+import { compareOutcomes, faultsCheck, groupViolations, parseViolations, type Recorded } from '../../infra/chaos/verify.ts'
 
 const outcomes = (accepted: string[], refused: [string, string][] = []): TapOutcomes => ({
   accepted: new Set(accepted),
@@ -94,4 +95,15 @@ t.test("ledger:check's VIOLATION lines are read back as violations", async (t) =
     { invariant: 'transfers balance', detail: 'balances in UAH sum to 1.00, not 0' },
   ])
   t.same(failed(groupViolations(violations)), ["every charge equals the engine's", 'balances sum to zero'])
+})
+
+t.test('a fault that failed, or a kind never injected, fails "every fault injected and recovered from"', async (t) => {
+  const done = (kind: FaultRecord['kind'], ok = true): FaultRecord => ({ kind, at: new Date(), seconds: 1, ok, detail: ok ? 'done' : 'failed: not ready' })
+  t.ok(faultsCheck(ALL_FAULTS.map((k) => done(k))).held)
+  const failedOne = faultsCheck([...ALL_FAULTS.filter((k) => k !== 'kafka-restart').map((k) => done(k)), done('kafka-restart', false)])
+  t.notOk(failedOne.held)
+  t.match(failedOne.detail, /kafka-restart: failed: not ready/)
+  const missingOne = faultsCheck(ALL_FAULTS.filter((k) => k !== 'two-ledgers').map((k) => done(k)))
+  t.notOk(missingOne.held)
+  t.match(missingOne.detail, /two-ledgers never injected/)
 })
