@@ -5,7 +5,7 @@
  * was lost, played at a speed that fits the simulated hours into the faults'
  * minutes. The same TapLoad as the plain validator load, so the faults and the
  * checks do not know which one runs. Its validators never send a tap ingest
- * must refuse, so with this load "no refused tap is recorded" holds trivially.
+ * must refuse; the run pairs it with the steady validator load, which does.
  */
 import type { Db } from '@fare/db'
 import { loadFeedFromFiles } from '@fare/fares'

@@ -157,3 +157,37 @@ export function createValidatorLoad(options: {
     },
   }
 }
+
+/** Two loads as one: both run; what ingest answered is the union (their tap ids never overlap). */
+export function combineLoads(a: TapLoad, b: TapLoad): TapLoad {
+  return {
+    start() {
+      a.start()
+      b.start()
+    },
+    stopRecording() {
+      a.stopRecording()
+      b.stopRecording()
+    },
+    async drain(timeoutMs) {
+      await Promise.all([a.drain(timeoutMs), b.drain(timeoutMs)])
+    },
+    async close() {
+      await Promise.all([a.close(), b.close()])
+    },
+    progress() {
+      const [p, q] = [a.progress(), b.progress()]
+      return {
+        recorded: p.recorded + q.recorded,
+        accepted: p.accepted + q.accepted,
+        refused: p.refused + q.refused,
+        pending: p.pending + q.pending,
+        failedUploads: p.failedUploads + q.failedUploads,
+      }
+    },
+    outcomes() {
+      const [p, q] = [a.outcomes(), b.outcomes()]
+      return { accepted: new Set([...p.accepted, ...q.accepted]), refused: new Map([...p.refused, ...q.refused]), unanswered: p.unanswered + q.unanswered }
+    },
+  }
+}

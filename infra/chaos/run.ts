@@ -11,7 +11,7 @@ import path from 'node:path'
 import { seeded } from '../../test/support/random.ts'
 import { createCityLoad } from './city-load.ts'
 import { type FaultRecord, injectRounds } from './faults.ts'
-import { createValidatorLoad, type TapLoad } from './load.ts'
+import { combineLoads, createValidatorLoad, type TapLoad } from './load.ts'
 import { type ChaosStack, LEDGER_GROUP, startChaosStack, TAPS_TOPIC } from './stack.ts'
 import { type CheckResult, compareOutcomes, faultsCheck, readRecorded, runLedgerCheck, waitSettled } from './verify.ts'
 
@@ -27,7 +27,7 @@ export interface ChaosOptions {
   twoLedgersSeconds?: number
   /** Ledger kills (each with a batch transaction open) per round of faults (default 3). */
   ledgerKills?: number
-  /** Where the taps come from: simulated validators tapping at a steady rate (default), or the city simulator's day. */
+  /** Where the taps come from: simulated validators tapping at a steady rate (default), or that and the city simulator's day. */
   load?: 'validators' | 'city'
   /** The city load's simulated hours, played over `minutes` (default 2). */
   cityHours?: number
@@ -88,36 +88,40 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         stopStack = stop
       },
     })
+    const steady = createValidatorLoad({
+      ingestUrl: stack.ingestUrl,
+      apiUrl: stack.apiUrl,
+      devices: stack.devices,
+      cards: stack.cards,
+      tapsPerSecond: options.tapsPerSecond,
+      refusedShare: options.refusedShare ?? 0.02,
+      random,
+      storeRoot: path.join(runDir, 'validators'),
+    })
+    // The city's day may end before the faults do (a loaded machine): the steady load keeps taps (and refusals) coming.
     load =
       options.load === 'city'
-        ? await createCityLoad(stack.db, {
-            ingestUrl: stack.ingestUrl,
-            apiUrl: stack.apiUrl,
-            seed: options.seed,
-            cards: options.cards ?? 300,
-            validators: 8,
-            hours: options.cityHours ?? 2,
-            realMinutes: options.minutes,
-            log,
-          })
-        : createValidatorLoad({
-            ingestUrl: stack.ingestUrl,
-            apiUrl: stack.apiUrl,
-            devices: stack.devices,
-            cards: stack.cards,
-            tapsPerSecond: options.tapsPerSecond,
-            refusedShare: options.refusedShare ?? 0.02,
-            random,
-            storeRoot: path.join(runDir, 'validators'),
-          })
+        ? combineLoads(
+            steady,
+            await createCityLoad(stack.db, {
+              ingestUrl: stack.ingestUrl,
+              apiUrl: stack.apiUrl,
+              seed: options.seed,
+              cards: options.cards ?? 300,
+              validators: 8,
+              hours: options.cityHours ?? 2,
+              realMinutes: options.minutes,
+              log,
+            }),
+          )
+        : steady
     load.start()
     const activeLoad = load
     progressTimer = setInterval(() => {
       const p = activeLoad.progress()
       log(`load: ${p.recorded} taps recorded, ${p.accepted} accepted, ${p.refused} refused, ${p.pending} pending, ${p.failedUploads} failed uploads (retried)`)
     }, 15_000)
-    if (options.load !== 'city')
-      log(`load: ${options.tapsPerSecond} taps/s from ${stack.devices.length} validators over ${stack.cards.length} cards; waiting for the first accepted taps`)
+    log(`load: ${options.tapsPerSecond} taps/s from ${stack.devices.length} validators over ${stack.cards.length} cards; waiting for the first accepted taps`)
     await waitUntil(() => activeLoad.progress().accepted >= 20, 120_000, 'the first 20 taps accepted')
 
     const faultCtx = {
