@@ -225,9 +225,15 @@ export class Validator {
     const token = await this.accessToken()
     const version = this.store.state.denyListVersion
     const url = `${this.options.ingestUrl}/v1/deny-list${version === null ? '' : `?since=${version}`}`
-    const res = await this.http.request(url, {
-      headers: { authorization: `Bearer ${token}`, ...(version === null ? {} : { 'if-none-match': `"v${version}"` }) },
-    })
+    let res: Awaited<ReturnType<typeof this.http.request>>
+    try {
+      res = await this.http.request(url, {
+        headers: { authorization: `Bearer ${token}`, ...(version === null ? {} : { 'if-none-match': `"v${version}"` }) },
+      })
+    } catch (err) {
+      // Like an upload's: ingest unreachable is worth retrying, not a reason to stop the validator.
+      throw new RetryableError(`deny list unreachable: ${(err as Error).message}`)
+    }
     if (res.status === 304) return false
     if (res.status === 401) this.token = undefined
     if (res.status !== 200) throw new RetryableError(`deny list answered ${res.status}`, retryAfterMs(res.headers['retry-after']))
