@@ -156,7 +156,7 @@ t.test('broker stopped mid-run: nothing accepted is lost, everything is delivere
   validator.close()
 
   const onTopic = new Set(
-    (await readTopic(kafka, 'taps', (v) => [...recorded].every((id) => v.some((e) => e.tapId === id)) || v.length >= recorded.size * 3, 30_000)).map(
+    (await readTopic(kafka, 'taps', (v) => [...recorded].every((id) => v.some((e) => e.tapId === id)) || v.length >= recorded.size * 3, 120_000)).map(
       (e) => e.tapId,
     ),
   )

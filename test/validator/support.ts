@@ -95,8 +95,11 @@ export function tapAt(tapId: string, cardToken: string, agoMs = 60_000, extra: R
   return { tapId, cardToken, kind: 'entry', tappedAt: new Date(Date.now() - agoMs).toISOString(), routeId: '10', stopId: 'S1', vehicleId: 'AC-1234', ...extra }
 }
 
-/** Reads a topic from the beginning until `done` holds for the values seen (or the timeout). */
-export async function readTopic(kafka: Kafka, topic: string, done: (values: TapEvent[]) => boolean, timeoutMs = 20_000): Promise<TapEvent[]> {
+/**
+ * Reads a topic from its start with a new consumer group until `done`. The wait covers joining the
+ * group too, which after a broker restart waits for the group coordinator to load: generous.
+ */
+export async function readTopic(kafka: Kafka, topic: string, done: (values: TapEvent[]) => boolean, timeoutMs = 60_000): Promise<TapEvent[]> {
   const consumer = kafka.consumer({ groupId: `reader-${randomBytes(4).toString('hex')}` })
   await consumer.connect()
   const values: TapEvent[] = []
