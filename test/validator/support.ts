@@ -96,23 +96,43 @@ export function tapAt(tapId: string, cardToken: string, agoMs = 60_000, extra: R
 }
 
 /**
- * Reads a topic from its start with a new consumer group until `done`. The wait covers joining the
- * group too, which after a broker restart waits for the group coordinator to load: generous.
+ * Reads a topic from its start until `done`. After a broker restart a new consumer group can wait
+ * a long time on a group coordinator that was still loading when it first asked; so an attempt
+ * that has seen no record in 20 s is given up and a fresh group tries again, until `timeoutMs`.
  */
 export async function readTopic(kafka: Kafka, topic: string, done: (values: TapEvent[]) => boolean, timeoutMs = 60_000): Promise<TapEvent[]> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const values = await readAttempt(kafka, topic, done, deadline)
+    if (values) return values
+    if (Date.now() >= deadline) throw new Error(`timed out reading ${topic}: 0 records`)
+  }
+}
+
+/** One consumer group's attempt: the values once `done`, or undefined when no record came in 20 s. */
+async function readAttempt(kafka: Kafka, topic: string, done: (values: TapEvent[]) => boolean, deadline: number): Promise<TapEvent[] | undefined> {
   const consumer = kafka.consumer({ groupId: `reader-${randomBytes(4).toString('hex')}` })
   await consumer.connect()
   const values: TapEvent[] = []
   try {
     await consumer.subscribe({ topic, fromBeginning: true })
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out reading ${topic}: ${values.length} records`)), timeoutMs)
+    return await new Promise<TapEvent[] | undefined>((resolve, reject) => {
+      const overall = setTimeout(() => reject(new Error(`timed out reading ${topic}: ${values.length} records`)), Math.max(0, deadline - Date.now()))
+      const firstRecord = setTimeout(
+        () => {
+          if (values.length > 0) return
+          clearTimeout(overall)
+          resolve(undefined)
+        },
+        Math.min(20_000, Math.max(0, deadline - Date.now())),
+      )
       void consumer.run({
         eachMessage: async ({ message }) => {
           if (message.value) values.push(JSON.parse(message.value.toString()) as TapEvent)
           if (done(values)) {
-            clearTimeout(timer)
-            resolve()
+            clearTimeout(overall)
+            clearTimeout(firstRecord)
+            resolve(values)
           }
         },
       })
@@ -120,5 +140,4 @@ export async function readTopic(kafka: Kafka, topic: string, done: (values: TapE
   } finally {
     await consumer.disconnect()
   }
-  return values
 }
