@@ -113,6 +113,9 @@ async function signIn(operator: string): Promise<Session> {
   const token = operatorToken(operator)
   const context = await browser.createBrowserContext()
   const page = await context.newPage()
+  // tsx (which runs the tests) keeps function names by wrapping functions in esbuild's `__name`
+  // helper; the functions handed to $eval/evaluate carry those calls into the page.
+  await page.evaluateOnNewDocument('globalThis.__name = (target) => target')
   page.setDefaultTimeout(WAIT_MS)
   await page.setViewport({ width: 1200, height: 900 })
   const problems = watchProblems(page)
