@@ -152,7 +152,7 @@ export class SupervisedService {
       readyTimeoutMs: number
       onUnexpectedExit: (exit: UnexpectedExit) => void
       /** A compiled build (`pnpm build`'s dist/ layout) to start the service from; its sources through tsx when absent. */
-      build?: string
+      build?: string | undefined
     },
   ) {}
 

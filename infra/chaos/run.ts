@@ -32,7 +32,7 @@ export interface ChaosOptions {
   /** The city load's simulated hours, played over `minutes` (default 2). */
   cityHours?: number
   /** A compiled build (`pnpm build`'s dist/ layout) to run the services from; their sources through tsx when absent. */
-  build?: string
+  build?: string | undefined
   log?: (line: string) => void
   /** Told the cleanup as soon as there is one (a test's teardown, a signal handler). */
   registerCleanup?: (cleanup: () => Promise<void>) => void

@@ -103,7 +103,7 @@ export async function startChaosStack(options: {
   random: () => number
   log: (line: string) => void
   /** A compiled build (`pnpm build`'s dist/ layout) to run the services from; their sources through tsx when absent. */
-  build?: string
+  build?: string | undefined
   /** Called with the stack's cleanup as soon as there is something to clean up (a test's teardown). */
   registerCleanup?: (cleanup: () => Promise<void>) => void
 }): Promise<ChaosStack> {
