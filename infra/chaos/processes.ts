@@ -26,9 +26,13 @@ export interface RunningProcess {
   alive(): boolean
 }
 
-/** Starts `script` with tsx; stdout and stderr are appended to `logFile`. */
+/**
+ * Starts `script`: compiled JavaScript with plain node, TypeScript through tsx.
+ * stdout and stderr are appended to `logFile`.
+ */
 export function startScript(script: string, env: Record<string, string>, logFile: string): RunningProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const args = script.endsWith('.js') ? ['--enable-source-maps', script] : ['--import', 'tsx', script]
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -147,6 +151,8 @@ export class SupervisedService {
       logDir: string
       readyTimeoutMs: number
       onUnexpectedExit: (exit: UnexpectedExit) => void
+      /** A compiled build (`pnpm build`'s dist/ layout) to start the service from; its sources through tsx when absent. */
+      build?: string | undefined
     },
   ) {}
 
@@ -163,7 +169,9 @@ export class SupervisedService {
     this.starts += 1
     const logFile = path.join(this.options.logDir, `${this.label}.log`)
     appendFileSync(logFile, `\n--- chaos: start #${this.starts} at ${new Date().toISOString()} ---\n`)
-    const running = startScript(path.join(REPO_ROOT, `services/${this.options.service}/src/main.ts`), this.options.env(), logFile)
+    const { build, service } = this.options
+    const script = build ? path.join(build, `services/${service}/main.js`) : path.join(REPO_ROOT, `services/${service}/src/main.ts`)
+    const running = startScript(script, this.options.env(), logFile)
     this.current = running
     this.expectingExit = false
     void running.exited.then(({ code, signal }) => {

@@ -31,6 +31,8 @@ export interface ChaosOptions {
   load?: 'validators' | 'city'
   /** The city load's simulated hours, played over `minutes` (default 2). */
   cityHours?: number
+  /** A compiled build (`pnpm build`'s dist/ layout) to run the services from; their sources through tsx when absent. */
+  build?: string | undefined
   log?: (line: string) => void
   /** Told the cleanup as soon as there is one (a test's teardown, a signal handler). */
   registerCleanup?: (cleanup: () => Promise<void>) => void
@@ -84,6 +86,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       cards: options.cards ?? 300,
       random,
       log,
+      build: options.build,
       registerCleanup: (stop) => {
         stopStack = stop
       },

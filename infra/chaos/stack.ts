@@ -19,7 +19,7 @@ import { createOwnKafka, type OwnKafka } from './own-kafka.ts'
 import { createOwnPostgres, type OwnPostgres } from './own-postgres.ts'
 import { childPids, SupervisedService, type UnexpectedExit } from './processes.ts'
 
-/** A service tsx-compiles its main at start: slow on a loaded 2-core machine, never wrong. */
+/** A service run from its sources compiles them with tsx at each start: slow on a loaded 2-core machine, never wrong. */
 const READY_TIMEOUT_MS = 180_000
 export const LEDGER_GROUP = 'ledger'
 export const TAPS_TOPIC = 'taps'
@@ -102,6 +102,8 @@ export async function startChaosStack(options: {
   cards: number
   random: () => number
   log: (line: string) => void
+  /** A compiled build (`pnpm build`'s dist/ layout) to run the services from; their sources through tsx when absent. */
+  build?: string | undefined
   /** Called with the stack's cleanup as soon as there is something to clean up (a test's teardown). */
   registerCleanup?: (cleanup: () => Promise<void>) => void
 }): Promise<ChaosStack> {
@@ -170,6 +172,7 @@ export async function startChaosStack(options: {
       ready: (line) => ready.test(String(line.msg)),
       logDir,
       readyTimeoutMs: READY_TIMEOUT_MS,
+      build: options.build,
       onUnexpectedExit: (exit) => {
         unexpectedExits.push(exit)
         log(`supervisor: ${exit.service} (pid ${exit.pid}) exited by itself (${exit.how}); starting it again`)
