@@ -4,8 +4,14 @@
  * ETag / 304 so a validator polling often downloads only what changed.
  */
 
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { feedDigest, readFeedFolder, saveTariffVersion } from '@fare/tariffs'
 import t from 'tap'
+import { TapStore } from '../../infra/validator/store.ts'
+import { RetryableError, Validator } from '../../infra/validator/validator.ts'
+import { freePort } from '../support/process.ts'
 import { DEMO_TARIFF_FOLDER } from '../support/stack.ts'
 import { startEdgeStack } from './support.ts'
 
@@ -72,6 +78,25 @@ t.test('deny list: empty, full, deltas, 304', async (t) => {
     headers: { authorization: `Bearer ${stack.issuer.deviceToken('val-dist-1', 'op-edge', 'taps:write')}` },
   })
   t.equal(scoped.statusCode, 403)
+})
+
+t.test('deny list unreachable: the validator is told to retry, then syncs once ingest answers', async (t) => {
+  // A raw network error here once ended the city simulator's validator loop while chaos had ingest down.
+  const apiUrl = await stack.api.listen({ host: '127.0.0.1', port: 0 })
+  const storeDir = mkdtempSync(path.join(tmpdir(), 'fare-distrib-store-'))
+  t.teardown(() => rmSync(storeDir, { recursive: true, force: true }))
+  const validatorFor = (ingestUrl: string) =>
+    new Validator({ deviceId: 'val-dist-1', privateKeyPem: keys.privateKeyPem, ingestUrl, apiUrl, store: new TapStore(storeDir) })
+
+  const nothingListens = validatorFor(`http://127.0.0.1:${await freePort()}`)
+  t.teardown(() => nothingListens.close())
+  await t.rejects(nothingListens.syncDenyList(), RetryableError, 'a RetryableError, which the validator loop retries')
+
+  const ingestUrl = await stack.ingest.listen({ host: '127.0.0.1', port: 0 })
+  const reachable = validatorFor(ingestUrl)
+  t.teardown(() => reachable.close())
+  t.equal(await reachable.syncDenyList(), true, 'the list is fetched once ingest answers')
+  t.equal(reachable.isDenied('ct_deny_b'), true, 'and applied')
 })
 
 t.test('tariff: 404 before any, then the version in force with ETag', async (t) => {
