@@ -346,7 +346,8 @@ export async function runReplayBench(options: ReplayBenchOptions = {}): Promise<
         seconds: (performance.now() - checkStarted) / 1000,
       }
       console.log(
-        `  ledger:check${check === 'rerate' ? ' (with re-rating)' : ''}: ${violations.length === 0 ? 'all invariants hold' : `${violations.length} violation(s)`} ` +
+        `  ledger:check${check === 'rerate' ? ' (with re-rating)' : ''}: ` +
+          `${violations.length === 0 ? 'all invariants hold' : `${violations.length} violation(s)`} ` +
           `(${checkResult.seconds.toFixed(1)} s)`,
       )
       for (const v of checkResult.violations.slice(0, 20)) console.log(`    ${v}`)
@@ -409,7 +410,8 @@ if (isMainModule(import.meta.url)) {
       `Latest run of \`pnpm bench:replay\`, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: ${cpus().length} cores, load average ` +
         `${r.loadAverageEnd.toFixed(1)} at the end. ${r.validators} validators x ${r.tapsPerValidator} buffered taps, ${r.cards} cards: settled in ` +
         `${r.settleSeconds.toFixed(1)} s (${Math.round(r.settledTapsPerSecond)} taps/s; stores empty after ${r.uploadSeconds.toFixed(1)} s); ` +
-        `lost ${r.lost}, doubled ${r.doubled}, ${r.resentRecords} records sent again, ledger:check ${r.check.ran ? `${r.check.violations.length} violation(s)` : 'not run'}.`,
+        `lost ${r.lost}, doubled ${r.doubled}, ${r.resentRecords} records sent again, ` +
+        `ledger:check ${r.check.ran ? `${r.check.violations.length} violation(s)` : 'not run'}.`,
     )
   process.exit(ok ? 0 : 1)
 }
