@@ -59,7 +59,14 @@ export async function runFastifyBench(options: FastifyBenchOptions = {}): Promis
       FASTIFY_TLS_CERT_FILE: pki.files.serverCert,
       FASTIFY_TLS_KEY_FILE: pki.files.serverKey,
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  let listening = 0
+  server.stdout?.on('data', (chunk: Buffer) => {
+    listening += chunk
+      .toString()
+      .split('\n')
+      .filter((l) => l === 'listening').length
   })
   const stop = () => server.kill('SIGTERM')
   process.on('exit', stop)
@@ -76,7 +83,7 @@ export async function runFastifyBench(options: FastifyBenchOptions = {}): Promis
           })
           .on('error', () => resolve(false))
       })
-    for (let i = 0; !(await up()); i++) {
+    for (let i = 0; listening < workers || !(await up()); i++) {
       if (i > 300) throw new Error('the Fastify hello world did not start in 60 s')
       await new Promise((r) => setTimeout(r, 200))
     }

@@ -9,13 +9,14 @@
  * TLS from a throwaway CA made by openssl; autocannon drives it over
  * keep-alive HTTPS. Accepted taps are counted from ingest's own metric.
  *   BENCH_SECONDS (20), BENCH_CONNECTIONS (32), BENCH_BATCH (50), INGEST_WORKERS (one per core, as ingest's default),
- *   BENCH_PROFILE (a directory: CPU profiles of the ingest processes), BENCH_CEILING_RECORDS (2,000,000)
+ *   BENCH_PROFILE (a directory: CPU profiles of the ingest processes), BENCH_CEILING_RECORDS (2,000,000),
+ *   KAFKA_CACHE_DIR (where ProducerPerformance's jars are, as for infra/kafka/kafka.sh: <repo>/.cache/kafka)
  * Ingest runs compiled (test/support/entries.ts), as `pnpm start` and production run it. `pnpm bench`
  * calls runIngestBench with its own sizes and writes no block of its own here.
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { availableParallelism, cpus, tmpdir } from 'node:os'
 import path from 'node:path'
@@ -252,7 +253,10 @@ export async function runIngestBench(options: IngestBenchOptions = {}): Promise<
     // A fixed count, long enough for the JVM to reach its steady rate (500,000 records gave about half
     // the rate of 2,000,000 here): the ceiling must not depend on how fast ingest was.
     const records = options.ceilingRecords ?? 2_000_000
-    const lib = path.join(ROOT, '.cache/kafka/lib/*')
+    // The broker's jars, where infra/kafka/kafka.sh keeps them (KAFKA_CACHE_DIR, as there; a worktree has none of its own).
+    const jars = path.join(process.env.KAFKA_CACHE_DIR ?? path.join(ROOT, '.cache/kafka'), 'lib')
+    if (!existsSync(jars)) throw new Error(`no Kafka jars in ${jars}: run \`pnpm kafka fetch\`, or point KAFKA_CACHE_DIR at a .cache/kafka that has them`)
+    const lib = path.join(jars, '*')
     console.log(`ProducerPerformance: ${records} records of ${recordBytes} B`)
     const perf = spawnSync(
       'java',

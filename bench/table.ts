@@ -101,10 +101,16 @@ export function formatValue(value: number | null, unit: string): string {
   return unit === '' ? whole : `${whole} ${unit}`
 }
 
+/** A note fit for a table cell: its first line, at most 60 characters (the whole reason is in the results file). */
+export function shortNote(note: string): string {
+  const line = (note.split('\n')[0] ?? '').trim()
+  return line.length > 60 ? `${line.slice(0, 59)}…` : line
+}
+
 function cells(row: Row): string[] {
   const ceiling = row.ceiling ? `${formatValue(row.ceiling.value, row.ceiling.unit)} (${row.ceiling.name})` : '-'
   const met = row.met === null ? '-' : row.met ? 'yes' : 'NO'
-  const value = row.value === null ? `- (${row.note ?? 'not measured'})` : formatValue(row.value, row.unit)
+  const value = row.value === null ? `- (${shortNote(row.note ?? 'not measured')})` : formatValue(row.value, row.unit)
   return [row.label, value, ceiling, row.ratio === null ? '-' : formatPercent(row.ratio), row.aimText, met]
 }
 

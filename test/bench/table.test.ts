@@ -20,6 +20,7 @@ import {
   ratioOf,
   resultsFileName,
   resultsJson,
+  shortNote,
 } from '../../bench/table.ts'
 
 const ingestLike: Measure = {
@@ -85,6 +86,8 @@ t.test('the text and Markdown tables have one line per row and every column', as
   t.match(text[0], /^measure\s+value\s+ceiling\s+ratio\s+aim\s+met\?$/)
   t.match(text[2], /65,000 taps\/s\s+250,000 records\/s \(Kafka ProducerPerformance\)\s+26\.0%.*yes$/)
   t.match(text[3], /- \(failed: boom\)/)
+  t.equal(shortNote('first line\nCaused by: more'), 'first line', 'a cell holds the first line of a reason')
+  t.equal(shortNote('x'.repeat(80)).length, 60)
   t.equal(new Set(text.slice(0, 2).map((l) => l.length)).size, 1, 'the rule is as wide as the header')
   const md = formatMarkdownTable(rows).split('\n')
   t.equal(md.length, 4)
