@@ -202,7 +202,8 @@ writeFileSync(resultsFile, resultsJson(results))
 const when = `${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`
 const minutes = (results.seconds / 60).toFixed(0)
 const setting =
-  `${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}, commit ${commit?.slice(0, 7) ?? 'unknown'}${machine.gitDirty ? ' with uncommitted changes' : ''}; ` +
+  `${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}, ` +
+  `commit ${commit?.slice(0, 7) ?? 'unknown'}${machine.gitDirty ? ' with uncommitted changes' : ''}; ` +
   `load average ${loadAverageStart[0]} at the start, ${machine.loadAverageEnd[0]} at the end; ${minutes} min`
 console.log(`\n${QUICK ? 'QUICK run (small sizes: the figures check the run, not the aims)\n' : ''}${when}, ${setting}\n`)
 console.log(formatTextTable(rows))
