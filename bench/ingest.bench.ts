@@ -285,8 +285,6 @@ export async function runIngestBench(options: IngestBenchOptions = {}): Promise<
     console.log(lastLine)
     if (!Number.isFinite(ceiling)) throw new Error(`ProducerPerformance failed: ${perf.stderr}`)
     const ratio = tapsPerSecond / ceiling
-
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined)
     await admin.disconnect()
 
     console.log(
@@ -315,6 +313,11 @@ export async function runIngestBench(options: IngestBenchOptions = {}): Promise<
   } finally {
     process.off('exit', cleanup)
     cleanup()
+    // The run's topic goes whether or not the run finished: the broker is shared.
+    const remover = kafka.admin()
+    await remover.connect()
+    await remover.deleteTopics({ topics: [topic] }).catch(() => undefined)
+    await remover.disconnect()
   }
 }
 

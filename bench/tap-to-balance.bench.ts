@@ -120,6 +120,11 @@ export async function runLatencyBench(options: LatencyBenchOptions = {}): Promis
     const admin = createDb(withDatabase(BASE_URL, 'postgres'), { maxConnections: 1 })
     await sql.raw(`drop database if exists "fare_bench_latency_${run}" with (force)`).execute(admin)
     await admin.destroy()
+    // The run's topics too: the broker is shared.
+    const kafkaAdmin = kafka.admin()
+    await kafkaAdmin.connect()
+    await kafkaAdmin.deleteTopics({ topics: [topic, `${topic}.dlq`] }).catch(() => undefined)
+    await kafkaAdmin.disconnect()
   }
 
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
