@@ -20,11 +20,7 @@ import { type CardProfile, loadFeed, rate, type Tap, type Tariff } from '@fare/f
 import { ZERO } from '@fare/money'
 import { seeded } from '../test/support/random.ts'
 import { ZONE_ROUTES, ZONE_STOPS, zoneTariff } from './fares-zone-tariff.ts'
-
-const args = process.argv.slice(2)
-const cardsFlag = args.indexOf('--cards')
-const CARDS = cardsFlag >= 0 ? Number(args[cardsFlag + 1]) : 100_000
-if (!Number.isInteger(CARDS) || CARDS <= 0) throw new Error('--cards must be a positive integer')
+import { isMainModule } from './main-module.ts'
 
 const MONTH_START = Date.parse('2026-03-01T00:00:00+02:00')
 const DAYS = 31
@@ -90,7 +86,22 @@ function zoneCard(random: () => number, cardIndex: number): Card {
   return { profile: {}, taps }
 }
 
-function run(name: string, tariff: Tariff, makeCard: (random: () => number, index: number) => Card): void {
+export interface FaresTariffResult {
+  readonly cards: number
+  readonly taps: number
+  readonly ratingSeconds: number
+  /** Taps rated per second of wall time, one thread: taps/s per core. */
+  readonly tapsPerSecond: number
+  readonly tapsPerCpuSecond: number
+  readonly checksum: { readonly charges: number; readonly total: string; readonly sentenceChars: number }
+}
+
+export interface FaresResult {
+  readonly demo: FaresTariffResult
+  readonly zone: FaresTariffResult
+}
+
+function run(cardCount: number, name: string, tariff: Tariff, makeCard: (random: () => number, index: number) => Card): FaresTariffResult {
   const random = seeded(20260301)
   let taps = 0
   let ratingMs = 0
@@ -100,9 +111,9 @@ function run(name: string, tariff: Tariff, makeCard: (random: () => number, inde
   let total = ZERO
   // Generate in batches so that generation time is not counted and memory stays flat.
   const batch = 5_000
-  for (let start = 0; start < CARDS; start += batch) {
+  for (let start = 0; start < cardCount; start += batch) {
     const cards: Card[] = []
-    for (let i = start; i < Math.min(CARDS, start + batch); i++) cards.push(makeCard(random, i))
+    for (let i = start; i < Math.min(cardCount, start + batch); i++) cards.push(makeCard(random, i))
     const cpu0 = process.cpuUsage()
     const t0 = process.hrtime.bigint()
     for (const card of cards) {
@@ -120,12 +131,32 @@ function run(name: string, tariff: Tariff, makeCard: (random: () => number, inde
   const perSecond = Math.round(taps / (ratingMs / 1000))
   const perCpuSecond = Math.round(taps / (cpuMicros / 1e6))
   console.log(
-    `${name}: ${CARDS} cards, ${taps} taps in ${(ratingMs / 1000).toFixed(1)} s -> ` +
+    `${name}: ${cardCount} cards, ${taps} taps in ${(ratingMs / 1000).toFixed(1)} s -> ` +
       `${perSecond.toLocaleString('en-US')} taps/s per core (1 thread, wall); ${perCpuSecond.toLocaleString('en-US')} taps/s per CPU-second`,
   )
   console.log(`  (checksum: ${charges} charges, total ${total.toFixed(2)} ${tariff.currency}, ${sentenceChars} sentence chars)`)
+  return {
+    cards: cardCount,
+    taps,
+    ratingSeconds: ratingMs / 1000,
+    tapsPerSecond: perSecond,
+    tapsPerCpuSecond: perCpuSecond,
+    checksum: { charges, total: total.toFixed(2), sentenceChars },
+  }
 }
 
-const here = fileURLToPath(new URL('.', import.meta.url))
-run('demo tariff (tap-on, Lutsk-like)', loadFeed(resolve(here, '../infra/demo-tariff')), demoCard)
-run('zone tariff (tap-on/tap-off)', zoneTariff(), zoneCard)
+/** Rates `cards` cards' months under both tariffs (what `pnpm bench:fares` prints), returning the figures. */
+export async function runFaresBench(options: { cards?: number } = {}): Promise<FaresResult> {
+  const cards = options.cards ?? 100_000
+  if (!Number.isInteger(cards) || cards <= 0) throw new Error('--cards must be a positive integer')
+  const here = fileURLToPath(new URL('.', import.meta.url))
+  const demo = run(cards, 'demo tariff (tap-on, Lutsk-like)', loadFeed(resolve(here, '../infra/demo-tariff')), demoCard)
+  const zone = run(cards, 'zone tariff (tap-on/tap-off)', zoneTariff(), zoneCard)
+  return { demo, zone }
+}
+
+if (isMainModule(import.meta.url)) {
+  const args = process.argv.slice(2)
+  const cardsFlag = args.indexOf('--cards')
+  await runFaresBench(cardsFlag >= 0 ? { cards: Number(args[cardsFlag + 1]) } : {})
+}

@@ -10,14 +10,14 @@ import { fileURLToPath } from 'node:url'
 
 const DOC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../docs/benchmarks.md')
 
-/** The markers around bench `name`'s block, e.g. "ledger" for pnpm bench:ledger. */
-export function latestRunMarkers(name: string): { start: string; end: string } {
-  return { start: `<!-- bench:${name} latest run (written by pnpm bench:${name}) -->`, end: `<!-- /bench:${name} -->` }
+/** The markers around bench `name`'s block, e.g. "ledger" for pnpm bench:ledger (`command` says which command writes it). */
+export function latestRunMarkers(name: string, command = `pnpm bench:${name}`): { start: string; end: string } {
+  return { start: `<!-- bench:${name} latest run (written by ${command}) -->`, end: `<!-- /bench:${name} -->` }
 }
 
 /** `body` goes between the markers, under the heading `## {section}`. */
-export function writeLatestRun(name: string, section: string, body: string): void {
-  const { start, end } = latestRunMarkers(name)
+export function writeLatestRun(name: string, section: string, body: string, command?: string): void {
+  const { start, end } = latestRunMarkers(name, command)
   const block = `${start}\n${body.trim()}\n${end}`
   let doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '# Benchmarks\n'
   const from = doc.indexOf(start)

@@ -29,14 +29,16 @@ import { createTariffBook, readFeedFolder, saveTariffVersion } from '@fare/tarif
 import { seeded } from '../test/support/random.ts'
 import { writeLatestRun } from './latest-run.ts'
 import { rawInsertCeiling } from './ledger-ceiling.ts'
+import { envNumber, isMainModule } from './main-module.ts'
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
-const TAPS = Number(process.env.BENCH_TAPS ?? 30_000)
-const CARDS = Number(process.env.BENCH_CARDS ?? 10_000)
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 6)
-const MAX_BYTES = Number(process.env.BENCH_MAX_BYTES_PER_PARTITION ?? 4 * 1024 * 1024)
-const PHASES = process.env.BENCH_PHASES === '1'
-const PROFILE_DIR = process.env.BENCH_PROFILE
+// The run's sizes: set by runLedgerBench from its options (the env knobs when run as `pnpm bench:ledger`).
+let TAPS = 30_000
+let CARDS = 10_000
+let CONCURRENCY = 6
+let MAX_BYTES = 4 * 1024 * 1024
+let PHASES = false
+let PROFILE_DIR: string | undefined
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
 const DEMO = readFeedFolder(path.join(ROOT, 'infra/demo-tariff'))
 
@@ -250,33 +252,102 @@ async function ceiling(taps: readonly TapEvent[]): Promise<{ seconds: number; ro
   return { seconds, rowsPerSecond: taps.length / seconds }
 }
 
-await prepareTemplateDatabase()
-// A ledger runs for days: JIT warm-up, module loading and the first connections are not its throughput.
-const WARMUP = process.env.BENCH_WARMUP !== '0'
-if (WARMUP) await runLedger(1, 3000, 'warm-up (not measured)')
-// BENCH_TWENTY_FIRST=1 runs the 20-operator case first (to see what a cold process costs the first run).
-const twentyFirst = process.env.BENCH_TWENTY_FIRST === '1'
-// Rounds of (1 operator, 20 operators, ceiling): on a shared machine one round's ratio swings with the
-// ceiling, so each round's ratios are printed and the medians are the result.
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+export interface LedgerBenchOptions {
+  readonly taps?: number | undefined
+  readonly cards?: number | undefined
+  readonly concurrency?: number | undefined
+  readonly maxBytesPerPartition?: number | undefined
+  readonly phases?: boolean | undefined
+  readonly profileDir?: string | undefined
+  /** Taps of the unmeasured warm-up run (3,000; 0: none, a cold first run). */
+  readonly warmupTaps?: number | undefined
+  readonly twentyFirst?: boolean | undefined
+  readonly rounds?: number | undefined
+}
+
 interface Round {
   one: RunResult
   twenty: RunResult
   ceiling: { seconds: number; rowsPerSecond: number }
 }
-const rounds: Round[] = []
-for (let i = 0; i < ROUNDS; i++) {
-  if (ROUNDS > 1) console.log(`round ${i + 1} of ${ROUNDS}`)
-  const early = await runLedger(twentyFirst ? 20 : 1)
-  const late = await runLedger(twentyFirst ? 1 : 20)
-  const [one, twenty] = twentyFirst ? [late, early] : [early, late]
-  const top = await ceiling(one.taps)
-  rounds.push({ one: one.result, twenty: twenty.result, ceiling: top })
-  console.log(
-    `ratio to ceiling: 1 operator ${percent(one.result.tapsPerSecond / top.rowsPerSecond)}, ` +
-      `20 operators ${percent(twenty.result.tapsPerSecond / top.rowsPerSecond)}`,
-  )
+
+export interface LedgerResult {
+  readonly taps: number
+  readonly cards: number
+  readonly concurrency: number
+  readonly maxBytesPerPartition: number
+  readonly warmupTaps: number
+  readonly rounds: readonly Round[]
+  /** Medians over the rounds. */
+  readonly median: {
+    readonly oneOperatorTapsPerSecond: number
+    readonly twentyOperatorsTapsPerSecond: number
+    readonly ceilingRowsPerSecond: number
+    readonly oneOperatorRatio: number
+    readonly twentyOperatorsRatio: number
+  }
+  readonly slowestRunTapsPerSecond: number
 }
+
+export async function runLedgerBench(options: LedgerBenchOptions = {}): Promise<LedgerResult> {
+  TAPS = options.taps ?? 30_000
+  CARDS = options.cards ?? 10_000
+  CONCURRENCY = options.concurrency ?? 6
+  MAX_BYTES = options.maxBytesPerPartition ?? 4 * 1024 * 1024
+  PHASES = options.phases ?? false
+  PROFILE_DIR = options.profileDir
+  await prepareTemplateDatabase()
+  // A ledger runs for days: JIT warm-up, module loading and the first connections are not its throughput.
+  const warmupTaps = options.warmupTaps ?? 3000
+  if (warmupTaps > 0) await runLedger(1, warmupTaps, 'warm-up (not measured)')
+  // twentyFirst runs the 20-operator case first (to see what a cold process costs the first run).
+  const twentyFirst = options.twentyFirst ?? false
+  // Rounds of (1 operator, 20 operators, ceiling): on a shared machine one round's ratio swings with the
+  // ceiling, so each round's ratios are printed and the medians are the result.
+  const ROUNDS = options.rounds ?? 3
+  const rounds: Round[] = []
+  for (let i = 0; i < ROUNDS; i++) {
+    if (ROUNDS > 1) console.log(`round ${i + 1} of ${ROUNDS}`)
+    const early = await runLedger(twentyFirst ? 20 : 1)
+    const late = await runLedger(twentyFirst ? 1 : 20)
+    const [one, twenty] = twentyFirst ? [late, early] : [early, late]
+    const top = await ceiling(one.taps)
+    rounds.push({ one: one.result, twenty: twenty.result, ceiling: top })
+    console.log(
+      `ratio to ceiling: 1 operator ${percent(one.result.tapsPerSecond / top.rowsPerSecond)}, ` +
+        `20 operators ${percent(twenty.result.tapsPerSecond / top.rowsPerSecond)}`,
+    )
+  }
+  const oneRatios = rounds.map((r) => r.one.tapsPerSecond / r.ceiling.rowsPerSecond)
+  const twentyRatios = rounds.map((r) => r.twenty.tapsPerSecond / r.ceiling.rowsPerSecond)
+  const medianOne = median(oneRatios)
+  const medianTwenty = median(twentyRatios)
+  console.log(
+    `\nmedian of ${ROUNDS} round(s): 1 operator ${median(rounds.map((r) => r.one.tapsPerSecond)).toFixed(0)} taps/s, ${percent(medianOne)} of the ceiling; ` +
+      `20 operators ${median(rounds.map((r) => r.twenty.tapsPerSecond)).toFixed(0)} taps/s, ${percent(medianTwenty)}`,
+  )
+  const slowestRun = Math.min(...rounds.map((r) => Math.min(r.one.tapsPerSecond, r.twenty.tapsPerSecond)))
+  const aimMet = slowestRun >= 3000 && medianOne >= 0.3 && medianTwenty >= 0.3
+  console.log(`aim: >= 3000 taps/s and >= 30% of the ceiling: ${aimMet ? 'met' : 'NOT met'} (medians)`)
+
+  return {
+    taps: TAPS,
+    cards: CARDS,
+    concurrency: CONCURRENCY,
+    maxBytesPerPartition: MAX_BYTES,
+    warmupTaps,
+    rounds,
+    median: {
+      oneOperatorTapsPerSecond: median(rounds.map((r) => r.one.tapsPerSecond)),
+      twentyOperatorsTapsPerSecond: median(rounds.map((r) => r.twenty.tapsPerSecond)),
+      ceilingRowsPerSecond: median(rounds.map((r) => r.ceiling.rowsPerSecond)),
+      oneOperatorRatio: medianOne,
+      twentyOperatorsRatio: medianTwenty,
+    },
+    slowestRunTapsPerSecond: slowestRun,
+  }
+}
+
 function percent(x: number): string {
   return `${(x * 100).toFixed(1)}%`
 }
@@ -285,34 +356,46 @@ function median(xs: readonly number[]): number {
   const mid = Math.floor(sorted.length / 2)
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
-const oneRatios = rounds.map((r) => r.one.tapsPerSecond / r.ceiling.rowsPerSecond)
-const twentyRatios = rounds.map((r) => r.twenty.tapsPerSecond / r.ceiling.rowsPerSecond)
-const medianOne = median(oneRatios)
-const medianTwenty = median(twentyRatios)
-console.log(
-  `\nmedian of ${ROUNDS} round(s): 1 operator ${median(rounds.map((r) => r.one.tapsPerSecond)).toFixed(0)} taps/s, ${percent(medianOne)} of the ceiling; ` +
-    `20 operators ${median(rounds.map((r) => r.twenty.tapsPerSecond)).toFixed(0)} taps/s, ${percent(medianTwenty)}`,
-)
-const slowestRun = Math.min(...rounds.map((r) => Math.min(r.one.tapsPerSecond, r.twenty.tapsPerSecond)))
-const aimMet = slowestRun >= 3000 && medianOne >= 0.3 && medianTwenty >= 0.3
-console.log(`aim: >= 3000 taps/s and >= 30% of the ceiling: ${aimMet ? 'met' : 'NOT met'} (medians)`)
 
-const rows = rounds
-  .map(
-    (r, i) =>
-      `| ${i + 1} | ${r.one.tapsPerSecond.toFixed(0)} | ${r.twenty.tapsPerSecond.toFixed(0)} | ${r.ceiling.rowsPerSecond.toFixed(0)} | ` +
-      `${percent(oneRatios[i] as number)} / ${percent(twentyRatios[i] as number)} |`,
-  )
-  .join('\n')
-// docs/benchmarks.md: the bench's block under "## Ledger" (BENCH_WRITE_DOC=0 prints only).
-if (process.env.BENCH_WRITE_DOC !== '0') {
+if (isMainModule(import.meta.url)) {
+  const result = await runLedgerBench({
+    taps: envNumber('BENCH_TAPS'),
+    cards: envNumber('BENCH_CARDS'),
+    concurrency: envNumber('BENCH_CONCURRENCY'),
+    maxBytesPerPartition: envNumber('BENCH_MAX_BYTES_PER_PARTITION'),
+    phases: process.env.BENCH_PHASES === '1',
+    profileDir: process.env.BENCH_PROFILE || undefined,
+    warmupTaps: process.env.BENCH_WARMUP === '0' ? 0 : 3000,
+    twentyFirst: process.env.BENCH_TWENTY_FIRST === '1',
+    rounds: envNumber('BENCH_ROUNDS'),
+  })
+  // docs/benchmarks.md: the bench's block under "## Ledger" (BENCH_WRITE_DOC=0 prints only).
+  if (process.env.BENCH_WRITE_DOC !== '0') writeLedgerBlock(result)
+  process.exit(0)
+}
+
+function writeLedgerBlock(result: LedgerResult): void {
+  const { rounds } = result
+  const oneRatios = rounds.map((r) => r.one.tapsPerSecond / r.ceiling.rowsPerSecond)
+  const twentyRatios = rounds.map((r) => r.twenty.tapsPerSecond / r.ceiling.rowsPerSecond)
+  const medianOne = result.median.oneOperatorRatio
+  const medianTwenty = result.median.twentyOperatorsRatio
+  const WARMUP = result.warmupTaps > 0
+  const rows = rounds
+    .map(
+      (r, i) =>
+        `| ${i + 1} | ${r.one.tapsPerSecond.toFixed(0)} | ${r.twenty.tapsPerSecond.toFixed(0)} | ${r.ceiling.rowsPerSecond.toFixed(0)} | ` +
+        `${percent(oneRatios[i] as number)} / ${percent(twentyRatios[i] as number)} |`,
+    )
+    .join('\n')
   writeLatestRun(
     'ledger',
     'Ledger',
     `
 Latest run of \`pnpm bench:ledger\` (${cpus().length} cores, ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ` +
-      `${WARMUP ? 'after an unmeasured 3,000-tap warm-up' : 'cold process, no warm-up'}, batches up to ${MAX_BYTES} bytes per partition, ` +
-      `${CONCURRENCY} partitions settled concurrently, ${TAPS} taps and about ${rounds[0]?.one.transfers ?? 0} transfers per run), ` +
+      `${WARMUP ? `after an unmeasured ${result.warmupTaps}-tap warm-up` : 'cold process, no warm-up'}, ` +
+      `batches up to ${result.maxBytesPerPartition} bytes per partition, ` +
+      `${result.concurrency} partitions settled concurrently, ${result.taps} taps and about ${rounds[0]?.one.transfers ?? 0} transfers per run), ` +
       `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC:
 
 | round | 1 operator taps/s | 20 operators taps/s | ceiling rows/s (raw multi-row INSERT, 2,000 per statement) | of ceiling (1 / 20) |
@@ -323,4 +406,3 @@ ${rows}
 `,
   )
 }
-process.exit(0)
