@@ -204,6 +204,30 @@ interface TapChargesTable {
   rated_at: ColumnType<Date, Date | string | undefined, Date | string>
 }
 
+/**
+ * Per service day, operator, route, rider category, cap and shard: the sums of tap_charges that add up, kept by
+ * the ledger in the same transaction (migration 2026-12-02T08-00). Counts are bigint, money numeric: strings.
+ */
+interface TapChargeDaysTable {
+  service_day: ColumnType<string, string, string>
+  operator_id: string
+  route_id: string
+  rider_category_id: string | null
+  capped_by: string | null
+  currency: string
+  shard: number
+  charges: string
+  rides: string
+  capped_rides: string
+  full_fare: string
+  leg_fare: string
+  before_caps: string
+  amount: string
+  first_amount: string
+  concession: string
+  split: string
+}
+
 export interface Database {
   operators: OperatorsTable
   accounts: AccountsTable
@@ -221,6 +245,7 @@ export interface Database {
   admin_actions: AdminActionsTable
   card_category_history: CardCategoryHistoryTable
   tap_charges: TapChargesTable
+  tap_charge_days: TapChargeDaysTable
 }
 
 export type Device = Selectable<DevicesTable>
