@@ -25,6 +25,9 @@ export async function copySettledDays(db: Db, settledDays: number, days: number,
     const from = `${dayOf(source)}T04:00:00+02:00`
     const to = new Date(Date.parse(from) + 86_400_000).toISOString()
     await db.transaction().execute(async (trx) => {
+      // The transfers' copy looks tap and journey ids up in a day's charges: with the default work_mem those sets do not fit
+      // a hash and Postgres rescans them per transfer (minutes per day); a few hundred MB hash them.
+      await sql`set local work_mem = '256MB'`.execute(trx)
       await sql`
         create temporary table card_map on commit drop as
         select c.card_token as old_token, c.account_id as old_account, n.card_token as new_token, n.account_id as new_account
