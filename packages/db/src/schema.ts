@@ -228,6 +228,19 @@ interface TapChargeDaysTable {
   split: string
 }
 
+/** Transfers per UTC hour of posting, kind and the kinds (operators) of their accounts, kept by a trigger (migration 2026-12-02T08-10). */
+interface TransferHoursTable {
+  hour: ColumnType<Date, Date | string, Date | string>
+  currency: string
+  kind: string
+  debit_kind: string
+  debit_operator: string | null
+  credit_kind: string
+  credit_operator: string | null
+  transfers: string
+  amount: string
+}
+
 export interface Database {
   operators: OperatorsTable
   accounts: AccountsTable
@@ -246,6 +259,7 @@ export interface Database {
   card_category_history: CardCategoryHistoryTable
   tap_charges: TapChargesTable
   tap_charge_days: TapChargeDaysTable
+  transfer_hours: TransferHoursTable
 }
 
 export type Device = Selectable<DevicesTable>

@@ -13,7 +13,8 @@
  *  - every refund, manual adjustment and balance move has the audit row of the
  *    administrator who made it (`admin_actions`, docs/administration.md);
  *  - the reports' daily rollup (`tap_charge_days`, its shards summed) equals
- *    the sums of `tap_charges`, group by group.
+ *    the sums of `tap_charges`, group by group, and the hourly rollup of
+ *    transfers (`transfer_hours`) equals the transfers.
  */
 
 import type { SettledTap } from '@fare/contracts'
@@ -131,6 +132,29 @@ export async function checkInvariants(db: Db, options: CheckOptions = {}): Promi
 
   const rollup = await rollupDifferences(db)
   push('the daily rollup equals tap_charges', rollup, (r: RollupDifference) => describeRollup(r))
+
+  const hours = await sql<{ key: string; kept: string | null; derived: string | null }>`
+    with derived as (
+      select date_trunc('hour', n.created_at, 'UTC') as hour, n.currency, n.kind, d.kind as debit_kind,
+             case when d.kind = 'rider' then null else d.operator_id end as debit_operator, c.kind as credit_kind,
+             case when c.kind = 'rider' then null else c.operator_id end as credit_operator, count(*) as transfers, sum(n.amount) as amount
+      from transfers n join accounts d on d.id = n.debit_account_id join accounts c on c.id = n.credit_account_id
+      group by 1, 2, 3, 4, 5, 6, 7
+    )
+    select concat_ws(' ', coalesce(k.hour, d.hour), coalesce(k.kind, d.kind), coalesce(k.debit_kind, d.debit_kind), coalesce(k.debit_operator, d.debit_operator),
+                     coalesce(k.credit_kind, d.credit_kind), coalesce(k.credit_operator, d.credit_operator)) as key,
+           k.transfers || ' for ' || k.amount as kept, d.transfers || ' for ' || d.amount as derived
+    from transfer_hours k full join derived d
+      on (k.hour, k.currency, k.kind, k.debit_kind, k.credit_kind) = (d.hour, d.currency, d.kind, d.debit_kind, d.credit_kind)
+     and k.debit_operator is not distinct from d.debit_operator and k.credit_operator is not distinct from d.credit_operator
+    where (k.transfers, k.amount) is distinct from (d.transfers, d.amount)
+    order by 1`.execute(db)
+  push(
+    'the hourly rollup of transfers equals the transfers',
+    hours.rows,
+    (r: { key: string; kept: string | null; derived: string | null }) =>
+      `${r.key}: ${r.kept ?? 'nothing'} in transfer_hours, ${r.derived ?? 'nothing'} in transfers`,
+  )
 
   if (options.rerate ?? true) out.push(...(await checkRating(db, limit)))
   return out
