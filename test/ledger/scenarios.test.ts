@@ -259,7 +259,9 @@ t.test('the daily rollup: a late tap re-rated earlier charges, and the rollup mo
     select (select sum(amount)::text from tap_charge_days where service_day = '2026-03-05') as rollup,
            (select sum(amount)::text from tap_charges where service_day = '2026-03-05') as charges,
            (select sum(rides)::text from tap_charge_days where service_day = '2026-03-05') as rollup_rides,
-           (select count(*)::text from tap_charges where service_day = '2026-03-05' and tap_kind = 'entry' and charge_kind <> 'double_tap') as rides`.execute(db)
+           (select count(*)::text from tap_charges where service_day = '2026-03-05' and tap_kind = 'entry' and charge_kind <> 'double_tap') as rides`.execute(
+    db,
+  )
   const day = sums.rows[0]
   t.ok(day && D(day.rollup).equals(D(day.charges)), `the day's amount: ${day?.rollup} in the rollup, ${day?.charges} in tap_charges`)
   t.equal(day?.rollup_rides, day?.rides, "the day's rides")

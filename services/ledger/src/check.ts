@@ -141,8 +141,9 @@ export async function checkInvariants(db: Db, options: CheckOptions = {}): Promi
       from transfers n join accounts d on d.id = n.debit_account_id join accounts c on c.id = n.credit_account_id
       group by 1, 2, 3, 4, 5, 6, 7
     )
-    select concat_ws(' ', coalesce(k.hour, d.hour), coalesce(k.kind, d.kind), coalesce(k.debit_kind, d.debit_kind), coalesce(k.debit_operator, d.debit_operator),
-                     coalesce(k.credit_kind, d.credit_kind), coalesce(k.credit_operator, d.credit_operator)) as key,
+    select concat_ws(' ', coalesce(k.hour, d.hour), coalesce(k.kind, d.kind), coalesce(k.debit_kind, d.debit_kind),
+                     coalesce(k.debit_operator, d.debit_operator), coalesce(k.credit_kind, d.credit_kind),
+                     coalesce(k.credit_operator, d.credit_operator)) as key,
            k.transfers || ' for ' || k.amount as kept, d.transfers || ' for ' || d.amount as derived
     from transfer_hours k full join derived d
       on (k.hour, k.currency, k.kind, k.debit_kind, k.credit_kind) = (d.hour, d.currency, d.kind, d.debit_kind, d.credit_kind)
@@ -161,18 +162,7 @@ export async function checkInvariants(db: Db, options: CheckOptions = {}): Promi
 }
 
 /** The figures of tap_charge_days, as the rollup has them and as tap_charges sums them. */
-const ROLLUP_FIGURES = [
-  'charges',
-  'rides',
-  'capped_rides',
-  'full_fare',
-  'leg_fare',
-  'before_caps',
-  'amount',
-  'first_amount',
-  'concession',
-  'split',
-] as const
+const ROLLUP_FIGURES = ['charges', 'rides', 'capped_rides', 'full_fare', 'leg_fare', 'before_caps', 'amount', 'first_amount', 'concession', 'split'] as const
 
 interface RollupDifference {
   readonly key: string
