@@ -19,11 +19,12 @@ import { type Kysely, sql } from 'kysely'
  *   a partial index holds the capped charges only, with what the report
  *   reads (an index-only scan), and the ledger's writes of uncapped charges
  *   never touch it.
- * - The TIDES export streams a range's charges by (service_day, tapped_at,
- *   tap_id): the service-day indexes carry that order, so Postgres reads the
- *   month in order instead of sorting it. They replace the indexes on
- *   (service_day) and (operator_id, service_day): as many indexes written per
- *   row as before.
+ *
+ * Not here: an index in the TIDES export's order (service_day, tapped_at,
+ * tap_id). Measured on three Lutsk days, Postgres does not use it (it joins
+ * `taps` for the vehicle by hash and sorts), and the plan forced through it
+ * was slower (a lookup in `taps` per row), so it would cost the ledger a
+ * wider index for nothing (docs/reports.md, TIDES export).
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`
@@ -59,17 +60,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`
     create index tap_charges_capped on tap_charges (service_day, operator_id) include (capped_by, card_token, amount, before_caps)
     where capped_by is not null`.execute(db)
-  await sql`create index tap_charges_day_order on tap_charges (service_day, tapped_at, tap_id)`.execute(db)
-  await sql`create index tap_charges_operator_day_order on tap_charges (operator_id, service_day, tapped_at, tap_id)`.execute(db)
-  await sql`drop index tap_charges_day`.execute(db)
-  await sql`drop index tap_charges_operator_day`.execute(db)
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await sql`create index tap_charges_operator_day on tap_charges (operator_id, service_day)`.execute(db)
-  await sql`create index tap_charges_day on tap_charges (service_day)`.execute(db)
-  await sql`drop index if exists tap_charges_operator_day_order`.execute(db)
-  await sql`drop index if exists tap_charges_day_order`.execute(db)
   await sql`drop index if exists tap_charges_capped`.execute(db)
   await sql`drop table if exists tap_charge_days`.execute(db)
 }
