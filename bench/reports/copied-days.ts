@@ -2,8 +2,8 @@
  * The rest of a month copied from the days the ledger settled, for a machine
  * too busy to settle 4.5 million taps in the time there is (BENCH_LEDGER_DAYS
  * below BENCH_DAYS). Day d is a copy of settled day d mod K shifted by whole
- * days: its taps, tap_charges and transfers (fares, concessions, revenue
- * splits), with fresh tap and journey ids and each card's rows moved to
+ * days: its taps, tap_charges, their daily rollup (tap_charge_days) and
+ * transfers (fares, concessions, revenue splits), with fresh tap and journey ids and each card's rows moved to
  * another card (so a month's distinct riders are not one day's). The copies
  * are the ledger's rows, moved: what reports read has the shape and volume of
  * a settled month. What they are not: monthly caps and cross-day journeys are
@@ -25,6 +25,9 @@ export async function copySettledDays(db: Db, settledDays: number, days: number,
     const from = `${dayOf(source)}T04:00:00+02:00`
     const to = new Date(Date.parse(from) + 86_400_000).toISOString()
     await db.transaction().execute(async (trx) => {
+      // The transfers' copy looks tap and journey ids up in a day's charges: with the default work_mem those sets do not fit
+      // a hash and Postgres rescans them per transfer (minutes per day); a few hundred MB hash them.
+      await sql`set local work_mem = '256MB'`.execute(trx)
       await sql`
         create temporary table card_map on commit drop as
         select c.card_token as old_token, c.account_id as old_account, n.card_token as new_token, n.account_id as new_account
@@ -55,6 +58,13 @@ export async function copySettledDays(db: Db, settledDays: number, days: number,
                ${moved('c.first_rated_at')}, ${moved('c.rated_at')}
         from tap_charges c join card_map m on m.old_token = c.card_token
         where c.service_day = ${dayOf(source)}::date`.execute(trx)
+      // The ledger's daily rollup of those charges: the same figures, a day on (which card rode does not enter it).
+      await sql`
+        insert into tap_charge_days (service_day, operator_id, route_id, rider_category_id, capped_by, currency, shard, charges, rides, capped_rides,
+                                     full_fare, leg_fare, before_caps, amount, first_amount, concession, split)
+        select service_day + ${sql.lit(shift)}, operator_id, route_id, rider_category_id, capped_by, currency, shard, charges, rides, capped_rides,
+               full_fare, leg_fare, before_caps, amount, first_amount, concession, split
+        from tap_charge_days where service_day = ${dayOf(source)}::date`.execute(trx)
       await sql`
         insert into transfers (debit_account_id, credit_account_id, amount, currency, kind, tap_id, journey_id, reason, explanation, created_at)
         select coalesce(d.new_account, t.debit_account_id), coalesce(c.new_account, t.credit_account_id), t.amount, t.currency, t.kind,

@@ -39,6 +39,10 @@ t.test('damage behind the ledger is reported under its invariant', async (t) => 
   t.same(await invariants(), ['cached balance equals sum of transfers', 'transfers balance'], 'a cached balance moved without a transfer')
   await sql`update accounts set balance = balance - 1 where id = ${rider}`.execute(db)
 
+  await sql`update transfer_hours set amount = amount + 1`.execute(db)
+  t.same(await invariants(), ['the hourly rollup of transfers equals the transfers'], "the reconciliation's hourly rollup moved without a transfer")
+  await sql`update transfer_hours set amount = amount - 1`.execute(db)
+
   await sql`alter table transfers disable trigger transfers_accounts_exist`.execute(db)
   await sql`insert into transfers (debit_account_id, credit_account_id, amount, currency, kind)
     values (${clearing}, ${String(BigInt(rider) + 500n)}, 1, 'UAH', 'top_up')`.execute(db)

@@ -247,7 +247,30 @@ t.test('a report row that no longer agrees with the engine is reported', async (
   const violations = await checkInvariants(db, { source: bench.source })
   t.same(
     violations.map((v) => v.invariant),
-    ["each tap's report row agrees with the engine"],
+    ['the daily rollup equals tap_charges', "each tap's report row agrees with the engine"],
+    'the row no longer agrees with the engine, nor with the rollup the ledger kept beside it',
   )
-  t.match(violations[0]?.detail, row.tap_id)
+  t.match(violations.find((v) => v.invariant === "each tap's report row agrees with the engine")?.detail, row.tap_id)
+})
+
+t.test('the daily rollup: a late tap re-rated earlier charges, and the rollup moved with them; a tampered row is reported', async (t) => {
+  // The late-upload scenario above rewrote charges of 2026-03-05: the rollup took the old figures away and added the new.
+  const sums = await sql<{ rollup: string; charges: string; rollup_rides: string; rides: string }>`
+    select (select sum(amount)::text from tap_charge_days where service_day = '2026-03-05') as rollup,
+           (select sum(amount)::text from tap_charges where service_day = '2026-03-05') as charges,
+           (select sum(rides)::text from tap_charge_days where service_day = '2026-03-05') as rollup_rides,
+           (select count(*)::text from tap_charges where service_day = '2026-03-05' and tap_kind = 'entry' and charge_kind <> 'double_tap') as rides`.execute(
+    db,
+  )
+  const day = sums.rows[0]
+  t.ok(day && D(day.rollup).equals(D(day.charges)), `the day's amount: ${day?.rollup} in the rollup, ${day?.charges} in tap_charges`)
+  t.equal(day?.rollup_rides, day?.rides, "the day's rides")
+
+  const row = await db.selectFrom('tap_charge_days').select(['service_day', 'operator_id', 'shard', 'amount']).orderBy('service_day').executeTakeFirstOrThrow()
+  const tampered = sql`service_day = ${row.service_day} and operator_id = ${row.operator_id} and shard = ${row.shard}`
+  await sql`update tap_charge_days set amount = amount + 1 where ${tampered}`.execute(db)
+  t.teardown(() => sql`update tap_charge_days set amount = amount - 1 where ${tampered}`.execute(db))
+  const violations = await checkInvariants(db, { source: bench.source, rerate: false })
+  t.same([...new Set(violations.map((v) => v.invariant))], ['the daily rollup equals tap_charges'], "one violation per route's group tampered")
+  t.match(violations[0]?.detail, /amount .* in the rollup, .* in tap_charges/)
 })

@@ -204,6 +204,43 @@ interface TapChargesTable {
   rated_at: ColumnType<Date, Date | string | undefined, Date | string>
 }
 
+/**
+ * Per service day, operator, route, rider category, cap and shard: the sums of tap_charges that add up, kept by
+ * the ledger in the same transaction (migration 2026-12-02T08-00). Counts are bigint, money numeric: strings.
+ */
+interface TapChargeDaysTable {
+  service_day: ColumnType<string, string, string>
+  operator_id: string
+  route_id: string
+  rider_category_id: string | null
+  capped_by: string | null
+  currency: string
+  shard: number
+  charges: string
+  rides: string
+  capped_rides: string
+  full_fare: string
+  leg_fare: string
+  before_caps: string
+  amount: string
+  first_amount: string
+  concession: string
+  split: string
+}
+
+/** Transfers per UTC hour of posting, kind and the kinds (operators) of their accounts, kept by a trigger (migration 2026-12-02T08-10). */
+interface TransferHoursTable {
+  hour: ColumnType<Date, Date | string, Date | string>
+  currency: string
+  kind: string
+  debit_kind: string
+  debit_operator: string | null
+  credit_kind: string
+  credit_operator: string | null
+  transfers: string
+  amount: string
+}
+
 export interface Database {
   operators: OperatorsTable
   accounts: AccountsTable
@@ -221,6 +258,8 @@ export interface Database {
   admin_actions: AdminActionsTable
   card_category_history: CardCategoryHistoryTable
   tap_charges: TapChargesTable
+  tap_charge_days: TapChargeDaysTable
+  transfer_hours: TransferHoursTable
 }
 
 export type Device = Selectable<DevicesTable>

@@ -11,7 +11,10 @@
  *    next offset the consumer group stored for its partition of the topic;
  *  - the deny list agrees with its change log;
  *  - every refund, manual adjustment and balance move has the audit row of the
- *    administrator who made it (`admin_actions`, docs/administration.md).
+ *    administrator who made it (`admin_actions`, docs/administration.md);
+ *  - the reports' daily rollup (`tap_charge_days`, its shards summed) equals
+ *    the sums of `tap_charges`, group by group, and the hourly rollup of
+ *    transfers (`transfer_hours`) equals the transfers.
  */
 
 import type { SettledTap } from '@fare/contracts'
@@ -127,8 +130,81 @@ export async function checkInvariants(db: Db, options: CheckOptions = {}): Promi
     (r: { id: string; kind: string }) => `${r.kind} transfer ${r.id} has no admin_actions row`,
   )
 
+  const rollup = await rollupDifferences(db)
+  push('the daily rollup equals tap_charges', rollup, (r: RollupDifference) => describeRollup(r))
+
+  const hours = await sql<{ key: string; kept: string | null; derived: string | null }>`
+    with derived as (
+      select date_trunc('hour', n.created_at, 'UTC') as hour, n.currency, n.kind, d.kind as debit_kind,
+             case when d.kind = 'rider' then null else d.operator_id end as debit_operator, c.kind as credit_kind,
+             case when c.kind = 'rider' then null else c.operator_id end as credit_operator, count(*) as transfers, sum(n.amount) as amount
+      from transfers n join accounts d on d.id = n.debit_account_id join accounts c on c.id = n.credit_account_id
+      group by 1, 2, 3, 4, 5, 6, 7
+    )
+    select concat_ws(' ', coalesce(k.hour, d.hour), coalesce(k.kind, d.kind), coalesce(k.debit_kind, d.debit_kind),
+                     coalesce(k.debit_operator, d.debit_operator), coalesce(k.credit_kind, d.credit_kind),
+                     coalesce(k.credit_operator, d.credit_operator)) as key,
+           k.transfers || ' for ' || k.amount as kept, d.transfers || ' for ' || d.amount as derived
+    from transfer_hours k full join derived d
+      on (k.hour, k.currency, k.kind, k.debit_kind, k.credit_kind) = (d.hour, d.currency, d.kind, d.debit_kind, d.credit_kind)
+     and k.debit_operator is not distinct from d.debit_operator and k.credit_operator is not distinct from d.credit_operator
+    where (k.transfers, k.amount) is distinct from (d.transfers, d.amount)
+    order by 1`.execute(db)
+  push(
+    'the hourly rollup of transfers equals the transfers',
+    hours.rows,
+    (r: { key: string; kept: string | null; derived: string | null }) =>
+      `${r.key}: ${r.kept ?? 'nothing'} in transfer_hours, ${r.derived ?? 'nothing'} in transfers`,
+  )
+
   if (options.rerate ?? true) out.push(...(await checkRating(db, limit)))
   return out
+}
+
+/** The figures of tap_charge_days, as the rollup has them and as tap_charges sums them. */
+const ROLLUP_FIGURES = ['charges', 'rides', 'capped_rides', 'full_fare', 'leg_fare', 'before_caps', 'amount', 'first_amount', 'concession', 'split'] as const
+
+interface RollupDifference {
+  readonly key: string
+  readonly rollup: Record<string, string> | null
+  readonly derived: Record<string, string> | null
+}
+
+/**
+ * Groups whose rollup row (shards summed) differs from tap_charges' sums. A rollup group whose figures are
+ * all zero (every charge in it re-rated into another group) is as good as none.
+ */
+async function rollupDifferences(db: Db): Promise<RollupDifference[]> {
+  const figures = sql.join(ROLLUP_FIGURES.map((f) => sql.raw(`'${f}', sum(${f})::text`)))
+  const rows = await sql<RollupDifference>`
+    with kept as (
+      select service_day, operator_id, route_id, rider_category_id, capped_by, currency, jsonb_build_object(${figures}) as figures
+      from tap_charge_days group by 1, 2, 3, 4, 5, 6
+    ),
+    derived as (
+      select service_day, operator_id, route_id, rider_category_id, capped_by, currency, jsonb_build_object(${figures}) as figures
+      from (select service_day, operator_id, route_id, rider_category_id, capped_by, currency, 1 as charges,
+                   (tap_kind = 'entry' and charge_kind <> 'double_tap')::int as rides, (capped_by is not null and amount < before_caps)::int as capped_rides,
+                   full_fare, leg_fare, before_caps, amount, first_amount, concession, split from tap_charges) c
+      group by 1, 2, 3, 4, 5, 6
+    )
+    select concat_ws(' ', coalesce(k.service_day, d.service_day)::text, coalesce(k.operator_id, d.operator_id), coalesce(k.route_id, d.route_id),
+                     coalesce(k.rider_category_id, d.rider_category_id, '-'), coalesce(k.capped_by, d.capped_by, '-'), coalesce(k.currency, d.currency)) as key,
+           k.figures as rollup, d.figures as derived
+    from kept k full join derived d
+      on (k.service_day, k.operator_id, k.route_id, k.currency) = (d.service_day, d.operator_id, d.route_id, d.currency)
+     and k.rider_category_id is not distinct from d.rider_category_id and k.capped_by is not distinct from d.capped_by
+    where k.figures is distinct from d.figures
+      and not (d.figures is null and not exists (select 1 from jsonb_each_text(k.figures) f where f.value::numeric <> 0))
+    order by 1`.execute(db)
+  return rows.rows
+}
+
+function describeRollup(r: RollupDifference): string {
+  if (r.rollup === null) return `${r.key}: no rollup row; tap_charges sums ${JSON.stringify(r.derived)}`
+  if (r.derived === null) return `${r.key}: rollup ${JSON.stringify(r.rollup)}, but tap_charges has no charge there`
+  const differ = ROLLUP_FIGURES.filter((f) => !moneyFromDb(r.rollup?.[f] ?? '0').equals(moneyFromDb(r.derived?.[f] ?? '0')))
+  return `${r.key}: ${differ.map((f) => `${f} ${r.rollup?.[f]} in the rollup, ${r.derived?.[f]} in tap_charges`).join('; ')}`
 }
 
 /** Re-rates every card's whole history and reports any tap whose posted charge differs. */

@@ -100,7 +100,7 @@ export async function settleBatch(db: Db, batch: PartitionBatch, options: Settle
     // Money last: the hot revenue accounts are locked from here to commit only.
     const transfers = await step('resolve accounts', () => resolveAccounts(db, trx, rated.plans, cards, currency))
     await step('post transfers', () => postTransfers(trx, transfers))
-    await step('report rows', () => upsertTapCharges(trx, rated.plans, byCard, spanTaps))
+    await step('report rows', () => upsertTapCharges(trx, rated.plans, byCard, spanTaps, batch.partition))
     const deny = await step('deny list', () => moveDenyList(trx, rated.plans, byCard, cards, options))
     await step('offsets', () => storeNextOffset(trx, batch, nextOffset).then(() => hooks.assertStillOwned?.()))
     return {

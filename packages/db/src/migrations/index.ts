@@ -17,6 +17,8 @@ import * as tariffDrafts from './2026-12-02T02-00-tariff-drafts.ts'
 import * as tapCharges from './2026-12-02T04-00-tap-charges.ts'
 import * as reconciliationIndexes from './2026-12-02T06-00-reconciliation-indexes.ts'
 import * as transfersByAccountTime from './2026-12-02T06-10-transfers-by-account-time.ts'
+import * as reportRollups from './2026-12-02T08-00-report-rollups.ts'
+import * as transferHours from './2026-12-02T08-10-transfer-hours.ts'
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-28T00-00-foundation': foundation,
@@ -29,4 +31,6 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-02T04-00-tap-charges': tapCharges,
   '2026-12-02T06-00-reconciliation-indexes': reconciliationIndexes,
   '2026-12-02T06-10-transfers-by-account-time': transfersByAccountTime,
+  '2026-12-02T08-00-report-rollups': reportRollups,
+  '2026-12-02T08-10-transfer-hours': transferHours,
 }

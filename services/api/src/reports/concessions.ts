@@ -4,6 +4,8 @@
  * rides, their value at full (default-category) fares, what the riders paid,
  * and what the city owes (`concession`, the ledger's concession transfers:
  * full fare minus what the rider paid). Monthly (`month=YYYY-MM`) or any range.
+ * Every figure is a count or a sum: read from the ledger's daily rollup
+ * (`tap_charge_days`), not the month's every charge.
  */
 import { moneyFromDb } from '@fare/db'
 import { sql } from 'kysely'
@@ -11,10 +13,10 @@ import type { ReportContext } from './context.ts'
 import type { Report, ReportRow } from './respond.ts'
 import { sumRows } from './totals.ts'
 
-/** The concession riders' charges in the range, of one operator or all. */
+/** The concession riders' charges in the range, of one operator or all: the rollup's rows of them. */
 function concessionCharges(ctx: ReportContext) {
   let query = ctx.db
-    .selectFrom('tap_charges')
+    .selectFrom('tap_charge_days')
     .where('service_day', '>=', ctx.range.from)
     .where('service_day', '<', ctx.range.to)
     .where('rider_category_id', 'is not', null)
@@ -24,7 +26,7 @@ function concessionCharges(ctx: ReportContext) {
 }
 
 const FIGURES = [
-  sql<string>`count(*) filter (where tap_kind = 'entry' and charge_kind <> 'double_tap')`.as('rides'),
+  sql<string>`coalesce(sum(rides), 0)`.as('rides'),
   sql<string>`coalesce(sum(full_fare), 0)`.as('fullFareValue'),
   sql<string>`coalesce(sum(amount), 0)`.as('paidByRiders'),
   sql<string>`coalesce(sum(concession), 0)`.as('owedByCity'),
@@ -43,6 +45,8 @@ export async function concessionsReport(ctx: ReportContext, month: string | unde
   const rows = await concessionCharges(ctx)
     .select(['operator_id', 'rider_category_id', ...FIGURES])
     .groupBy(['operator_id', 'rider_category_id'])
+    // A group whose every charge was re-rated into another keeps rollup rows of zeros: no row, as from tap_charges.
+    .having(sql<boolean>`sum(charges) > 0`)
     .orderBy('operator_id')
     .orderBy('rider_category_id')
     .execute()

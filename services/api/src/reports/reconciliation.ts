@@ -67,18 +67,56 @@ interface Flow {
   readonly amount: string
 }
 
+const HOUR_MS = 3_600_000
+
 /**
- * One pass over the transfers from the range's start on (those after its end
- * take the balances back to it). Non-rider accounts are few: a side that is
- * none of them is a rider's account, so the join never reads the riders'.
+ * The transfers from the range's start on (those after its end take the
+ * balances back to it), grouped. Whole UTC hours come from `transfer_hours`
+ * (kept with every transfer posted: a month is a few thousand rows); only
+ * the part-hours at the range's ends, if its instants are not on the hour,
+ * are read from `transfers`. Non-rider accounts are few: a side that is none
+ * of them is a rider's account, so the join never reads the riders'.
  */
 async function flows(trx: Snapshot, ctx: ReportContext): Promise<Flow[]> {
+  const from = ctx.fromInstant.getTime()
+  const to = ctx.toInstant.getTime()
+  // Whole hours [wholeFrom, wholeTo) lie in the range and [afterTo, ...) after it; the part-hours [from, wholeFrom) and
+  // [wholeTo, afterTo) are read from transfers, and only if they are not empty (an empty range still reads every
+  // unsummarized BRIN page range).
+  let wholeFrom = Math.ceil(from / HOUR_MS) * HOUR_MS
+  let wholeTo = Math.floor(to / HOUR_MS) * HOUR_MS
+  const afterTo = Math.ceil(to / HOUR_MS) * HOUR_MS
+  if (wholeFrom > wholeTo) {
+    wholeFrom = from
+    wholeTo = from
+  }
+  const parts = [
+    [from, wholeFrom],
+    [wholeTo, afterTo],
+  ].filter(([lo, hi]) => (lo as number) < (hi as number))
+  const instant = (ms: number) => new Date(ms)
+  const edges =
+    parts.length === 0
+      ? sql``
+      : sql`
+    union all
+    select t.kind, coalesce(d.kind, 'rider'), d.operator_id, coalesce(c.kind, 'rider'), c.operator_id, t.created_at < ${ctx.toInstant}, 1::bigint, t.amount
+    from transfers t left join acc d on d.id = t.debit_account_id left join acc c on c.id = t.credit_account_id
+    where t.currency = ${ctx.currency}
+      and (${sql.join(
+        parts.map(([lo, hi]) => sql`(t.created_at >= ${instant(lo as number)} and t.created_at < ${instant(hi as number)})`),
+        sql` or `,
+      )})`
   const rows = await sql<Flow>`
     with acc as (select id, kind, operator_id from accounts where kind <> 'rider')
-    select t.kind, coalesce(d.kind, 'rider') as dk, d.operator_id as dop, coalesce(c.kind, 'rider') as ck, c.operator_id as cop,
-           t.created_at < ${ctx.toInstant} as in_range, count(*)::text as n, sum(t.amount)::text as amount
-    from transfers t left join acc d on d.id = t.debit_account_id left join acc c on c.id = t.credit_account_id
-    where t.created_at >= ${ctx.fromInstant} and t.currency = ${ctx.currency}
+    select kind, dk, dop, ck, cop, in_range, sum(n)::text as n, sum(amount)::text as amount
+    from (
+      select kind, debit_kind as dk, debit_operator as dop, credit_kind as ck, credit_operator as cop, hour < ${instant(wholeTo)} as in_range,
+             transfers as n, amount
+      from transfer_hours
+      where currency = ${ctx.currency} and ((hour >= ${instant(wholeFrom)} and hour < ${instant(wholeTo)}) or hour >= ${instant(afterTo)})
+      ${edges}
+    ) moved
     group by 1, 2, 3, 4, 5, 6`.execute(trx)
   return rows.rows
 }

@@ -10,6 +10,11 @@
  *   = rider fares        amount                    what riders pay now (late-tap adjustments included)
  *   net                  amount + concession + split   what the ledger credited the operators for the rides
  *
+ * The sums are read from the ledger's daily rollup (`tap_charge_days`: the
+ * same columns summed per service day, operator, route, rider category and
+ * cap), a few thousand rows a month instead of millions; every figure is a
+ * sum, so summing the rollup's sums gives it to the kopiyka.
+ *
  * Transfer discounts (leg_fare - before_caps: the rider's own single fare
  * minus the transfer price) are shown beside, already inside nominal fares.
  * Refunds are money paid back to riders from stored value, not any
@@ -45,17 +50,20 @@ const MONEY = [
   'net',
 ] as const
 
-/** Every charge in the range (entries and exits: money sits on both), of one operator or all. */
+/** Every charge in the range (entries and exits: money sits on both), of one operator or all: the rollup's rows of them. */
 function charges(ctx: ReportContext) {
-  let query = ctx.db.selectFrom('tap_charges').where('service_day', '>=', ctx.range.from).where('service_day', '<', ctx.range.to)
+  let query = ctx.db.selectFrom('tap_charge_days').where('service_day', '>=', ctx.range.from).where('service_day', '<', ctx.range.to)
   if (ctx.operator !== undefined) query = query.where('operator_id', '=', ctx.operator)
   return query
 }
 
-/** The sums, in SQL: Postgres adds numeric exactly and only the groups come back. */
+/**
+ * The sums, in SQL: Postgres adds numeric exactly and only the groups come back. Each rollup column is the sum
+ * of its tap_charges column, so a sum of differences is a difference of the rollup's sums.
+ */
 const FIGURES = [
-  // A ride is a boarding as the ridership report counts it: an entry tap that is no double tap.
-  sql<string>`count(*) filter (where tap_kind = 'entry' and charge_kind <> 'double_tap')`.as('rides'),
+  // A ride is a boarding as the ridership report counts it: an entry tap that is no double tap (the rollup's rides).
+  sql<string>`coalesce(sum(rides), 0)`.as('rides'),
   sql<string>`coalesce(sum(full_fare), 0)`.as('nominalFares'),
   sql<string>`coalesce(sum(leg_fare - before_caps), 0)`.as('transferDiscounts'),
   sql<string>`coalesce(sum(full_fare - before_caps), 0)`.as('concessionDiscounts'),
@@ -66,6 +74,9 @@ const FIGURES = [
   sql<string>`coalesce(sum(split), 0)`.as('revenueSplit'),
   sql<string>`coalesce(sum(amount + concession + split), 0)`.as('net'),
 ] as const
+
+/** A group whose every charge was re-rated into another group keeps rollup rows of zeros; like tap_charges, the report has no row for it. */
+const HAS_CHARGES = sql<boolean>`sum(charges) > 0`
 
 const TOTALLED = { counts: ['rides'], money: MONEY }
 
@@ -101,6 +112,7 @@ export async function revenueReport(ctx: ReportContext, groupBy: RevenueGroup): 
   const grouped = await charges(ctx)
     .select([key.as('key'), ...FIGURES])
     .groupBy(key)
+    .having(HAS_CHARGES)
     .orderBy(key)
     .execute()
   const withRefunds = groupBy === 'day' && ctx.operator === undefined

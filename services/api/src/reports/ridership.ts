@@ -31,25 +31,26 @@ function boardings(ctx: ReportContext) {
   return query
 }
 
+/**
+ * One pass: the groups and the totals together (grouping sets), since distinct journeys and riders do not add
+ * up across groups; the totals' row is the one where the key is grouped away.
+ */
 export async function ridershipReport(ctx: ReportContext, groupBy: RidershipGroup): Promise<Report> {
   const key = GROUP_KEY[groupBy]
-  const rows = await boardings(ctx)
+  const found = await boardings(ctx)
     .select([
       key.as('key'),
+      sql<number>`grouping(${key})`.as('total'),
       sql<string>`count(*)`.as('boardings'),
       sql<string>`count(distinct journey_id)`.as('journeys'),
       sql<string>`count(distinct card_token)`.as('riders'),
     ])
-    .groupBy(key)
+    .groupBy(sql`grouping sets ((${key}), ())`)
+    .orderBy(sql`grouping(${key})`)
     .orderBy(key)
     .execute()
-  const totals = await boardings(ctx)
-    .select([
-      sql<string>`count(*)`.as('boardings'),
-      sql<string>`count(distinct journey_id)`.as('journeys'),
-      sql<string>`count(distinct card_token)`.as('riders'),
-    ])
-    .executeTakeFirstOrThrow()
+  const rows = found.filter((r) => Number(r.total) === 0)
+  const totals = found.find((r) => Number(r.total) === 1) ?? { boardings: '0', journeys: '0', riders: '0' }
   return {
     name: 'ridership',
     range: ctx.range,
