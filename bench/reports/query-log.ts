@@ -6,7 +6,7 @@
  * queries when @fare/db has pg-cursor (the TIDES export streams with them).
  */
 import { createRequire } from 'node:module'
-import type { Database, Db } from '@fare/db'
+import { type Database, type Db, SESSION_OPTIONS } from '@fare/db'
 import { Kysely, PostgresDialect, type PostgresDialectConfig, sql } from 'kysely'
 import pg from 'pg'
 
@@ -38,7 +38,7 @@ export function loggingDb(url: string): QueryLog {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
       oid === DATE_OID ? (value: string) => value : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
   }
-  const pool = new pg.Pool({ connectionString: url, max: 10, application_name: 'bench-reports-api', types })
+  const pool = new pg.Pool({ connectionString: url, max: 10, application_name: 'bench-reports-api', options: SESSION_OPTIONS, types })
   pool.on('error', () => undefined)
   let queries: LoggedQuery[] = []
   const cursor = dbCursor()

@@ -24,6 +24,13 @@ const types = {
 }
 
 /**
+ * Settings of every session. JIT off: Postgres compiles a plan to machine code once its estimated cost passes
+ * `jit_above_cost`, which a month's report does; on the Lutsk-sized month (pnpm bench:reports) the compiling took
+ * 1.4 to 1.6 s of an operator statement's 2.8 to 3.2 s, and no statement here runs long enough to win that back.
+ */
+export const SESSION_OPTIONS = '-c jit=off'
+
+/**
  * A Kysely instance over a pg pool. Numeric and bigint stay strings (pg's default) for exact mapping.
  * With pg-cursor, `query.stream(n)` reads a result n rows at a time from a server-side cursor, so a
  * report of millions of rows runs in flat memory.
@@ -33,6 +40,7 @@ export function createDb(databaseUrl: string, options: DbOptions = {}): Db {
     connectionString: databaseUrl,
     max: options.maxConnections ?? 10,
     application_name: options.applicationName ?? 'fare',
+    options: SESSION_OPTIONS,
     types,
   })
   // pg emits 'error' for an idle connection that dies (a Postgres restart, a

@@ -19,6 +19,7 @@ import * as reconciliationIndexes from './2026-12-02T06-00-reconciliation-indexe
 import * as transfersByAccountTime from './2026-12-02T06-10-transfers-by-account-time.ts'
 import * as reportRollups from './2026-12-02T08-00-report-rollups.ts'
 import * as transferHours from './2026-12-02T08-10-transfer-hours.ts'
+import * as accountTransfersCovering from './2026-12-02T10-00-account-transfers-covering.ts'
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-28T00-00-foundation': foundation,
@@ -33,4 +34,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-02T06-10-transfers-by-account-time': transfersByAccountTime,
   '2026-12-02T08-00-report-rollups': reportRollups,
   '2026-12-02T08-10-transfer-hours': transferHours,
+  '2026-12-02T10-00-account-transfers-covering': accountTransfersCovering,
 }

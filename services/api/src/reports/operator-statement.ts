@@ -28,11 +28,11 @@ export const STATEMENT_LINES = [
 ] as const
 
 /** Which line a transfer of the account belongs to; 'after' for those posted after the range. */
-function lineOf(accountId: string, toInstant: Date) {
+function lineOf(toInstant: Date) {
   return sql<string>`case
     when t.created_at >= ${toInstant} then 'after'
     when t.kind = 'fare' then 'riderFares'
-    when t.reason = 'revenue_split' and t.credit_account_id = ${accountId}::bigint then 'revenueSplitIn'
+    when t.reason = 'revenue_split' and t.credited then 'revenueSplitIn'
     when t.reason = 'revenue_split' then 'revenueSplitOut'
     when t.kind = 'fare_adjustment' then 'lateTapAdjustments'
     when t.kind = 'concession' then 'concessionCompensation'
@@ -58,16 +58,20 @@ interface Sums {
  * snapshot: the balance moves in the transactions that post transfers). Only
  * the period since the month's start is read (the (account, created_at)
  * indexes), not the account's whole history: the balances at the range's ends
- * are worked back from the balance now.
+ * are worked back from the balance now. The credited and the debited side are
+ * read apart, each from its own index alone (the indexes carry the columns
+ * summed), where one `credit = x or debit = x` would visit the table's pages.
+ * A transfer never has one account on both sides (a check constraint).
  */
 async function sumsSince(ctx: ReportContext, accountId: string): Promise<Sums> {
-  const line = lineOf(accountId, ctx.toInstant)
+  const line = lineOf(ctx.toInstant)
+  const side = (credited: boolean) => sql`
+    select created_at, kind, reason, amount, ${sql.lit(credited)} as credited from transfers
+    where ${sql.ref(credited ? 'credit_account_id' : 'debit_account_id')} = ${accountId}::bigint and created_at >= ${ctx.fromInstant}`
   // Raw sql: the sums grouped by a parameterised CASE (grouped by position) and the balance, as one statement.
   const rows = await sql<{ line: string; transfers: string; amount: string }>`
-    select ${line} as line, count(*)::text as transfers,
-           sum(case when t.credit_account_id = ${accountId}::bigint then t.amount else -t.amount end)::text as amount
-    from transfers t
-    where (t.credit_account_id = ${accountId}::bigint or t.debit_account_id = ${accountId}::bigint) and t.created_at >= ${ctx.fromInstant}
+    select ${line} as line, count(*)::text as transfers, sum(case when t.credited then t.amount else -t.amount end)::text as amount
+    from (${side(true)} union all ${side(false)}) t
     group by 1
     union all
     select 'balance', '0', balance::text from accounts where id = ${accountId}::bigint`.execute(ctx.db)
